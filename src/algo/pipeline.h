@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pipeline: RFC 5905 section 11.2 from the filtered peers to the system
+ * estimate: fit, intersection, cluster, combine, and a verdict per peer.
+ */
+#ifndef TSET_ALGO_PIPELINE_H
+#define TSET_ALGO_PIPELINE_H
+
+#include <stdbool.h>
+
+#include "estimate.h"
+#include "select.h"
+
+enum pipeline_verdict {
+	PIPELINE_UNFIT = 0,   /* failed fit(); see the fit field */
+	PIPELINE_NOSELECT,    /* `noselect`: measured, never selected */
+	PIPELINE_FALSETICKER, /* outside the majority clique */
+	PIPELINE_OUTLIER,     /* pruned by the cluster algorithm */
+	PIPELINE_SURVIVOR,
+	PIPELINE_SYS_PEER,
+};
+
+/* One peer as the pipeline sees it: the caller fills the inputs. */
+struct pipeline_cand {
+	struct est_peer est;	       /* in: clock filter output and header values */
+	bool noselect;		       /* in: never selected (still reported) */
+	bool prefer;		       /* in: becomes the system peer if it survives */
+	bool truechimer;	       /* in: ntpd's `true`: never a falseticker */
+	enum select_fit fit;	       /* out */
+	double dist_s;		       /* out: root distance lambda at now */
+	enum pipeline_verdict verdict; /* out */
+};
+
+enum pipeline_status {
+	PIPELINE_OK = 0,
+	PIPELINE_NO_CANDIDATES, /* nothing fit to select from */
+	PIPELINE_NO_MAJORITY,	/* no majority clique (section 11.2.1 step 6) */
+};
+
+/*
+ * Run fit, intersection (with quorum as select_intersect() takes it),
+ * cluster and combine over c[0..n) at now_ns. Sets every verdict, fills
+ * *ret on PIPELINE_OK. A prefer peer that survives is made the system peer
+ * and its offset is used alone (ntpd's prefer semantics). n is at most
+ * SELECT_MAX; further entries are left UNFIT with fit NO_SAMPLES.
+ */
+enum pipeline_status pipeline_run(struct pipeline_cand *c, unsigned n, unsigned quorum,
+				  int64_t now_ns, struct est_system *ret);
+
+/* "system-peer", "survivor", "outlier", "falseticker", "noselect", "unfit" */
+const char *pipeline_verdict_str(enum pipeline_verdict v);
+
+#endif

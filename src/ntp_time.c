@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <math.h>
+
+#include "ntp_time.h"
+
+#define NS_PER_S 1000000000LL
+
+int64_t ntp_time_pivot(int64_t now_s)
+{
+	return now_s > NTP_TIME_PIVOT_FLOOR_S ? now_s : NTP_TIME_PIVOT_FLOOR_S;
+}
+
+uint64_t ntp_time_from_timespec(const struct timespec *ts)
+{
+	/* two's complement wrap of the seconds is the era reduction */
+	uint64_t sec = (uint64_t)((int64_t)ts->tv_sec + NTP_TIME_UNIX_OFFSET_S);
+	/* tv_nsec < 1e9, so the shifted value fits and the quotient < 2^32 */
+	uint64_t frac = (((uint64_t)ts->tv_nsec << 32) + NS_PER_S / 2) / NS_PER_S;
+
+	return (sec << 32) | frac;
+}
+
+/* Floor division for a positive divisor. */
+static int64_t ntp_time_floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
+void ntp_time_to_timespec(uint64_t ntp64, int64_t pivot_s, struct timespec *ret)
+{
+	int64_t era0_s = (int64_t)(ntp64 >> 32) - NTP_TIME_UNIX_OFFSET_S;
+	uint64_t frac = ntp64 & 0xffffffffu;
+	int64_t era = ntp_time_floor_div(pivot_s - era0_s + NTP_TIME_ERA_S / 2, NTP_TIME_ERA_S);
+
+	ret->tv_sec = (time_t)(era0_s + era * NTP_TIME_ERA_S);
+	/* < 1e9: (2^32 - 1) * 1e9 + 2^31 < 1e9 * 2^32 */
+	ret->tv_nsec = (long)((frac * NS_PER_S + (1ull << 31)) >> 32);
+}
+
+int64_t ntp_time_diff(uint64_t a, uint64_t b)
+{
+	return (int64_t)(a - b);
+}
+
+double ntp_time_fixed_to_s(int64_t fixed)
+{
+	return ldexp((double)fixed, -32);
+}
+
+int64_t ntp_time_fixed_from_s(double s)
+{
+	double v = ldexp(s, 32);
+
+	if (!(fabs(v) < 0x1p63)) /* out of range or NaN: saturate */
+		return v < 0 ? INT64_MIN : INT64_MAX;
+	return (int64_t)llround(v);
+}
+
+uint64_t ntp_time_add(uint64_t ntp64, int64_t fixed)
+{
+	return ntp64 + (uint64_t)fixed;
+}
+
+double ntp_time_short_to_s(uint32_t ntp32)
+{
+	return ldexp((double)ntp32, -16);
+}
+
+uint32_t ntp_time_short_from_s(double s)
+{
+	double v;
+
+	if (!(s > 0))
+		return 0;
+	v = nearbyint(ldexp(s, 16));
+	return v >= 4294967295.0 ? 0xffffffffu : (uint32_t)v;
+}
+
+int64_t ntp_time_timespec_diff_ns(const struct timespec *a, const struct timespec *b)
+{
+	return ((int64_t)a->tv_sec - (int64_t)b->tv_sec) * NS_PER_S + (a->tv_nsec - b->tv_nsec);
+}
+
+int64_t ntp_time_timespec_to_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * NS_PER_S + ts->tv_nsec;
+}

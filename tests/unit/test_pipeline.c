@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <check.h>
+
+#include "check_run.h"
+#include "pipeline.h"
+
+#define NOW_NS (INT64_C(1000) * 1000000000)
+
+static struct pipeline_cand cand(double offset)
+{
+	return (struct pipeline_cand){
+		.est = { .offset_s = offset,
+			 .delay_s = 0.0002,
+			 .disp_s = 0.0001,
+			 .jitter_s = 0.00001,
+			 .t_ns = NOW_NS,
+			 .n_samples = 1,
+			 .root_delay_s = 0,
+			 .root_disp_s = 0.001,
+			 .stratum = 10,
+			 .leap = NTP_LEAP_NONE },
+	};
+}
+
+START_TEST(test_pipeline_two_liars_of_five_are_falsetickers)
+{
+	struct pipeline_cand c[] = { cand(3600.0), cand(0.0001), cand(-7.0), cand(0.0002),
+				     cand(-0.0001) };
+	struct est_system sys;
+
+	ck_assert_int_eq(pipeline_run(c, 5, NTP_CMIN, NOW_NS, &sys), PIPELINE_OK);
+	ck_assert_int_eq(c[0].verdict, PIPELINE_FALSETICKER);
+	ck_assert_int_eq(c[2].verdict, PIPELINE_FALSETICKER);
+	ck_assert(c[1].verdict >= PIPELINE_SURVIVOR && c[3].verdict >= PIPELINE_SURVIVOR &&
+		  c[4].verdict >= PIPELINE_SURVIVOR);
+	ck_assert_int_eq(c[sys.sys_peer].verdict, PIPELINE_SYS_PEER);
+	ck_assert_double_eq_tol(sys.offset_s, 0.0000667, 0.0001);
+	ck_assert_uint_eq(sys.n_survivors, 3);
+	ck_assert_uint_eq(sys.stratum, 11);
+	ck_assert_str_eq(pipeline_verdict_str(c[0].verdict), "falseticker");
+}
+END_TEST
+
+START_TEST(test_pipeline_two_against_two_is_no_majority)
+{
+	struct pipeline_cand c[] = { cand(0.0), cand(0.0001), cand(10.0), cand(10.0001) };
+	struct est_system sys;
+
+	ck_assert_int_eq(pipeline_run(c, 4, NTP_CMIN, NOW_NS, &sys), PIPELINE_NO_MAJORITY);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(c[i].verdict, PIPELINE_FALSETICKER);
+}
+END_TEST
+
+START_TEST(test_pipeline_unfit_and_noselect_are_not_candidates)
+{
+	struct pipeline_cand c[] = { cand(0.0), cand(5.0), cand(0.0001), cand(5.0) };
+	struct est_system sys;
+
+	c[1].est.leap = NTP_LEAP_UNSYNC;
+	c[3].noselect = true;
+	/* without them, the two honest ones are a majority of two */
+	ck_assert_int_eq(pipeline_run(c, 4, NTP_CMIN, NOW_NS, &sys), PIPELINE_OK);
+	ck_assert_int_eq(c[1].verdict, PIPELINE_UNFIT);
+	ck_assert_int_eq(c[1].fit, SELECT_FIT_UNSYNC);
+	ck_assert_int_eq(c[3].verdict, PIPELINE_NOSELECT);
+	ck_assert_uint_eq(sys.n_survivors, 2);
+}
+END_TEST
+
+START_TEST(test_pipeline_prefer_survivor_is_system_peer)
+{
+	struct pipeline_cand c[] = { cand(0.0), cand(0.0001), cand(0.0002) };
+	struct est_system sys;
+
+	c[2].prefer = true;
+	c[2].est.root_disp_s = 0.01; /* worst merit, still preferred */
+	ck_assert_int_eq(pipeline_run(c, 3, NTP_CMIN, NOW_NS, &sys), PIPELINE_OK);
+	ck_assert_uint_eq(sys.sys_peer, 2);
+	ck_assert_int_eq(c[2].verdict, PIPELINE_SYS_PEER);
+	ck_assert_double_eq(sys.offset_s, 0.0002);
+}
+END_TEST
+
+START_TEST(test_pipeline_true_peer_is_never_a_falseticker)
+{
+	struct pipeline_cand c[] = { cand(0.0), cand(0.0001), cand(0.0002), cand(1.0) };
+	struct est_system sys;
+
+	c[3].truechimer = true;
+	ck_assert_int_eq(pipeline_run(c, 4, NTP_CMIN, NOW_NS, &sys), PIPELINE_OK);
+	ck_assert_int_ne(c[3].verdict, PIPELINE_FALSETICKER);
+}
+END_TEST
+
+START_TEST(test_pipeline_lone_first_answer_is_not_a_quorum)
+{
+	struct pipeline_cand c[] = { cand(3600.0) };
+	struct est_system sys;
+
+	/* one of four addresses has answered: a majority of 4 is 3 */
+	ck_assert_int_eq(pipeline_run(c, 1, 3, NOW_NS, &sys), PIPELINE_NO_MAJORITY);
+}
+END_TEST
+
+START_TEST(test_pipeline_nothing_fit_is_no_candidates)
+{
+	struct pipeline_cand c[] = { cand(0.0), cand(0.0) };
+	struct est_system sys;
+
+	c[0].est.n_samples = 0;
+	c[1].est.stratum = 16;
+	ck_assert_int_eq(pipeline_run(c, 2, NTP_CMIN, NOW_NS, &sys), PIPELINE_NO_CANDIDATES);
+	ck_assert_int_eq(c[0].fit, SELECT_FIT_NO_SAMPLES);
+	ck_assert_int_eq(c[1].fit, SELECT_FIT_STRATUM);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pipeline");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_pipeline_two_liars_of_five_are_falsetickers);
+	tcase_add_test(tc, test_pipeline_two_against_two_is_no_majority);
+	tcase_add_test(tc, test_pipeline_unfit_and_noselect_are_not_candidates);
+	tcase_add_test(tc, test_pipeline_prefer_survivor_is_system_peer);
+	tcase_add_test(tc, test_pipeline_true_peer_is_never_a_falseticker);
+	tcase_add_test(tc, test_pipeline_lone_first_answer_is_not_a_quorum);
+	tcase_add_test(tc, test_pipeline_nothing_fit_is_no_candidates);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
