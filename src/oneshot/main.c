@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tset: set the clock once from several NTP servers (CONTRACT.md).
+ * main owns the process: options, privileges, the run lock, exit status.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "clock_linux.h"
+#include "log.h"
+#include "opts.h"
+#include "priv.h"
+#include "report.h"
+#include "run.h"
+#include "runlock.h"
+#include "tset_version.h"
+
+/* Everything a run holds; static because struct run is large. */
+static struct {
+	struct opts o;
+	struct run run;
+	struct clock_linux cl;
+	struct clock_ops clock;
+	struct apply_result ap;
+} tset;
+
+/* The lock file: TSET_LOCK overrides the path (tests, containers). */
+static int main_lock_open(void)
+{
+	const char *path = getenv("TSET_LOCK");
+	int fd = runlock_open(path && *path ? path : RUNLOCK_PATH);
+
+	if (fd < 0)
+		log_errno(LOG_DEBUG, fd, "cannot open the run lock; going on without it");
+	return fd;
+}
+
+static void main_report_names(const struct run *r, const struct opts *o)
+{
+	for (unsigned i = 0; i < o->cfg.n_servers; i++)
+		if (r->names[i].error[0])
+			log_err("'%s': %s", o->cfg.servers[i].host, r->names[i].error);
+		else if (r->names[i].pending)
+			log_err("'%s': no answer from dns before the deadline",
+				o->cfg.servers[i].host);
+}
+
+static void main_print(const struct report *rep)
+{
+	if (rep->o->json)
+		report_json(rep, stdout);
+	else
+		report_ntpdate(rep, stdout);
+	if (rep->o->debug)
+		report_table(rep, stderr);
+	fflush(stdout);
+}
+
+/* Measure and act; returns the GATE_FAIL_* bits. */
+static unsigned main_measure_and_apply(struct report *rep, int64_t start_ns, int rtc_err)
+{
+	const struct opts *o = &tset.o;
+	struct apply_input in = {
+		.gate = o->gate,
+		.disable_kernel = o->cfg.disable_kernel,
+		.write_rtc = o->write_rtc,
+		.rtc_open_error = rtc_err,
+	};
+	int r;
+
+	r = run_init(&tset.run, o, &tset.clock, start_ns);
+	if (r < 0) {
+		log_errno(LOG_ERR, r, "cannot start");
+		rep->fatal = "cannot start: see the error above";
+		return GATE_FAIL_NO_TIME;
+	}
+	rep->run = &tset.run;
+	run_measure(&tset.run);
+	run_decide(&tset.run);
+	main_report_names(&tset.run, o);
+	if (tset.run.outcome == RUN_NO_TIME)
+		return GATE_FAIL_NO_TIME;
+	if (tset.run.outcome == RUN_NO_MAJORITY)
+		return GATE_FAIL_NO_MAJORITY;
+	apply_run(&in, &tset.clock, &tset.run.sys, &tset.ap);
+	rep->ap = &tset.ap;
+	if (tset.ap.why_not[0])
+		log_err("clock not set: %s", tset.ap.why_not);
+	return tset.ap.failures;
+}
+
+int main(int argc, char **argv)
+{
+	struct report rep = { .o = &tset.o };
+	int64_t start_ns = loop_now_ns();
+	unsigned failures = 0;
+	int lock_fd = -1, rtc_err = 0, r;
+
+	log_open("tset", false, false);
+	switch (opts_parse(argc, argv, &tset.o)) {
+	case OPTS_EXIT_OK:
+		return 0;
+	case OPTS_EXIT_USAGE:
+		return GATE_EXIT_USAGE;
+	case OPTS_RUN:
+		break;
+	}
+	log_open("tset", tset.o.use_syslog, tset.o.debug);
+	if (tset.o.verbose)
+		log_notice("tset %s", TSET_VERSION);
+	if (tset.o.check_only) {
+		report_plan(&tset.o, stdout);
+		return 0;
+	}
+	clock_linux_init(&tset.cl, &tset.clock);
+	if (!tset.o.gate.query_only) {
+		lock_fd = main_lock_open();
+		if (tset.o.write_rtc)
+			rtc_err = tset.clock.rtc_open(tset.clock.ctx);
+	}
+	r = priv_keep_sys_time(tset.o.user);
+	if (r < 0) {
+		log_errno(LOG_ERR, r, "cannot drop privileges%s%s", tset.o.user ? " to " : "",
+			  tset.o.user ? tset.o.user : "");
+		return GATE_EXIT_USAGE;
+	}
+	if (lock_fd >= 0) {
+		r = runlock_acquire(lock_fd, start_ns + (int64_t)(tset.o.deadline_s * 1e9));
+		if (r == 1)
+			log_info("waited for another tset; measuring afresh");
+		if (r == -ETIMEDOUT) {
+			failures |= GATE_FAIL_LOCK;
+			rep.fatal = "another tset held the lock until the deadline";
+			log_err("%s", rep.fatal);
+		}
+	}
+	if (!failures)
+		failures = main_measure_and_apply(&rep, start_ns, rtc_err);
+	rep.exit_status = gate_exit_status(failures);
+	rep.elapsed_s = (double)(loop_now_ns() - start_ns) * 1e-9;
+	main_print(&rep);
+	run_free(&tset.run);
+	clock_linux_close(&tset.cl);
+	log_close();
+	return rep.exit_status;
+}

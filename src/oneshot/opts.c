@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "opts.h"
+#include "tset_version.h"
+
+#define OPTS_MAX_FILE (1024 * 1024)
+
+void opts_usage(FILE *f)
+{
+	fprintf(f, "usage: tset [-46bBdghjnqsuvVw] [-c file] [-a keyid -k keyfile] [-e authdelay]\n"
+		   "            [-G seconds] [-o version] [-p samples] [-t timeout]\n"
+		   "            [-U user[:group]] [server ...]\n");
+}
+
+__attribute__((format(printf, 1, 2))) static enum opts_result opts_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tset: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return OPTS_EXIT_USAGE;
+}
+
+/* A number of seconds in [min, max], the whole argument. */
+static bool opts_seconds(const char *s, double min, double max, double *ret)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+static bool opts_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*ret = (unsigned)v;
+	return true;
+}
+
+/* Read a whole file (at most OPTS_MAX_FILE). Returns 0 or a negative errno. */
+static int opts_read_file(const char *path, char **ret_buf, size_t *ret_len)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r = 0;
+
+	if (!buf || fd < 0) {
+		r = buf ? -errno : -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= OPTS_MAX_FILE) {
+				r = -EFBIG;
+				goto out;
+			}
+			nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	buf = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return r;
+}
+
+static enum opts_result opts_load_config(struct opts *o)
+{
+	struct config_error err;
+	char *buf = NULL, msg[CONFIG_MAX_PATH + 160];
+	size_t len = 0;
+	int r;
+
+	r = opts_read_file(o->config_path, &buf, &len);
+	if (r == -ENOENT && !o->config_given)
+		return OPTS_RUN; /* no /etc/tset.conf: servers come from argv */
+	if (r < 0) {
+		log_errno(LOG_ERR, r, "cannot read config '%s'", o->config_path);
+		return OPTS_EXIT_USAGE;
+	}
+	r = config_parse(&o->cfg, buf, len, o->config_path, CONFIG_PROGRAM_TSET, &err);
+	free(buf);
+	if (r < 0) {
+		config_error_format(&err, msg, sizeof(msg));
+		fprintf(stderr, "%s\n", msg);
+		return OPTS_EXIT_USAGE;
+	}
+	for (unsigned i = 0; i < o->cfg.n_notices; i++)
+		log_notice("%s:%u: %s", o->config_path, o->cfg.notices[i].line,
+			   o->cfg.notices[i].text);
+	if (o->cfg.n_notices_dropped)
+		log_notice("%s: %u more notices", o->config_path, o->cfg.n_notices_dropped);
+	return OPTS_RUN;
+}
+
+/* Servers from the command line replace those of the file. */
+static enum opts_result opts_argv_servers(struct opts *o, int n, char **args)
+{
+	if (n == 0)
+		return OPTS_RUN;
+	if (n > CONFIG_MAX_SERVERS)
+		return opts_fail("too many servers (at most %s)", "64");
+	o->cfg.n_servers = 0;
+	for (int i = 0; i < n; i++) {
+		struct config_server *s = &o->cfg.servers[o->cfg.n_servers];
+		unsigned type, unit;
+
+		memset(s, 0, sizeof(*s));
+		s->flags = CONFIG_SERVER_POOL; /* a name given here: every address */
+		if (config_parse_host_port(args[i], 123, s->host, sizeof(s->host), &s->port) < 0)
+			return opts_fail("bad server '%s'", args[i]);
+		if (config_host_is_refclock(s->host, &type, &unit)) {
+			log_notice("%s is a reference clock for a daemon; skipped", s->host);
+			continue;
+		}
+		o->cfg.n_servers++;
+	}
+	return OPTS_RUN;
+}
+
+/* What the file says, where the command line said nothing. */
+static void opts_merge(struct opts *o, bool have_p, bool have_t, bool have_G)
+{
+	const struct config *c = &o->cfg;
+
+	if (!have_p && c->has_samples)
+		o->samples = c->samples;
+	if (!have_t && c->has_timeout)
+		o->timeout_s = c->timeout_s;
+	if (!have_G && c->has_panic)
+		o->gate.panic_s = c->panic_s;
+	if (c->has_step)
+		o->gate.step_s = c->step_s;
+	if (c->has_accuracy)
+		o->accuracy_s = c->accuracy_s;
+	if (c->has_deadline) {
+		o->deadline_s = c->deadline_s;
+	} else {
+		/* CONTRACT.md: 10 s, or what -p needs: (p - 1) * 2 s + timeout + 2 s */
+		double need = (o->samples - 1) * OPTS_SPACING_S + o->timeout_s + 2;
+
+		o->deadline_s = need > OPTS_DEFAULT_DEADLINE_S ? need : OPTS_DEFAULT_DEADLINE_S;
+	}
+}
+
+static enum opts_result opts_check_servers(const struct opts *o)
+{
+	for (unsigned i = 0; i < o->cfg.n_servers; i++)
+		if (o->cfg.servers[i].keyid)
+			return opts_fail("server '%s': symmetric-key authentication is not "
+					 "implemented yet",
+					 o->cfg.servers[i].host);
+	if (o->cfg.n_servers == 0) {
+		fprintf(stderr, "tset: no servers: name some, or configure them in %s\n",
+			o->config_path);
+		return OPTS_EXIT_USAGE;
+	}
+	return OPTS_RUN;
+}
+
+static void opts_defaults(struct opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	config_init(&o->cfg);
+	gate_policy_init(&o->gate);
+	o->config_path = OPTS_DEFAULT_CONFIG;
+	o->family = AF_UNSPEC;
+	o->samples = OPTS_DEFAULT_SAMPLES;
+	o->timeout_s = OPTS_DEFAULT_TIMEOUT_S;
+	o->accuracy_s = OPTS_DEFAULT_ACCURACY_S;
+	o->version = NTP_VERSION;
+}
+
+/* One option letter; returns OPTS_RUN to go on. */
+static enum opts_result opts_option(struct opts *o, int c, const char *arg, unsigned *seen)
+{
+	switch (c) {
+	case '4':
+		o->family = AF_INET;
+		break;
+	case '6':
+		o->family = AF_INET6;
+		break;
+	case 'b':
+		o->gate.mode = GATE_MODE_STEP;
+		*seen |= 1;
+		break;
+	case 'B':
+		o->gate.mode = GATE_MODE_SLEW;
+		*seen |= 2;
+		break;
+	case 'd':
+		o->debug = true;
+		o->gate.query_only = true;
+		break;
+	case 'g':
+		o->gate.allow_panic = true;
+		break;
+	case 'j':
+		o->json = true;
+		break;
+	case 'n':
+		o->check_only = true;
+		break;
+	case 'q':
+		o->gate.query_only = true;
+		break;
+	case 's':
+		o->use_syslog = true;
+		break;
+	case 'u':
+		break; /* ntpdate's unprivileged port: tset always uses one */
+	case 'v':
+		o->verbose = true;
+		break;
+	case 'w':
+		o->write_rtc = true;
+		break;
+	case 'c':
+		o->config_path = arg;
+		o->config_given = true;
+		break;
+	case 'U':
+		o->user = arg;
+		break;
+	case 'e':
+		break; /* ntpdate's authdelay: unused by modern clients */
+	case 'a':
+	case 'k':
+		return opts_fail("symmetric-key authentication (-%s) is not implemented yet",
+				 c == 'a' ? "a" : "k");
+	case 'G':
+		if (!opts_seconds(arg, 0, 1e9, &o->gate.panic_s))
+			return opts_fail("bad panic threshold '%s' (seconds, 0 = none)", arg);
+		*seen |= 4;
+		break;
+	case 'o':
+		if (!opts_uint(arg, NTP_VERSION_MIN, NTP_VERSION, &o->version))
+			return opts_fail("bad ntp version '%s' (1..4)", arg);
+		break;
+	case 'p':
+		if (!opts_uint(arg, 1, OPTS_MAX_SAMPLES, &o->samples))
+			return opts_fail("bad sample count '%s' (1..8)", arg);
+		*seen |= 8;
+		break;
+	case 't':
+		if (!opts_seconds(arg, 0.001, 60, &o->timeout_s))
+			return opts_fail("bad timeout '%s' (seconds, 0.001..60)", arg);
+		*seen |= 16;
+		break;
+	default:
+		opts_usage(stderr);
+		return OPTS_EXIT_USAGE;
+	}
+	return OPTS_RUN;
+}
+
+enum opts_result opts_parse(int argc, char **argv, struct opts *o)
+{
+	unsigned seen = 0;
+	enum opts_result r;
+	int c;
+
+	opts_defaults(o);
+	optind = 1;
+	while ((c = getopt(argc, argv, "46bBdghjnqsuvVwc:a:k:e:G:o:p:t:U:")) != -1) {
+		if (c == 'h' || c == 'V') {
+			if (c == 'h')
+				opts_usage(stdout);
+			else
+				printf("tset %s\n", TSET_VERSION);
+			return OPTS_EXIT_OK;
+		}
+		r = opts_option(o, c, optarg, &seen);
+		if (r != OPTS_RUN)
+			return r;
+	}
+	if ((seen & 3) == 3)
+		return opts_fail("%s", "-b (always step) and -B (always slew) exclude each other");
+	r = opts_load_config(o);
+	if (r == OPTS_RUN)
+		r = opts_argv_servers(o, argc - optind, argv + optind);
+	if (r != OPTS_RUN)
+		return r;
+	opts_merge(o, seen & 8, seen & 16, seen & 4);
+	return opts_check_servers(o);
+}

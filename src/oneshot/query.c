@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "ntp_time.h"
+#include "query.h"
+
+#define QUERY_SPACING_NS INT64_C(2000000000) /* DESIGN.md 3.5: 2 s per address */
+#define QUERY_RX_BUF	 2048
+
+void query_init(struct query *q, const struct query_env *env, unsigned server,
+		const struct sockaddr *sa, socklen_t sa_len, bool burst, unsigned version)
+{
+	memset(q, 0, sizeof(*q));
+	q->env = env;
+	q->server = server;
+	memcpy(&q->sa, sa, sa_len);
+	q->sa_len = sa_len;
+	q->burst = burst;
+	q->version = version;
+	q->fd = -1;
+	netio_sockaddr_str(sa, q->addr, sizeof(q->addr));
+}
+
+void query_close(struct query *q)
+{
+	if (q->fd < 0)
+		return;
+	loop_unwatch(q->env->loop, q->fd);
+	close(q->fd);
+	q->fd = -1;
+}
+
+static void query_finish(struct query *q)
+{
+	query_close(q);
+	q->waiting = false;
+	q->done = true;
+	*q->env->changed = true;
+}
+
+/* A request ended (answered, refused or timed out): plan the next one. */
+static void query_after_request(struct query *q, int64_t now_ns)
+{
+	q->waiting = false;
+	*q->env->changed = true;
+	if (q->n_sent >= q->env->max_samples) {
+		query_finish(q);
+		return;
+	}
+	q->next_ns = q->burst ? now_ns : q->sent_ns + QUERY_SPACING_NS;
+	if (q->next_ns < now_ns)
+		q->next_ns = now_ns;
+}
+
+int64_t query_next_ns(const struct query *q)
+{
+	if (q->done)
+		return INT64_MAX;
+	if (q->waiting)
+		return q->sent_ns + (int64_t)(q->env->timeout_s * 1e9);
+	return q->next_ns;
+}
+
+/* Offset, delay and dispersion of a reply (RFC 5905 section 8). */
+static void query_measure(const struct query *q, const struct ntp_pkt *p, const struct timespec *rx,
+			  struct est_sample *ret)
+{
+	uint64_t t1 = ntp_time_from_timespec(&q->t1), t4 = ntp_time_from_timespec(rx);
+	double t2_t1 = ntp_time_fixed_to_s(ntp_time_diff(p->rec_ntp64, t1));
+	double t3_t4 = ntp_time_fixed_to_s(ntp_time_diff(p->xmt_ntp64, t4));
+	double t4_t1 = ntp_time_fixed_to_s(ntp_time_diff(t4, t1));
+	double t3_t2 = ntp_time_fixed_to_s(ntp_time_diff(p->xmt_ntp64, p->rec_ntp64));
+
+	ret->offset_s = (t2_t1 + t3_t4) / 2;
+	ret->delay_s = t4_t1 - t3_t2;
+	ret->disp_s = ldexp(1, p->precision) + q->env->precision_s + NTP_PHI * t4_t1;
+	ret->t_ns = loop_now_ns();
+}
+
+enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
+				    const struct netio_dgram *dg, struct ntp_pkt *ret)
+{
+	enum ntp_pkt_status st;
+	struct est_sample s;
+
+	st = ntp_pkt_decode(buf, dg->len, ret);
+	if (dg->truncated || st == NTP_PKT_E_SHORT)
+		return QUERY_REJECT_TRUNCATED;
+	if (st != NTP_PKT_OK)
+		return QUERY_REJECT_MALFORMED;
+	if (!netio_sockaddr_equal((const struct sockaddr *)&dg->from,
+				  (const struct sockaddr *)&q->sa))
+		return QUERY_REJECT_SOURCE;
+	if (ret->mode != NTP_MODE_SERVER)
+		return QUERY_REJECT_MODE;
+	if (ret->org_ntp64 != q->cookie)
+		return QUERY_REJECT_ORIGIN;
+	if (!q->waiting)
+		return QUERY_REJECT_DUPLICATE;
+	if (ret->version != q->version)
+		return QUERY_REJECT_VERSION;
+	if (ntp_pkt_is_kod(ret))
+		return QUERY_REJECT_KOD;
+	if (ntp_pkt_is_unsynchronized(ret))
+		return QUERY_REJECT_UNSYNC;
+	if (!ntp_pkt_stratum_is_valid(ret))
+		return QUERY_REJECT_STRATUM;
+	if (ntp_pkt_xmt_is_zero(ret) || ntp_pkt_rec_is_zero(ret))
+		return QUERY_REJECT_ZERO_TIME;
+	if (ntp_pkt_root_dist_s(ret) >= NTP_MAXDIST_S)
+		return QUERY_REJECT_ROOT_DISTANCE;
+	query_measure(q, ret, &dg->rx, &s);
+	if (s.delay_s < -(ldexp(1, ret->precision) + q->env->precision_s))
+		return QUERY_REJECT_DELAY;
+	return QUERY_REJECT_NONE;
+}
+
+const char *query_reject_str(enum query_reject r)
+{
+	static const char *const text[] = {
+		[QUERY_REJECT_NONE] = "ok",
+		[QUERY_REJECT_MALFORMED] = "malformed reply",
+		[QUERY_REJECT_TRUNCATED] = "truncated reply",
+		[QUERY_REJECT_SOURCE] = "reply from another address",
+		[QUERY_REJECT_MODE] = "reply not in server mode",
+		[QUERY_REJECT_VERSION] = "reply of another version",
+		[QUERY_REJECT_ORIGIN] = "bogus origin",
+		[QUERY_REJECT_DUPLICATE] = "duplicate reply",
+		[QUERY_REJECT_KOD] = "kiss-o'-death",
+		[QUERY_REJECT_UNSYNC] = "server unsynchronized (leap 3)",
+		[QUERY_REJECT_STRATUM] = "bad stratum",
+		[QUERY_REJECT_ZERO_TIME] = "zero timestamp",
+		[QUERY_REJECT_ROOT_DISTANCE] = "root distance too large",
+		[QUERY_REJECT_DELAY] = "negative delay",
+	};
+
+	return (unsigned)r < sizeof(text) / sizeof(text[0]) ? text[r] : "?";
+}
+
+static void query_add_sample(struct query *q, const struct est_sample *s)
+{
+	if (q->n_samples == NTP_NSTAGE) {
+		memmove(q->samples, q->samples + 1, sizeof(q->samples[0]) * (NTP_NSTAGE - 1));
+		q->n_samples--;
+	}
+	q->samples[q->n_samples++] = *s;
+}
+
+/* One datagram on the query's socket. */
+static void query_handle(struct query *q, const uint8_t *buf, const struct netio_dgram *dg)
+{
+	struct ntp_pkt p;
+	struct est_sample s;
+	enum query_reject rej = query_check_reply(q, buf, dg, &p);
+	bool ours = rej == QUERY_REJECT_NONE || rej >= QUERY_REJECT_VERSION;
+
+	if (rej == QUERY_REJECT_KOD && ntp_kiss_stops_source(ntp_pkt_kiss(&p))) {
+		q->kiss = ntp_pkt_kiss(&p);
+		ntp_pkt_refid_ascii(&p, q->kiss_code);
+		query_finish(q);
+		return;
+	}
+	if (rej != QUERY_REJECT_NONE) {
+		q->last_reject = rej;
+		q->n_rejects++;
+		*q->env->changed = true;
+	} else {
+		query_measure(q, &p, &dg->rx, &s);
+		if (s.delay_s < q->env->precision_s)
+			s.delay_s = q->env->precision_s;
+		query_add_sample(q, &s);
+		q->hdr = p;
+	}
+	/* an authentic answer, even a useless one, ends the request */
+	if (ours && q->waiting)
+		query_after_request(q, loop_now_ns());
+}
+
+static void query_on_readable(void *userdata, int fd, short revents)
+{
+	struct query *q = userdata;
+	uint8_t buf[QUERY_RX_BUF];
+	struct netio_dgram dg;
+
+	while (q->fd == fd) {
+		int r = netio_recv(fd, buf, sizeof(buf), &dg);
+
+		if (r == -EAGAIN)
+			break;
+		if (r < 0) {
+			/* an ICMP error (refused, unreachable) answers the request */
+			q->error = r;
+			if (q->waiting)
+				query_after_request(q, loop_now_ns());
+			break;
+		}
+		query_handle(q, buf, &dg);
+	}
+}
+
+static uint64_t query_cookie(void)
+{
+	uint64_t c = 0;
+
+	while (c == 0) {
+		if (getrandom(&c, sizeof(c), 0) != sizeof(c)) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			c ^= (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)ts.tv_sec;
+		}
+	}
+	return c;
+}
+
+/* Data-minimised client request: zero but LI/VN/mode and the cookie. */
+static void query_send(struct query *q, int64_t now_ns)
+{
+	struct ntp_pkt p = { .version = (uint8_t)q->version, .mode = NTP_MODE_CLIENT };
+	uint8_t buf[NTP_PKT_HEADER_LEN];
+	int fd, r;
+
+	query_close(q);
+	fd = netio_udp_connect((const struct sockaddr *)&q->sa, q->sa_len);
+	if (fd < 0 || (r = loop_watch(q->env->loop, fd, POLLIN, query_on_readable, q)) < 0) {
+		q->error = fd < 0 ? fd : r;
+		if (fd >= 0)
+			close(fd);
+		query_finish(q);
+		return;
+	}
+	q->fd = fd;
+	q->cookie = p.xmt_ntp64 = query_cookie();
+	ntp_pkt_encode(&p, buf);
+	q->env->clock->now(q->env->clock->ctx, &q->t1);
+	q->sent_ns = now_ns;
+	q->n_sent++;
+	q->waiting = true;
+	if (send(fd, buf, sizeof(buf), 0) < 0) {
+		q->error = -errno;
+		query_after_request(q, now_ns);
+	}
+}
+
+void query_tick(struct query *q, int64_t now_ns)
+{
+	if (q->done)
+		return;
+	if (q->waiting && now_ns >= query_next_ns(q))
+		query_after_request(q, now_ns); /* timed out */
+	if (!q->done && !q->waiting && now_ns >= q->next_ns)
+		query_send(q, now_ns);
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * query: one server address for one run. It sends data-minimised requests
+ * from a new socket each (RFC 9109), applies every reply check of
+ * DESIGN.md 3.4 as a named test, keeps the valid samples, and paces
+ * itself: at most -p requests, 2 s apart unless the server says `burst`.
+ */
+#ifndef TSET_ONESHOT_QUERY_H
+#define TSET_ONESHOT_QUERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "estimate.h"
+#include "loop.h"
+#include "netio.h"
+#include "ntp_pkt.h"
+
+/* Why a reply was not used. */
+enum query_reject {
+	QUERY_REJECT_NONE = 0,
+	/* not shown to be ours: the request is still waiting */
+	QUERY_REJECT_TRUNCATED, /* shorter than a header, or cut by the buffer */
+	QUERY_REJECT_MALFORMED, /* the decoder refused it */
+	QUERY_REJECT_SOURCE,	/* not from the address and port asked */
+	QUERY_REJECT_MODE,	/* mode other than 4 (server) */
+	QUERY_REJECT_ORIGIN,	/* origin is not our cookie */
+	QUERY_REJECT_DUPLICATE, /* a second reply to one request */
+	/* the server's answer to our request, but useless as time */
+	QUERY_REJECT_VERSION,	    /* not the version we sent */
+	QUERY_REJECT_KOD,	    /* kiss-o'-death: never time */
+	QUERY_REJECT_UNSYNC,	    /* leap indicator 3 */
+	QUERY_REJECT_STRATUM,	    /* stratum 0 without a kiss, or above 15 */
+	QUERY_REJECT_ZERO_TIME,	    /* receive or transmit timestamp zero */
+	QUERY_REJECT_ROOT_DISTANCE, /* root delay / 2 + root dispersion >= MAXDIST */
+	QUERY_REJECT_DELAY,	    /* round trip negative beyond the precision */
+};
+
+/* What the run shares with every query. */
+struct query_env {
+	struct loop *loop;
+	const struct clock_ops *clock;
+	double precision_s;   /* local clock precision */
+	double timeout_s;     /* -t */
+	unsigned max_samples; /* -p: requests per address */
+	bool *changed;	      /* set when a sample or a verdict arrives */
+};
+
+struct query {
+	/* who */
+	unsigned server; /* index of the configured server */
+	struct sockaddr_storage sa;
+	socklen_t sa_len;
+	char addr[80];	  /* printable address */
+	bool burst;	  /* requests back to back */
+	unsigned version; /* NTP version sent and expected */
+	const struct query_env *env;
+	/* pacing */
+	int fd;			  /* socket of the latest request, -1 */
+	uint64_t cookie;	  /* its transmit timestamp */
+	struct timespec t1;	  /* local time when it was sent */
+	int64_t sent_ns, next_ns; /* CLOCK_MONOTONIC */
+	unsigned n_sent;
+	bool waiting; /* latest request not answered yet */
+	bool done;
+	/* what came back */
+	struct est_sample samples[NTP_NSTAGE];
+	unsigned n_samples;
+	struct ntp_pkt hdr; /* header of the latest valid reply */
+	enum query_reject last_reject;
+	unsigned n_rejects;
+	enum ntp_kiss kiss; /* a kiss that stopped this address */
+	char kiss_code[5];
+	int error; /* socket error that ended it, negative errno */
+};
+
+void query_init(struct query *q, const struct query_env *env, unsigned server,
+		const struct sockaddr *sa, socklen_t sa_len, bool burst, unsigned version);
+/* Close the socket (unwatching it). */
+void query_close(struct query *q);
+
+/* When this query next wants query_tick() (CLOCK_MONOTONIC ns);
+ * INT64_MAX when it is done. */
+int64_t query_next_ns(const struct query *q);
+/* Send what is due and handle a reply timeout, at now_ns. */
+void query_tick(struct query *q, int64_t now_ns);
+
+/*
+ * The reply checks of DESIGN.md 3.4, in the order of enum query_reject, on
+ * a datagram received on the query's socket. Fills *ret with the decoded
+ * packet (when it decodes).
+ */
+enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
+				    const struct netio_dgram *dg, struct ntp_pkt *ret);
+
+/* "bogus origin", "kiss-o'-death", ... */
+const char *query_reject_str(enum query_reject r);
+
+#endif

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <math.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ntp_time.h"
+#include "report.h"
+
+/* One address as the report shows it. */
+struct report_addr {
+	const char *state; /* JSON spelling, CONTRACT.md */
+	char error[96];
+	const struct pipeline_cand *cand; /* NULL without samples */
+};
+
+static const char *report_verdict_state(enum pipeline_verdict v)
+{
+	switch (v) {
+	case PIPELINE_SYS_PEER:
+		return "system-peer";
+	case PIPELINE_SURVIVOR:
+		return "survivor";
+	case PIPELINE_OUTLIER:
+	case PIPELINE_NOSELECT:
+		return "outlier";
+	case PIPELINE_FALSETICKER:
+		return "falseticker";
+	case PIPELINE_UNFIT:
+		break;
+	}
+	return "invalid";
+}
+
+static void report_addr_of(const struct run *r, unsigned i, struct report_addr *ret)
+{
+	const struct query *q = &r->q[i];
+	const struct pipeline_cand *c = r->q_cand[i] >= 0 ? &r->cand[r->q_cand[i]] : NULL;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->cand = c;
+	if (q->kiss) {
+		ret->state = "kod";
+		snprintf(ret->error, sizeof(ret->error), "kiss-o'-death %s", q->kiss_code);
+	} else if (c && r->outcome != RUN_NO_TIME) {
+		ret->state = report_verdict_state(c->verdict);
+		if (c->verdict == PIPELINE_UNFIT)
+			snprintf(ret->error, sizeof(ret->error), "%s", select_fit_str(c->fit));
+		else if (c->verdict == PIPELINE_NOSELECT)
+			snprintf(ret->error, sizeof(ret->error), "noselect");
+	} else if (q->n_rejects) {
+		ret->state = "invalid";
+		snprintf(ret->error, sizeof(ret->error), "%s", query_reject_str(q->last_reject));
+	} else {
+		ret->state = "unreachable";
+		snprintf(ret->error, sizeof(ret->error), "%s",
+			 q->error  ? strerror(-q->error)
+			 : q->done ? "no reply"
+				   : "no reply yet");
+	}
+}
+
+static const char *report_leap_str(enum ntp_leap l)
+{
+	static const char *const s[] = { "none", "insert", "delete", "unsync" };
+
+	return s[l & 3];
+}
+
+static const struct query *report_sys_peer(const struct report *rep)
+{
+	const struct run *r = rep->run;
+
+	if (!r || r->outcome != RUN_OK)
+		return NULL;
+	return &r->q[r->cand_q[r->sys.sys_peer]];
+}
+
+/* What tset did or would do, in ntpdate's words. */
+static const char *report_verb(const struct report *rep)
+{
+	struct gate_policy p = rep->o->gate;
+
+	p.query_only = false;
+	p.allow_panic = true;
+	return gate_decide(&p, rep->run->sys.offset_s) == GATE_ACTION_STEP ? "step" : "adjust";
+}
+
+static void report_final_text(const struct report *rep, char *buf, size_t len)
+{
+	const struct query *sp = report_sys_peer(rep);
+	const struct apply_result *ap = rep->ap;
+	size_t n;
+
+	if (!sp) {
+		snprintf(buf, len, "%s",
+			 rep->fatal ? rep->fatal : "no server suitable for synchronization found");
+		return;
+	}
+	n = (size_t)snprintf(buf, len, "%s time server %s offset %+.6f sec", report_verb(rep),
+			     sp->addr, rep->run->sys.offset_s);
+	if (n >= len)
+		return;
+	if (ap && ap->why_not[0])
+		snprintf(buf + n, len - n, ": clock not set: %s", ap->why_not);
+	else if (ap && ap->clock_set && ap->action == GATE_ACTION_SLEW)
+		snprintf(buf + n, len - n, " (slewing for %.1f s)", ap->slew_duration_s);
+	else if (!ap && gate_beyond_panic(&rep->o->gate, rep->run->sys.offset_s))
+		snprintf(buf + n, len - n, " (beyond the panic threshold of %g s)",
+			 rep->o->gate.panic_s);
+}
+
+void report_ntpdate(const struct report *rep, FILE *out)
+{
+	const struct run *r = rep->run;
+	char text[320], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	/* with -s nothing goes to stdout (cron mails what does) */
+	for (unsigned i = 0; r && !rep->o->use_syslog && i < r->n_q; i++) {
+		struct report_addr a;
+
+		report_addr_of(r, i, &a);
+		fprintf(out, "server %s, stratum %u, offset %+.6f, delay %.5f\n", r->q[i].addr,
+			a.cand ? a.cand->est.stratum : 0, a.cand ? a.cand->est.offset_s : 0.0,
+			a.cand ? a.cand->est.delay_s : 0.0);
+	}
+	report_final_text(rep, text, sizeof(text));
+	if (rep->o->use_syslog) {
+		syslog(rep->exit_status ? LOG_ERR : LOG_NOTICE, "%s", text);
+	} else {
+		strftime(stamp, sizeof(stamp), "%d %b %H:%M:%S", localtime_r(&now, &tm));
+		fprintf(out, "%s tset[%d]: %s\n", stamp, (int)getpid(), text);
+	}
+	if (rep->ap && rep->ap->rtc_error[0])
+		fprintf(out, "rtc not written: %s\n", rep->ap->rtc_error);
+}
+
+void report_table(const struct report *rep, FILE *out)
+{
+	const struct run *r = rep->run;
+
+	if (!r)
+		return;
+	fprintf(out, "%-28s %-15s %2s %5s %10s %12s %10s  %s\n", "remote", "refid", "st", "reach",
+		"delay", "offset", "jitter", "verdict");
+	for (unsigned i = 0; i < r->n_q; i++) {
+		const struct query *q = &r->q[i];
+		struct report_addr a;
+		char refid[32] = "-", reach[16];
+
+		report_addr_of(r, i, &a);
+		if (q->n_samples)
+			ntp_pkt_refid_str(&q->hdr, refid, sizeof(refid));
+		else if (q->kiss)
+			snprintf(refid, sizeof(refid), "%s", q->kiss_code);
+		snprintf(reach, sizeof(reach), "%u/%u", q->n_samples, q->n_sent);
+		if (a.cand)
+			fprintf(out, "%-28s %-15s %2u %5s %10.6f %+12.6f %10.6f  %s%s%s\n", q->addr,
+				refid, a.cand->est.stratum, reach, a.cand->est.delay_s,
+				a.cand->est.offset_s, a.cand->est.jitter_s, a.state,
+				a.error[0] ? ": " : "", a.error);
+		else
+			fprintf(out, "%-28s %-15s %2s %5s %10s %12s %10s  %s: %s\n", q->addr, refid,
+				"-", reach, "-", "-", "-", a.state, a.error);
+	}
+	for (unsigned i = 0; i < rep->o->cfg.n_servers; i++)
+		if (r->names[i].error[0])
+			fprintf(out, "%-28s %-15s %2s %5s %10s %12s %10s  unreachable: %s\n",
+				rep->o->cfg.servers[i].host, "-", "-", "-", "-", "-", "-",
+				r->names[i].error);
+}
+
+/* A JSON string: the hosts are validated names, but escape anyway. */
+static void report_json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void report_json_num(FILE *out, const char *key, double v, bool valid)
+{
+	fprintf(out, "\"%s\": ", key);
+	if (valid && isfinite(v))
+		fprintf(out, "%.9f", v);
+	else
+		fputs("null", out);
+}
+
+static void report_json_addr(const struct run *r, unsigned i, const struct opts *o, FILE *out)
+{
+	const struct query *q = &r->q[i];
+	const struct pipeline_cand *c;
+	struct report_addr a;
+	char refid[32] = "";
+
+	report_addr_of(r, i, &a);
+	c = a.cand;
+	if (q->n_samples)
+		ntp_pkt_refid_str(&q->hdr, refid, sizeof(refid));
+	else if (q->kiss)
+		snprintf(refid, sizeof(refid), "%s", q->kiss_code);
+	fputs("    {\"name\": ", out);
+	report_json_str(out, o->cfg.servers[q->server].host);
+	fputs(", \"address\": ", out);
+	report_json_str(out, q->addr);
+	fprintf(out, ", \"port\": %u, \"stratum\": ", netio_sockaddr_port((const void *)&q->sa));
+	if (c)
+		fprintf(out, "%u, \"refid\": ", c->est.stratum);
+	else
+		fputs("null, \"refid\": ", out);
+	report_json_str(out, refid);
+	fprintf(out, ", \"leap\": \"%s\",\n     ",
+		c	       ? report_leap_str(c->est.leap)
+		: q->n_rejects ? report_leap_str(q->hdr.leap)
+			       : "none");
+	report_json_num(out, "offset", c ? c->est.offset_s : 0, c);
+	fputs(", ", out);
+	report_json_num(out, "delay", c ? c->est.delay_s : 0, c);
+	fputs(", ", out);
+	report_json_num(out, "jitter", c ? c->est.jitter_s : 0, c);
+	fputs(", ", out);
+	report_json_num(out, "root_delay", c ? c->est.root_delay_s : 0, c);
+	fputs(", ", out);
+	report_json_num(out, "root_dispersion", c ? c->est.root_disp_s : 0, c);
+	fprintf(out, ", \"samples\": %u,\n     \"state\": \"%s\", \"error\": ", q->n_samples,
+		a.state);
+	if (a.error[0])
+		report_json_str(out, a.error);
+	else
+		fputs("null", out);
+	fputs("}", out);
+}
+
+static void report_json_unresolved(const struct opts *o, unsigned i, const char *error, FILE *out)
+{
+	fputs("    {\"name\": ", out);
+	report_json_str(out, o->cfg.servers[i].host);
+	fprintf(out,
+		", \"address\": null, \"port\": %u, \"stratum\": null, \"refid\": null, "
+		"\"leap\": null,\n     \"offset\": null, \"delay\": null, \"jitter\": null, "
+		"\"root_delay\": null, \"root_dispersion\": null, \"samples\": 0,\n     "
+		"\"state\": \"unreachable\", \"error\": ",
+		o->cfg.servers[i].port);
+	report_json_str(out, error);
+	fputs("}", out);
+}
+
+static const char *report_json_action(const struct report *rep)
+{
+	const struct apply_result *ap = rep->ap;
+
+	if (!ap || ap->action == GATE_ACTION_NONE)
+		return "none";
+	if (ap->action == GATE_ACTION_REFUSE)
+		return "refused";
+	if (!ap->clock_set)
+		return "failed";
+	return gate_action_str(ap->action);
+}
+
+static void report_json_servers(const struct report *rep, FILE *out)
+{
+	const struct run *r = rep->run;
+	bool first = true;
+
+	fputs("  \"servers\": [", out);
+	for (unsigned i = 0; r && i < r->n_q; i++) {
+		fputs(first ? "\n" : ",\n", out);
+		report_json_addr(r, i, rep->o, out);
+		first = false;
+	}
+	for (unsigned i = 0; r && i < rep->o->cfg.n_servers; i++) {
+		if (!r->names[i].error[0] && !r->names[i].pending)
+			continue;
+		fputs(first ? "\n" : ",\n", out);
+		report_json_unresolved(
+			rep->o, i, r->names[i].pending ? "dns timed out" : r->names[i].error, out);
+		first = false;
+	}
+	fputs(first ? "],\n" : "\n  ],\n", out);
+}
+
+void report_json(const struct report *rep, FILE *out)
+{
+	const struct run *r = rep->run;
+	bool ok = r && r->outcome == RUN_OK;
+	const struct est_system *sys = ok ? &r->sys : NULL;
+
+	fputs("{", out);
+	report_json_num(out, "offset", ok ? sys->offset_s : 0, ok);
+	fputs(",\n  ", out);
+	report_json_num(out, "delay", ok ? sys->delay_s : 0, ok);
+	fputs(", ", out);
+	report_json_num(out, "jitter", ok ? sys->jitter_s : 0, ok);
+	fputs(", ", out);
+	report_json_num(out, "root_distance", ok ? sys->root_dist_s : 0, ok);
+	fputs(",\n  \"stratum\": ", out);
+	if (ok)
+		fprintf(out, "%u, \"leap\": \"%s\",\n", sys->stratum, report_leap_str(sys->leap));
+	else
+		fputs("null, \"leap\": null,\n", out);
+	fprintf(out, "  \"action\": \"%s\",\n", report_json_action(rep));
+	report_json_servers(rep, out);
+	fprintf(out, "  \"elapsed\": %.6f,\n  \"exit\": %d}\n", rep->elapsed_s, rep->exit_status);
+}
+
+void report_plan(const struct opts *o, FILE *out)
+{
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} flags[] = {
+		{ CONFIG_SERVER_POOL, "pool" },	    { CONFIG_SERVER_PEER, "peer" },
+		{ CONFIG_SERVER_IBURST, "iburst" }, { CONFIG_SERVER_BURST, "burst" },
+		{ CONFIG_SERVER_PREFER, "prefer" }, { CONFIG_SERVER_NOSELECT, "noselect" },
+		{ CONFIG_SERVER_TRUE, "true" },
+	};
+
+	for (unsigned i = 0; i < o->cfg.n_servers; i++) {
+		const struct config_server *s = &o->cfg.servers[i];
+
+		fprintf(out, "server %s port %u", s->host, s->port);
+		for (unsigned f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
+			if (s->flags & flags[f].flag)
+				fprintf(out, " %s", flags[f].name);
+		fputc('\n', out);
+	}
+	fprintf(out, "samples %u timeout %g deadline %g accuracy %g\n", o->samples, o->timeout_s,
+		o->deadline_s, o->accuracy_s);
+	fprintf(out, "step %g panic %g%s%s%s%s\n", o->gate.step_s, o->gate.panic_s,
+		o->gate.mode == GATE_MODE_STEP	 ? " always-step"
+		: o->gate.mode == GATE_MODE_SLEW ? " always-slew"
+						 : "",
+		o->gate.allow_panic ? " allow-panic" : "", o->gate.query_only ? " query-only" : "",
+		o->cfg.disable_kernel ? " kernel-disabled" : "");
+}

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "filter.h"
+#include "log.h"
+#include "ntp_time.h"
+#include "run.h"
+
+#define RUN_PRECISION_MIN_LOG2 (-30)
+
+/* Local clock precision: the smallest step between two readings, rounded
+ * up to a power of two (RFC 5905 section 7.3, "precision"). */
+static double run_precision_s(const struct clock_ops *clock)
+{
+	int64_t best = INT64_MAX;
+	int e;
+
+	for (int i = 0; i < 16; i++) {
+		struct timespec a, b;
+		int64_t d;
+
+		clock->now(clock->ctx, &a);
+		do {
+			clock->now(clock->ctx, &b);
+			d = ntp_time_timespec_diff_ns(&b, &a);
+		} while (d == 0);
+		if (d > 0 && d < best)
+			best = d;
+	}
+	e = best == INT64_MAX ? RUN_PRECISION_MIN_LOG2 : (int)ceil(log2((double)best * 1e-9));
+	return ldexp(1, e < RUN_PRECISION_MIN_LOG2 ? RUN_PRECISION_MIN_LOG2 : e);
+}
+
+static void run_add_query(struct run *r, unsigned server, const struct sockaddr *sa, socklen_t len)
+{
+	const struct config_server *s = &r->o->cfg.servers[server];
+
+	if (r->n_q == SELECT_MAX) {
+		r->n_dropped++;
+		return;
+	}
+	/* a server line's `version N` wins over -o */
+	query_init(&r->q[r->n_q++], &r->env, server, sa, len, (s->flags & CONFIG_SERVER_BURST) != 0,
+		   s->version ? s->version : r->o->version);
+	r->names[server].n_addrs++;
+	r->changed = true;
+}
+
+static bool run_family_ok(const struct config_server *s, int family)
+{
+	return s->family == CONFIG_FAMILY_ANY ||
+	       (s->family == CONFIG_FAMILY_INET && family == AF_INET) ||
+	       (s->family == CONFIG_FAMILY_INET6 && family == AF_INET6);
+}
+
+/* The resolver answered for one name. */
+static void run_resolved(void *userdata, const struct resolve_result *res)
+{
+	struct run_name *name = userdata;
+	struct run *r = name->run;
+	const struct config_server *s = &r->o->cfg.servers[name->server];
+
+	name->pending = false;
+	r->changed = true;
+	for (unsigned i = 0; i < res->n; i++)
+		if (run_family_ok(s, res->addrs[i].ss_family))
+			run_add_query(r, name->server, (const struct sockaddr *)&res->addrs[i],
+				      res->addr_lens[i]);
+	if (res->n == 0)
+		snprintf(name->error, sizeof(name->error), "%s", res->error);
+	else if (name->n_addrs == 0)
+		snprintf(name->error, sizeof(name->error), "no address of the requested family");
+	if (!name->error[0])
+		log_debug("'%s': %u address%s", s->host, name->n_addrs,
+			  name->n_addrs == 1 ? "" : "es");
+}
+
+/* A pool (or a name from the command line) gives every address; a server
+ * line one, as ntpd does. */
+static unsigned run_max_addrs(const struct config_server *s)
+{
+	return (s->flags & CONFIG_SERVER_POOL) ? RESOLVE_MAX_ADDRS : 1;
+}
+
+static int run_start_names(struct run *r)
+{
+	for (unsigned i = 0; i < r->o->cfg.n_servers; i++) {
+		const struct config_server *s = &r->o->cfg.servers[i];
+		struct run_name *name = &r->names[i];
+		int rc;
+
+		*name = (struct run_name){ .run = r, .server = i, .pending = true };
+		rc = resolve_start(r->res, s->host, s->port, run_max_addrs(s), run_resolved, name);
+		if (rc < 0) {
+			name->pending = false;
+			snprintf(name->error, sizeof(name->error), "%s", strerror(-rc));
+		}
+	}
+	return 0;
+}
+
+int run_init(struct run *r, const struct opts *o, const struct clock_ops *clock, int64_t start_ns)
+{
+	const char *resolvconf = o->cfg.resolvconf[0] ? o->cfg.resolvconf : NULL;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->start_ns = start_ns;
+	r->deadline_ns = start_ns + (int64_t)(o->deadline_s * 1e9);
+	rc = loop_new(&r->loop);
+	if (rc < 0)
+		return rc;
+	rc = resolve_new(&r->res, r->loop, resolvconf, o->family);
+	if (rc < 0)
+		return rc;
+	r->env = (struct query_env){
+		.loop = r->loop,
+		.clock = clock,
+		.precision_s = run_precision_s(clock),
+		.timeout_s = o->timeout_s,
+		.max_samples = o->samples,
+		.changed = &r->changed,
+	};
+	return run_start_names(r);
+}
+
+void run_free(struct run *r)
+{
+	for (unsigned i = 0; i < r->n_q; i++)
+		query_close(&r->q[i]);
+	resolve_free(r->res);
+	r->res = NULL;
+	loop_free(r->loop);
+	r->loop = NULL;
+}
+
+/* Build the pipeline's candidates from the queries that have samples. */
+static void run_candidates(struct run *r, int64_t now_ns)
+{
+	r->n_cand = 0;
+	for (unsigned i = 0; i < r->n_q; i++) {
+		const struct query *q = &r->q[i];
+		const struct config_server *s = &r->o->cfg.servers[q->server];
+		struct pipeline_cand *c = &r->cand[r->n_cand];
+
+		r->q_cand[i] = -1;
+		if (q->n_samples == 0)
+			continue;
+		memset(c, 0, sizeof(*c));
+		filter_run(q->samples, q->n_samples, now_ns, r->env.precision_s, &c->est);
+		c->est.root_delay_s = ntp_time_short_to_s(q->hdr.root_delay_ntp32);
+		c->est.root_disp_s = ntp_time_short_to_s(q->hdr.root_disp_ntp32);
+		c->est.stratum = q->hdr.stratum;
+		c->est.leap = (enum ntp_leap)q->hdr.leap;
+		c->noselect = (s->flags & CONFIG_SERVER_NOSELECT) != 0;
+		c->prefer = (s->flags & CONFIG_SERVER_PREFER) != 0;
+		c->truechimer = (s->flags & CONFIG_SERVER_TRUE) != 0;
+		r->cand_q[r->n_cand] = i;
+		r->q_cand[i] = (int)r->n_cand++;
+	}
+}
+
+static bool run_all_done(const struct run *r)
+{
+	if (resolve_busy(r->res))
+		return false;
+	for (unsigned i = 0; i < r->n_q; i++)
+		if (!r->q[i].done)
+			return false;
+	return true;
+}
+
+/* DESIGN.md 3.6: may we decide now? Only once every name is resolved,
+ * since the majority counts every candidate address. */
+static enum settle_verdict run_settle(struct run *r, int64_t now_ns)
+{
+	struct settle_policy p = {
+		.n_all = r->n_q,
+		.step_s = r->o->gate.step_s,
+		.may_step = r->o->gate.mode != GATE_MODE_SLEW,
+		.accuracy_s = r->o->accuracy_s,
+	};
+
+	if (resolve_busy(r->res) || r->n_q == 0)
+		return SETTLE_WAIT;
+	run_candidates(r, now_ns);
+	return settle_check(r->cand, r->n_cand, &p, now_ns, &r->sys);
+}
+
+static int64_t run_next_ns(struct run *r)
+{
+	int64_t next = r->deadline_ns, t = resolve_next_ns(r->res);
+
+	if (t < next)
+		next = t;
+	for (unsigned i = 0; i < r->n_q; i++) {
+		t = query_next_ns(&r->q[i]);
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
+void run_measure(struct run *r)
+{
+	for (;;) {
+		int64_t now = loop_now_ns();
+
+		if (now >= r->deadline_ns) {
+			r->deadline_hit = true;
+			break;
+		}
+		if (now >= resolve_next_ns(r->res))
+			resolve_timeouts(r->res);
+		for (unsigned i = 0; i < r->n_q; i++)
+			query_tick(&r->q[i], now);
+		if (run_all_done(r))
+			break;
+		if (r->changed) {
+			r->changed = false;
+			r->settled = run_settle(r, now);
+			if (r->settled != SETTLE_WAIT)
+				break;
+		}
+		if (loop_run_once(r->loop, run_next_ns(r)) < 0)
+			break;
+	}
+	r->decided_ns = loop_now_ns();
+	log_debug("measured in %.3f s: %s", (double)(r->decided_ns - r->start_ns) * 1e-9,
+		  r->settled == SETTLE_STEP   ? "a step is certain"
+		  : r->settled == SETTLE_GOOD ? "good enough"
+		  : r->deadline_hit	      ? "deadline"
+					      : "every address done");
+}
+
+static bool run_any_answer(const struct run *r)
+{
+	for (unsigned i = 0; i < r->n_q; i++)
+		if (r->q[i].n_samples || r->q[i].n_rejects || r->q[i].kiss)
+			return true;
+	return false;
+}
+
+void run_decide(struct run *r)
+{
+	enum pipeline_status st;
+
+	if (r->settled != SETTLE_WAIT) {
+		r->outcome = RUN_OK; /* settle_check left cand, verdicts and sys */
+		return;
+	}
+	run_candidates(r, r->decided_ns);
+	if (r->n_cand == 0) {
+		r->outcome = run_any_answer(r) ? RUN_NO_MAJORITY : RUN_NO_TIME;
+		return;
+	}
+	st = pipeline_run(r->cand, r->n_cand, NTP_CMIN, r->decided_ns, &r->sys);
+	r->outcome = st == PIPELINE_OK ? RUN_OK : RUN_NO_MAJORITY;
+}

@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""DNS integration test of the resolve module, through resolve_probe.
+
+    test_dns.py PATH/TO/resolve_probe
+
+A real dnsmasq on 127.0.0.153 port 53 (c-ares 1.18 ignores a port in
+resolv.conf, hence root) serves the .test zone; a UDP socket bound on
+127.0.0.154:53 that never reads is a server that never answers; nothing is
+bound on 127.0.0.155:53, so queries there are refused (ICMP). Loopback only.
+Exit 0 pass, 1 fail, 77 skip (not root, or no dnsmasq).
+"""
+
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+DNS_ADDR = "127.0.0.153"  # dnsmasq
+HOLE_ADDR = "127.0.0.154"  # bound, never answers
+DEAD_ADDR = "127.0.0.155"  # nothing bound: port unreachable
+
+POOL = {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}
+DUAL_V4 = {"127.0.0.6", "127.0.0.7"}
+HOSTS = "".join(f"{a} pool.test\n" for a in sorted(POOL)) + \
+    "::1 six.test\n" + \
+    "".join(f"{a} dual.test\n" for a in sorted(DUAL_V4)) + "::1 dual.test\n"
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+
+
+def on_signal(signum, frame):
+    # turn meson's SIGTERM (timeout) into an exception: cleanup still runs
+    raise SystemExit(f"killed by signal {signum}")
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o644)
+
+
+def dns_query(name):
+    """A minimal RFC 1035 query for name, type A, class IN."""
+    qname = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
+    return struct.pack("!HHHHHH", 0x7473, 0x0100, 1, 0, 0, 0) + qname + struct.pack("!HH", 1, 1)
+
+
+def wait_for_dns(proc, timeout_s=5.0):
+    """True once dnsmasq answers a query; False if it exits or stays mute."""
+    end = time.monotonic() + timeout_s
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.1)
+        while time.monotonic() < end and proc.poll() is None:
+            try:
+                s.sendto(dns_query("pool.test"), (DNS_ADDR, 53))
+                if s.recv(512)[:2] == b"\x74\x73":
+                    return True
+            except OSError:
+                time.sleep(0.05)
+    return False
+
+
+def start_dnsmasq(dnsmasq, tmp):
+    hosts = os.path.join(tmp, "hosts")
+    write(hosts, HOSTS)
+    args = [dnsmasq, "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+            "--bind-interfaces", f"--listen-address={DNS_ADDR}", "--port=53",
+            "--local=/test/",
+            # every other name is NXDOMAIN too (no upstream would mean
+            # REFUSED), so a search domain that c-ares derives from a
+            # dotted hostname cannot change the results
+            "--address=/#/",
+            f"--addn-hosts={hosts}", "--pid-file", "--log-queries",
+            f"--log-facility={os.path.join(tmp, 'dnsmasq.log')}"]
+    return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(tmp, "dnsmasq.err"), "w"))
+
+
+def stop(proc):
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()  # SIGTERM to its PID
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def probe(probe_path, conf, family, deadline_s, names, cap=None):
+    """Run resolve_probe; return ({name: (status, detail)}, seconds, exit code)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LOCALDOMAIN", "RES_OPTIONS")}
+    if cap is not None:
+        env["RESOLVE_PROBE_MAX"] = str(cap)
+    t0 = time.monotonic()
+    p = subprocess.run([probe_path, conf, str(family), str(deadline_s)] + names, env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=deadline_s + 10)
+    elapsed = time.monotonic() - t0
+    out = {}
+    for line in p.stdout.splitlines():
+        name, _, rest = line.partition(" ")
+        status, _, detail = rest.partition(" ")
+        out[name] = (status, detail)
+    if p.stderr:
+        print(p.stderr, end="", file=sys.stderr)
+    check(p.returncode == 0 and sorted(out) == sorted(names),
+          f"probe family {family} answers each of {names} once, exit 0 (got {p.returncode})")
+    return out, elapsed, p.returncode
+
+
+def addrs(result):
+    status, detail = result
+    if status != "ok":
+        return None, None
+    first, _, dropped = detail.partition(" dropped ")
+    return first.split(","), int(dropped or 0)
+
+
+def test_answers(probe_path, conf):
+    names = ["pool.test", "six.test", "nx.test", "dual.test", "127.0.0.1"]
+    out, elapsed, _ = probe(probe_path, conf, 0, 5, names)
+    print(f"     family 0, {len(names)} names in {elapsed * 1000:.0f} ms")
+    pool, _ = addrs(out.get("pool.test", ("", "")))
+    check(pool is not None and len(pool) == 4 and set(pool) == POOL,
+          f"pool.test gives its 4 addresses: {out.get('pool.test')}")
+    check(out.get("six.test") == ("ok", "::1"), f"six.test gives ::1: {out.get('six.test')}")
+    check(out.get("nx.test") == ("error", "no such name"),
+          f"nx.test is no such name: {out.get('nx.test')}")
+    dual, _ = addrs(out.get("dual.test", ("", "")))
+    check(dual is not None and len(dual) == 3 and dual[0] in DUAL_V4 and dual[1] == "::1"
+          and set(dual) == DUAL_V4 | {"::1"},
+          f"dual.test interleaves the families, IPv4 first: {out.get('dual.test')}")
+    check(out.get("127.0.0.1") == ("ok", "127.0.0.1"), "a numeric host needs no DNS")
+    check(elapsed < 0.5, f"names of one run resolve in parallel, well under 1 s ({elapsed:.3f} s)")
+
+
+def test_families(probe_path, conf):
+    out, _, _ = probe(probe_path, conf, 6, 5, ["six.test", "pool.test", "dual.test"])
+    check(out.get("six.test") == ("ok", "::1"), f"family 6: six.test gives ::1: {out.get('six.test')}")
+    check(out.get("pool.test") == ("error", "no address of the requested family"),
+          f"family 6: pool.test has no AAAA: {out.get('pool.test')}")
+    check(out.get("dual.test") == ("ok", "::1"), "family 6: dual.test gives ::1 only")
+    out, _, _ = probe(probe_path, conf, 4, 5, ["six.test", "pool.test", "dual.test"])
+    check(out.get("six.test") == ("error", "no address of the requested family"),
+          f"family 4: six.test has no A: {out.get('six.test')}")
+    pool, _ = addrs(out.get("pool.test", ("", "")))
+    check(pool is not None and set(pool) == POOL, "family 4: pool.test gives 4 addresses")
+    dual, _ = addrs(out.get("dual.test", ("", "")))
+    check(dual is not None and set(dual) == DUAL_V4, "family 4: dual.test gives IPv4 only")
+
+
+def test_cap(probe_path, conf):
+    out, _, _ = probe(probe_path, conf, 0, 5, ["pool.test", "dual.test"], cap=2)
+    pool, dropped = addrs(out.get("pool.test", ("", "")))
+    check(pool is not None and len(pool) == 2 and set(pool) <= POOL and dropped == 2,
+          f"cap 2: pool.test keeps 2, drops 2: {out.get('pool.test')}")
+    dual, dropped = addrs(out.get("dual.test", ("", "")))
+    check(dual is not None and len(dual) == 2 and dual[0] in DUAL_V4 and dual[1] == "::1"
+          and dropped == 1, f"cap 2: dual.test keeps one of each family: {out.get('dual.test')}")
+
+
+def test_silent_server(probe_path, tmp):
+    conf = os.path.join(tmp, "hole.conf")
+    write(conf, f"nameserver {HOLE_ADDR}\n")
+    names = ["a.test", "b.test", "c.test"]
+    # c-ares waits 1 s, then 2 s: 3 s in parallel, 9 s one after the other
+    out, elapsed, _ = probe(probe_path, conf, 0, 6, names)
+    check(all(out.get(n) == ("error", "dns timed out") for n in names) and 2.9 < elapsed < 3.8,
+          f"a silent server: every name times out together after ~3 s ({elapsed:.3f} s) {out}")
+    out, elapsed, _ = probe(probe_path, conf, 0, 2, ["a.test"])
+    check(out.get("a.test") == ("deadline", "") and 1.95 < elapsed < 2.3,
+          f"a silent server: the deadline (2 s) ends the run ({elapsed:.3f} s)")
+
+
+def address_is_free(addr):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((addr, 53))
+            return True
+        except OSError:
+            return False
+
+
+def test_refused(probe_path, tmp):
+    if not address_is_free(DEAD_ADDR):
+        print(f"skip {DEAD_ADDR}:53 is in use: refused-server check not run")
+        return
+    conf = os.path.join(tmp, "dead.conf")
+    write(conf, f"nameserver {DEAD_ADDR}\n")
+    out, elapsed, _ = probe(probe_path, conf, 0, 5, ["a.test"])
+    check(out.get("a.test") == ("error", "dns server refused") and elapsed < 1.0,
+          f"no server on the port: refused at once ({elapsed:.3f} s) {out}")
+
+
+def test_missing_resolvconf(probe_path, tmp):
+    p = subprocess.run([probe_path, os.path.join(tmp, "nonexistent.conf"), "0", "1", "a.test"],
+                       capture_output=True, text=True, timeout=10)
+    check(p.returncode == 1 and "No such file" in p.stderr,
+          f"a missing resolv.conf is an error, not c-ares defaults: {p.stderr.strip()}")
+
+
+def run(probe_path, dnsmasq, tmp):
+    proc = hole = None
+    try:
+        proc = start_dnsmasq(dnsmasq, tmp)
+        if not wait_for_dns(proc):
+            check(False, "dnsmasq answers on " + DNS_ADDR)
+            return
+        hole = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        hole.bind((HOLE_ADDR, 53))
+        conf = os.path.join(tmp, "resolv.conf")
+        write(conf, f"nameserver {DNS_ADDR}\n")
+        test_answers(probe_path, conf)
+        test_families(probe_path, conf)
+        test_cap(probe_path, conf)
+        test_silent_server(probe_path, tmp)
+        test_refused(probe_path, tmp)
+        test_missing_resolvconf(probe_path, tmp)
+    finally:
+        if hole is not None:
+            hole.close()
+        stop(proc)
+        if failures:
+            for f in ("dnsmasq.err", "dnsmasq.log"):
+                path = os.path.join(tmp, f)
+                if os.path.exists(path):
+                    print(f"--- {f}", file=sys.stderr)
+                    print(open(path).read()[-3000:], file=sys.stderr)
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: test_dns.py PATH/TO/resolve_probe", file=sys.stderr)
+        return 2
+    probe_path = os.path.abspath(sys.argv[1])
+    if os.geteuid() != 0:
+        print("skip: binding port 53 on loopback needs root (c-ares 1.18 ignores ports)")
+        return SKIP
+    dnsmasq = shutil.which("dnsmasq") or shutil.which("dnsmasq", path="/usr/sbin:/sbin")
+    if not dnsmasq:
+        print("skip: dnsmasq not installed (Debian package dnsmasq-base)")
+        return SKIP
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    with tempfile.TemporaryDirectory(prefix="tset-dns-") as tmp:
+        os.chmod(tmp, 0o755)  # dnsmasq reads its hosts file after dropping root
+        run(probe_path, dnsmasq, tmp)
+    print(f"{len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
