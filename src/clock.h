@@ -44,7 +44,7 @@ struct clock_ops {
 	/* CLOCK_REALTIME */
 	int (*now)(void *ctx, struct timespec *ret);
 	int (*read_status)(void *ctx, struct clock_status *ret);
-	/* jump by offset_ns (cancels a slew in progress) */
+	/* jump by offset_ns (the kernel cancels a slew in progress) */
 	int (*step)(void *ctx, int64_t offset_ns);
 	/* adjtime()-style single-shot slew of offset_ns at 500 ppm */
 	int (*slew)(void *ctx, int64_t offset_ns);

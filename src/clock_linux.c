@@ -62,7 +62,6 @@ static int clock_linux_step(void *ctx, int64_t offset_ns)
 {
 	struct timex tx = { .modes = ADJ_SETOFFSET | ADJ_NANO };
 	int64_t sec = offset_ns / NS_PER_S, nsec = offset_ns % NS_PER_S;
-	int r;
 
 	if (nsec < 0) { /* the kernel wants 0 <= tv_usec < 1e9 with ADJ_NANO */
 		nsec += NS_PER_S;
@@ -70,10 +69,7 @@ static int clock_linux_step(void *ctx, int64_t offset_ns)
 	}
 	tx.time.tv_sec = (time_t)sec;
 	tx.time.tv_usec = (suseconds_t)nsec;
-	/* a slew still running would move the clock away again afterwards */
-	r = clock_linux_slew(ctx, 0);
-	if (r < 0)
-		return r;
+	/* the kernel clears its NTP state on a step, a single-shot slew included */
 	return clock_linux_adjtime(&tx);
 }
 
@@ -170,7 +166,8 @@ static int clock_linux_rtc_open(void *ctx)
 		cl->rtc_fd = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (cl->rtc_fd >= 0)
 			return 0;
-		r = -errno;
+		if (r == -ENOENT) /* keep the first error that says more */
+			r = -errno;
 	}
 	return r;
 }

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* query: the reply checks as named tests, the request's contents, pacing. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_run.h"
+#include "ntp_time.h"
+#include "query.h"
+
+static int real_now(void *ctx, struct timespec *ret)
+{
+	return clock_gettime(CLOCK_REALTIME, ret);
+}
+
+static struct clock_ops clock_ro = { .now = real_now };
+static bool changed;
+static struct loop *lp;
+static struct query_env env;
+static int srv = -1; /* our server socket on 127.0.0.1 */
+static struct sockaddr_in srv_sa;
+
+static void setup(void)
+{
+	socklen_t len = sizeof(srv_sa);
+
+	ck_assert_int_eq(loop_new(&lp), 0);
+	env = (struct query_env){ .loop = lp,
+				  .clock = &clock_ro,
+				  .precision_s = 1e-9,
+				  .timeout_s = 0.2,
+				  .max_samples = 2,
+				  .changed = &changed };
+	srv = socket(AF_INET, SOCK_DGRAM, 0);
+	srv_sa =
+		(struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	ck_assert_int_eq(bind(srv, (struct sockaddr *)&srv_sa, sizeof(srv_sa)), 0);
+	ck_assert_int_eq(getsockname(srv, (struct sockaddr *)&srv_sa, &len), 0);
+}
+
+static void teardown(void)
+{
+	close(srv);
+	loop_free(lp);
+}
+
+/* A good reply to q's outstanding request, as struct ntp_pkt. */
+static struct ntp_pkt good_reply(const struct query *q)
+{
+	struct timespec now;
+	struct ntp_pkt p = { .leap = 0,
+			     .version = 4,
+			     .mode = NTP_MODE_SERVER,
+			     .stratum = 2,
+			     .precision = -20,
+			     .root_delay_ntp32 = 0x10,
+			     .root_disp_ntp32 = 0x10 };
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	p.org_ntp64 = q->cookie;
+	p.rec_ntp64 = p.xmt_ntp64 = ntp_time_from_timespec(&now);
+	return p;
+}
+
+/* Check a reply as if received now from the server socket's address. */
+static enum query_reject check(const struct query *q, const struct ntp_pkt *p, size_t len)
+{
+	uint8_t buf[64] = { 0 };
+	struct netio_dgram dg = { .len = len };
+	struct ntp_pkt out;
+
+	ntp_pkt_encode(p, buf);
+	memcpy(&dg.from, &srv_sa, sizeof(srv_sa));
+	clock_gettime(CLOCK_REALTIME, &dg.rx);
+	return query_check_reply(q, buf, &dg, &out);
+}
+
+static void make_query(struct query *q, bool burst)
+{
+	query_init(q, &env, 0, (struct sockaddr *)&srv_sa, sizeof(srv_sa), burst, 4);
+}
+
+START_TEST(test_query_reply_checks_in_order)
+{
+	struct query q;
+	struct ntp_pkt p;
+
+	make_query(&q, false);
+	q.cookie = 0x1122334455667788ull;
+	q.waiting = true;
+	clock_gettime(CLOCK_REALTIME, &q.t1);
+	p = good_reply(&q);
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_NONE);
+	ck_assert_int_eq(check(&q, &p, 40), QUERY_REJECT_TRUNCATED);
+	p.mode = NTP_MODE_CLIENT;
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_MODE);
+	p = good_reply(&q);
+	p.org_ntp64 ^= 1;
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_ORIGIN);
+	p = good_reply(&q);
+	p.version = 3;
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_VERSION);
+	p = good_reply(&q);
+	p.stratum = 0;
+	memcpy(p.refid, "RATE", 4);
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_KOD);
+	p = good_reply(&q);
+	p.leap = NTP_LEAP_UNSYNC;
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_UNSYNC);
+	p = good_reply(&q);
+	p.stratum = 16;
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_STRATUM);
+	p = good_reply(&q);
+	p.xmt_ntp64 = 0;
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_ZERO_TIME);
+	p = good_reply(&q);
+	p.rec_ntp64 = 0;
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_ZERO_TIME);
+	p = good_reply(&q);
+	p.root_disp_ntp32 = 2u << 16;
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_ROOT_DISTANCE);
+	p = good_reply(&q);
+	p.xmt_ntp64 = p.rec_ntp64 + (10ull << 32); /* server "worked" 10 s: delay < 0 */
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_DELAY);
+	p = good_reply(&q);
+	q.waiting = false;
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_DUPLICATE);
+	ck_assert_str_eq(query_reject_str(QUERY_REJECT_ORIGIN), "bogus origin");
+}
+END_TEST
+
+START_TEST(test_query_reply_from_another_address_is_rejected)
+{
+	struct query q;
+	struct ntp_pkt p;
+	uint8_t buf[48];
+	struct netio_dgram dg = { .len = 48 };
+	struct sockaddr_in other = srv_sa;
+	struct ntp_pkt out;
+
+	make_query(&q, false);
+	q.cookie = 42;
+	q.waiting = true;
+	p = good_reply(&q);
+	ntp_pkt_encode(&p, buf);
+	other.sin_port = htons(ntohs(srv_sa.sin_port) + 1);
+	memcpy(&dg.from, &other, sizeof(other));
+	ck_assert_int_eq(query_check_reply(&q, buf, &dg, &out), QUERY_REJECT_SOURCE);
+}
+END_TEST
+
+/* Receive the request at the server socket; returns its length. */
+static ssize_t serve_recv(uint8_t *buf, struct sockaddr_in *from)
+{
+	socklen_t len = sizeof(*from);
+
+	return recvfrom(srv, buf, 512, 0, (struct sockaddr *)from, &len);
+}
+
+START_TEST(test_query_request_is_data_minimised)
+{
+	struct query q;
+	uint8_t buf[512], zero[40] = { 0 };
+	struct sockaddr_in from;
+	uint64_t xmt = 0;
+
+	make_query(&q, false);
+	query_tick(&q, loop_now_ns());
+	ck_assert(q.waiting);
+	ck_assert_int_eq(serve_recv(buf, &from), 48);
+	ck_assert_uint_eq(buf[0], 0x23); /* LI 0, version 4, mode 3 */
+	ck_assert_int_eq(memcmp(buf + 1, zero, 39), 0);
+	for (int i = 40; i < 48; i++)
+		xmt = xmt << 8 | buf[i];
+	ck_assert_uint_eq(xmt, q.cookie);
+	ck_assert_uint_ne(xmt, 0);
+	query_close(&q);
+}
+END_TEST
+
+/* Answer the outstanding request with p (org filled in) and let the loop run. */
+static void serve_reply(struct query *q, struct ntp_pkt *p)
+{
+	uint8_t buf[512];
+	struct sockaddr_in from;
+
+	ck_assert_int_eq(serve_recv(buf, &from), 48);
+	p->org_ntp64 = q->cookie;
+	ntp_pkt_encode(p, buf);
+	ck_assert_int_eq(sendto(srv, buf, 48, 0, (struct sockaddr *)&from, sizeof(from)), 48);
+	ck_assert_int_ge(loop_run_once(lp, loop_now_ns() + 1000000000), 1);
+}
+
+START_TEST(test_query_spaces_requests_two_seconds_apart)
+{
+	struct query q;
+	struct ntp_pkt p;
+
+	make_query(&q, false);
+	query_tick(&q, loop_now_ns());
+	p = good_reply(&q);
+	serve_reply(&q, &p);
+	ck_assert_uint_eq(q.n_samples, 1);
+	ck_assert(!q.waiting && !q.done);
+	ck_assert_int_eq(query_next_ns(&q), q.sent_ns + 2000000000);
+	query_close(&q);
+}
+END_TEST
+
+START_TEST(test_query_burst_goes_again_at_once_and_stops_at_p)
+{
+	struct query q;
+	struct ntp_pkt p;
+	int64_t t;
+
+	make_query(&q, true);
+	query_tick(&q, loop_now_ns());
+	p = good_reply(&q);
+	serve_reply(&q, &p);
+	t = loop_now_ns();
+	ck_assert_int_le(query_next_ns(&q), t);
+	query_tick(&q, t);
+	ck_assert_uint_eq(q.n_sent, 2);
+	p = good_reply(&q);
+	serve_reply(&q, &p);
+	ck_assert_uint_eq(q.n_samples, 2);
+	ck_assert(q.done); /* -p 2 reached */
+	ck_assert_int_eq(query_next_ns(&q), INT64_MAX);
+}
+END_TEST
+
+START_TEST(test_query_kod_rate_stops_the_address)
+{
+	struct query q;
+	struct ntp_pkt p;
+
+	make_query(&q, true);
+	query_tick(&q, loop_now_ns());
+	p = good_reply(&q);
+	p.stratum = 0;
+	p.leap = NTP_LEAP_UNSYNC;
+	memcpy(p.refid, "RATE", 4);
+	serve_reply(&q, &p);
+	ck_assert(q.done);
+	ck_assert_int_eq(q.kiss, NTP_KISS_RATE);
+	ck_assert_str_eq(q.kiss_code, "RATE");
+	ck_assert_uint_eq(q.n_samples, 0);
+}
+END_TEST
+
+START_TEST(test_query_useless_answer_ends_the_request_without_a_sample)
+{
+	struct query q;
+	struct ntp_pkt p;
+
+	make_query(&q, false);
+	query_tick(&q, loop_now_ns());
+	p = good_reply(&q);
+	p.leap = NTP_LEAP_UNSYNC;
+	serve_reply(&q, &p);
+	ck_assert(!q.waiting);
+	ck_assert_uint_eq(q.n_samples, 0);
+	ck_assert_int_eq(q.last_reject, QUERY_REJECT_UNSYNC);
+	query_close(&q);
+}
+END_TEST
+
+START_TEST(test_query_timeout_then_next_request)
+{
+	struct query q;
+	int64_t t0 = loop_now_ns();
+
+	make_query(&q, true);
+	query_tick(&q, t0);
+	ck_assert_int_eq(query_next_ns(&q), q.sent_ns + 200000000);
+	query_tick(&q, q.sent_ns + 200000000); /* timed out: burst sends again */
+	ck_assert_uint_eq(q.n_sent, 2);
+	ck_assert(q.waiting);
+	query_tick(&q, q.sent_ns + 200000000); /* -p 2 used up */
+	ck_assert(q.done);
+	ck_assert_uint_eq(q.n_samples, 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("query");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_query_reply_checks_in_order);
+	tcase_add_test(tc, test_query_reply_from_another_address_is_rejected);
+	tcase_add_test(tc, test_query_request_is_data_minimised);
+	tcase_add_test(tc, test_query_spaces_requests_two_seconds_apart);
+	tcase_add_test(tc, test_query_burst_goes_again_at_once_and_stops_at_p);
+	tcase_add_test(tc, test_query_kod_rate_stops_the_address);
+	tcase_add_test(tc, test_query_useless_answer_ends_the_request_without_a_sample);
+	tcase_add_test(tc, test_query_timeout_then_next_request);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
