@@ -5,6 +5,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "ntp_time.h"
 #include "query.h"
 
@@ -161,10 +162,12 @@ static void query_handle(struct query *q, const uint8_t *buf, const struct netio
 	if (rej == QUERY_REJECT_KOD && ntp_kiss_stops_source(ntp_pkt_kiss(&p))) {
 		q->kiss = ntp_pkt_kiss(&p);
 		ntp_pkt_refid_ascii(&p, q->kiss_code);
+		log_debug("%s: kiss-o'-death %s: no more requests", q->addr, q->kiss_code);
 		query_finish(q);
 		return;
 	}
 	if (rej != QUERY_REJECT_NONE) {
+		log_debug("%s: rejected: %s", q->addr, query_reject_str(rej));
 		q->last_reject = rej;
 		q->n_rejects++;
 		*q->env->changed = true;
@@ -172,6 +175,9 @@ static void query_handle(struct query *q, const uint8_t *buf, const struct netio
 		query_measure(q, &p, &dg->rx, &s);
 		if (s.delay_s < q->env->precision_s)
 			s.delay_s = q->env->precision_s;
+		log_debug("%s: stratum %u offset %+.6f delay %.6f%s", q->addr, p.stratum,
+			  s.offset_s, s.delay_s,
+			  dg->rx_from_kernel ? "" : " (no kernel timestamp)");
 		query_add_sample(q, &s);
 		q->hdr = p;
 	}
@@ -193,6 +199,7 @@ static void query_on_readable(void *userdata, int fd, short revents)
 			break;
 		if (r < 0) {
 			/* an ICMP error (refused, unreachable) answers the request */
+			log_debug("%s: %s", q->addr, strerror(-r));
 			q->error = r;
 			if (q->waiting)
 				query_after_request(q, loop_now_ns());
@@ -242,16 +249,21 @@ static void query_send(struct query *q, int64_t now_ns)
 	q->waiting = true;
 	if (send(fd, buf, sizeof(buf), 0) < 0) {
 		q->error = -errno;
+		log_debug("%s: cannot send: %s", q->addr, strerror(errno));
 		query_after_request(q, now_ns);
+		return;
 	}
+	log_debug("%s: request %u of %u", q->addr, q->n_sent, q->env->max_samples);
 }
 
 void query_tick(struct query *q, int64_t now_ns)
 {
 	if (q->done)
 		return;
-	if (q->waiting && now_ns >= query_next_ns(q))
-		query_after_request(q, now_ns); /* timed out */
+	if (q->waiting && now_ns >= query_next_ns(q)) {
+		log_debug("%s: no reply within %g s", q->addr, q->env->timeout_s);
+		query_after_request(q, now_ns);
+	}
 	if (!q->done && !q->waiting && now_ns >= q->next_ns)
 		query_send(q, now_ns);
 }
