@@ -44,8 +44,7 @@ static void main_report_names(const struct run *r, const struct opts *o)
 		if (r->names[i].error[0])
 			log_err("'%s': %s", o->cfg.servers[i].host, r->names[i].error);
 		else if (r->names[i].pending)
-			log_err("'%s': no answer from dns before the deadline",
-				o->cfg.servers[i].host);
+			log_err("'%s': %s", o->cfg.servers[i].host, RUN_DNS_DEADLINE);
 }
 
 static void main_print(const struct report *rep)
@@ -122,6 +121,10 @@ int main(int argc, char **argv)
 			rtc_err = tset.clock.rtc_open(tset.clock.ctx);
 	}
 	r = priv_keep_sys_time(tset.o.user);
+	if (r == -ENOENT) {
+		log_err("unknown user or group in '%s'", tset.o.user);
+		return GATE_EXIT_USAGE;
+	}
 	if (r < 0) {
 		log_errno(LOG_ERR, r, "cannot drop privileges%s%s", tset.o.user ? " to " : "",
 			  tset.o.user ? tset.o.user : "");

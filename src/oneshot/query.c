@@ -35,9 +35,10 @@ void query_close(struct query *q)
 	q->fd = -1;
 }
 
+/* No more requests. The socket stays open (and watched) until the run
+ * ends, so that a late duplicate is still seen and named. */
 static void query_finish(struct query *q)
 {
-	query_close(q);
 	q->waiting = false;
 	q->done = true;
 	*q->env->changed = true;

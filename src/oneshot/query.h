@@ -78,7 +78,7 @@ struct query {
 
 void query_init(struct query *q, const struct query_env *env, unsigned server,
 		const struct sockaddr *sa, socklen_t sa_len, bool burst, unsigned version);
-/* Close the socket (unwatching it). */
+/* Close the socket (unwatching it); the run does when it ends. */
 void query_close(struct query *q);
 
 /* When this query next wants query_tick() (CLOCK_MONOTONIC ns);

@@ -57,7 +57,7 @@ static void report_addr_of(const struct run *r, unsigned i, struct report_addr *
 		snprintf(ret->error, sizeof(ret->error), "%s",
 			 q->error  ? strerror(-q->error)
 			 : q->done ? "no reply"
-				   : "no reply yet");
+				   : "not waited for: decided before its reply");
 	}
 }
 
@@ -158,19 +158,24 @@ void report_table(const struct report *rep, FILE *out)
 			snprintf(refid, sizeof(refid), "%s", q->kiss_code);
 		snprintf(reach, sizeof(reach), "%u/%u", q->n_samples, q->n_sent);
 		if (a.cand)
-			fprintf(out, "%-28s %-15s %2u %5s %10.6f %+12.6f %10.6f  %s%s%s\n", q->addr,
+			fprintf(out, "%-28s %-15s %2u %5s %10.6f %+12.6f %10.6f  %s%s%s", q->addr,
 				refid, a.cand->est.stratum, reach, a.cand->est.delay_s,
 				a.cand->est.offset_s, a.cand->est.jitter_s, a.state,
 				a.error[0] ? ": " : "", a.error);
 		else
-			fprintf(out, "%-28s %-15s %2s %5s %10s %12s %10s  %s: %s\n", q->addr, refid,
+			fprintf(out, "%-28s %-15s %2s %5s %10s %12s %10s  %s: %s", q->addr, refid,
 				"-", reach, "-", "-", "-", a.state, a.error);
+		/* replies set aside although the address gave time */
+		if (q->n_rejects && a.cand)
+			fprintf(out, " (%u rejected, last: %s)", q->n_rejects,
+				query_reject_str(q->last_reject));
+		fputc('\n', out);
 	}
 	for (unsigned i = 0; i < rep->o->cfg.n_servers; i++)
-		if (r->names[i].error[0])
+		if (r->names[i].error[0] || r->names[i].pending)
 			fprintf(out, "%-28s %-15s %2s %5s %10s %12s %10s  unreachable: %s\n",
 				rep->o->cfg.servers[i].host, "-", "-", "-", "-", "-", "-",
-				r->names[i].error);
+				r->names[i].pending ? RUN_DNS_DEADLINE : r->names[i].error);
 }
 
 /* A JSON string: the hosts are validated names, but escape anyway. */
@@ -287,7 +292,7 @@ static void report_json_servers(const struct report *rep, FILE *out)
 			continue;
 		fputs(first ? "\n" : ",\n", out);
 		report_json_unresolved(
-			rep->o, i, r->names[i].pending ? "dns timed out" : r->names[i].error, out);
+			rep->o, i, r->names[i].pending ? RUN_DNS_DEADLINE : r->names[i].error, out);
 		first = false;
 	}
 	fputs(first ? "],\n" : "\n  ],\n", out);

@@ -15,6 +15,9 @@
 #include "resolve.h"
 #include "settle.h"
 
+/* What a name still waiting for DNS at the decision says. */
+#define RUN_DNS_DEADLINE "no answer from dns before the deadline"
+
 /* One configured server name and how its resolution went. */
 struct run_name {
 	struct run *run;

@@ -2,7 +2,8 @@
 """A small NTP server for tests: honest, offset, or misbehaving on purpose.
 
 Usage: ntpserver.py ADDR PORT [--offset S] [--stratum N] [--behave WHAT]
-                    [--delay S] [--refid XXXX] [--anchor-raw] [--ready FILE]
+                    [--delay S] [--refid XXXX] [--leap N] [--anchor-raw]
+                    [--ready FILE]
 
 WHAT is one of:
   good        a correct reply (mode 4, origin = the request's transmit)
@@ -19,7 +20,8 @@ WHAT is one of:
   stratum16   stratum 16
   version3    a reply of version 3 to a version-4 request
   bigdisp     root dispersion of 2 s (root distance beyond MAXDIST)
-With --anchor-raw the served time is CLOCK_REALTIME at start plus the
+--leap N sets the leap indicator of good replies (1: a leap second is to
+be inserted at the end of the month). With --anchor-raw the served time is CLOCK_REALTIME at start plus the
 CLOCK_MONOTONIC_RAW elapsed since: it does not follow steps of the local
 clock. --ready FILE is written once the socket is bound. It runs until
 killed (SIGTERM) and answers only on loopback addresses.
@@ -51,6 +53,7 @@ def main():
     ap.add_argument("--behave", default="good")
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--refid", default="127.0.0.1")
+    ap.add_argument("--leap", type=int, default=0, choices=range(4))
     ap.add_argument("--anchor-raw", action="store_true")
     ap.add_argument("--ready")
     a = ap.parse_args()
@@ -90,7 +93,7 @@ def main():
         if b0 & 7 != 3:
             continue
         org = data[40:48]
-        li, mode, stratum, ref = 0, 4, a.stratum, refid
+        li, mode, stratum, ref = a.leap, 4, a.stratum, refid
         disp = 0x00000010
         if a.behave == "li3":
             li = 3

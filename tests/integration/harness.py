@@ -1,0 +1,722 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Shared helpers of the integration tests (Python 3 standard library only).
+
+    import harness as h
+
+    def body(s):                       # s: a harness.Session
+        s.chronyd("127.0.0.2")         # waits until it serves time
+        r = h.run_tset(tset, ["-q", "-j", "127.0.0.2"])
+        h.check(r.rc == 0, f"exit 0 (got {r.rc})")
+
+    sys.exit(h.main(body, root="binding port 123", programs=[("chronyd", "chrony")]))
+
+What it gives:
+- check(cond, msg): prints "ok   msg" or "FAIL msg" and counts failures;
+  note(msg) prints an indented measurement line.
+- main(body, ...): exit 77 (skip) with a reason when a prerequisite is
+  missing (root, a program, a file); SIGTERM/SIGINT/SIGHUP become an exit
+  that still runs every cleanup; an exception is a failure; the status is 1
+  on any failure, else 0.
+- Session: a temporary directory and an ExitStack. Every process started
+  through it is stopped by its PID (SIGTERM, then SIGKILL) on every exit
+  path, and also gets PR_SET_PDEATHSIG so that it dies with the test even
+  when the test is SIGKILLed. Servers: ntpserver(), chronyd() (optionally
+  behind libfaketime), delay_relay(), black_hole(), dnsmasq().
+- run_tset(tset, args, env=None, timeout=...): (rc, out, err, json,
+  elapsed); TsetRun(...) the same in the background (its pid, then
+  result()). Both refuse to run tset without -q: tests never touch the
+  clock. Without -c they give tset an empty config (/dev/null).
+- ntp_probe()/wait_ntp(): a minimal NTP client, to wait until a server
+  really serves time (chronyd may start mute or unsynchronised).
+- wait_port_free(): a fixed address:port still held by another process
+  (another test running at the same time) is waited for a few seconds, then
+  reported as such (Busy), rather than silently shared (SO_REUSEADDR).
+
+Network traffic stays on loopback: every address that the harness binds,
+relays to or probes is checked.
+"""
+
+import collections
+import contextlib
+import ctypes
+import heapq
+import ipaddress
+import json
+import os
+import selectors
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+SKIP = 77
+HERE = os.path.dirname(os.path.abspath(__file__))
+NTPSERVER = os.path.join(HERE, "ntpserver.py")
+LIBFAKETIME_DIRS = ("/usr/lib/x86_64-linux-gnu/faketime", "/usr/lib/faketime",
+                    "/usr/lib64/faketime")
+NTP_DELTA = 2208988800
+
+_failures = []
+
+
+class Skip(Exception):
+    """A prerequisite is missing: the test exits 77."""
+
+
+class Busy(Exception):
+    """An address:port the test needs is held by another process."""
+
+
+# ---------------------------------------------------------------- reporting
+
+def check(cond, msg):
+    """Print one result line; count a failure. Returns cond as a bool."""
+    cond = bool(cond)
+    print(("ok   " if cond else "FAIL ") + msg, flush=True)
+    if not cond:
+        _failures.append(msg)
+    return cond
+
+
+def note(msg):
+    """An indented information line (measurements, what was seen)."""
+    print("     " + msg, flush=True)
+
+
+def failures():
+    return len(_failures)
+
+
+def skip(reason):
+    raise Skip(reason)
+
+
+# ------------------------------------------------------------ prerequisites
+
+def require_root(why):
+    if os.geteuid() != 0:
+        skip(f"not root ({why})")
+
+
+def require_program(name, package):
+    """The full path of a program (PATH, then the sbin directories), or skip."""
+    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin:/usr/bin:/bin")
+    if not path:
+        skip(f"{name} not installed (Debian package {package})")
+    return path
+
+
+def require_file(path, package):
+    if not os.path.exists(path):
+        skip(f"{path} missing (Debian package {package})")
+    return path
+
+
+def libfaketime():
+    for d in LIBFAKETIME_DIRS:
+        p = os.path.join(d, "libfaketime.so.1")
+        if os.path.exists(p):
+            return p
+    skip("libfaketime.so.1 missing (Debian package faketime)")
+    return None
+
+
+def tset_arg(argv, usage):
+    """The tset path from argv[1] (meson passes the built target)."""
+    if len(argv) != 2:
+        print(f"usage: {usage}", file=sys.stderr)
+        sys.exit(2)
+    path = os.path.abspath(argv[1])
+    if not os.access(path, os.X_OK):
+        print(f"{path}: not an executable", file=sys.stderr)
+        sys.exit(2)
+    return path
+
+
+# --------------------------------------------------------------- main
+
+_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def _on_signal(signum, frame):
+    # meson's timeout sends SIGTERM: leave through the cleanups, which a
+    # second signal must not interrupt (SIGKILL still ends everything: the
+    # children have PR_SET_PDEATHSIG)
+    for sig in _SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    raise SystemExit(f"killed by signal {signum}")
+
+
+def main(body, root=None, programs=(), files=()):
+    """Run body(session); return the exit status (0, 1, or 77)."""
+    for sig in _SIGNALS:
+        signal.signal(sig, _on_signal)
+    name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    t0 = time.monotonic()
+    try:
+        if root:
+            require_root(root)
+        for prog, package in programs:
+            require_program(prog, package)
+        for path, package in files:
+            require_file(path, package)
+        with Session(prefix=f"tset-{name}-") as s:
+            body(s)
+    except Skip as e:
+        print(f"skip: {e}", flush=True)
+        return SKIP
+    except SystemExit as e:
+        check(False, f"the test ran to its end ({e})")
+    except Busy as e:
+        check(False, f"address in use: {e}")
+    except Exception:
+        traceback.print_exc()
+        check(False, "the test ran without an exception")
+    print(f"{len(_failures)} failure(s) in {time.monotonic() - t0:.1f} s", flush=True)
+    for f in _failures:
+        print(f"  failed: {f}")
+    return 1 if _failures else 0
+
+
+# ------------------------------------------------------------ loopback only
+
+def loopback(addr):
+    ip = ipaddress.ip_address(addr.split("%")[0])
+    if not ip.is_loopback:
+        raise ValueError(f"{addr}: the tests use loopback addresses only")
+    return ip
+
+
+def family_of(addr):
+    return socket.AF_INET6 if loopback(addr).version == 6 else socket.AF_INET
+
+
+def have_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def port_free(addr, port):
+    """True when nothing holds addr:port (UDP). Binds without SO_REUSEADDR,
+    so a socket that another process bound with it is seen too."""
+    with socket.socket(family_of(addr), socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((addr, port))
+            return True
+        except OSError:
+            return False
+
+
+def wait_port_free(addr, port, timeout_s=5.0):
+    """Wait (bounded) for another test still holding addr:port; raise Busy."""
+    end = time.monotonic() + timeout_s
+    while not port_free(addr, port):
+        if time.monotonic() > end:
+            raise Busy(f"udp {addr}:{port} is held by another process "
+                       f"(see `ss -ulpn`); another test running at the same time?")
+        time.sleep(0.1)
+
+
+# ------------------------------------------------------------ NTP probe
+
+def ntp_probe(addr, port=123, timeout_s=0.2):
+    """One NTP client exchange from Python. Returns a dict (li, stratum,
+    offset, delay, rtt) for a valid mode-4 reply that echoes our cookie,
+    or None (no reply, or not a reply)."""
+    fam = family_of(addr)
+    with socket.socket(fam, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout_s)
+        cookie = os.urandom(8)
+        req = bytes([0 << 6 | 4 << 3 | 3]) + bytes(39) + cookie
+        t1 = time.time()
+        m1 = time.monotonic()
+        try:
+            s.sendto(req, (addr, port))
+            while True:
+                data, peer = s.recvfrom(2048)
+                if len(data) >= 48 and data[24:32] == cookie:
+                    break
+        except OSError:  # timeout, refused
+            return None
+        m4 = time.monotonic()
+        t4 = t1 + (m4 - m1)
+    li, mode, stratum = data[0] >> 6, data[0] & 7, data[1]
+    if mode != 4:
+        return None
+
+    def ts(b):
+        sec, frac = struct.unpack("!II", b)
+        return sec - NTP_DELTA + frac / 2**32
+
+    t2, t3 = ts(data[32:40]), ts(data[40:48])
+    return {"li": li, "stratum": stratum,
+            "offset": ((t2 - t1) + (t3 - t4)) / 2,
+            "delay": (t4 - t1) - (t3 - t2), "rtt": m4 - m1}
+
+
+def wait_ntp(addr, port=123, timeout_s=10.0, proc=None):
+    """Wait until addr:port serves time (LI != 3, stratum 1..15); return the
+    probe, or None after timeout_s or when proc exits."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            return None
+        p = ntp_probe(addr, port)
+        if p and p["li"] != 3 and 1 <= p["stratum"] <= 15:
+            return p
+        time.sleep(0.05)
+    return None
+
+
+# ------------------------------------------------------------ running tset
+
+TsetResult = collections.namedtuple("TsetResult", "rc out err json elapsed")
+
+
+def _has_q(args):
+    for a in args:
+        if a == "--":
+            break
+        if a.startswith("-") and not a.startswith("--") and len(a) > 1:
+            # -q alone or in a cluster of flags (-qj); option letters that
+            # take a value end the cluster
+            for c in a[1:]:
+                if c == "q":
+                    return True
+                if c in "acegGkopStU":
+                    break
+    return False
+
+
+def _tset_cmd(tset_path, args, env):
+    args = list(args)
+    if not _has_q(args):
+        raise ValueError("tset must run with -q in the tests: it never touches the clock then")
+    if "-c" not in args:
+        args = ["-c", "/dev/null"] + args
+    e = {k: v for k, v in os.environ.items()
+         if k not in ("LOCALDOMAIN", "RES_OPTIONS", "LD_PRELOAD", "FAKETIME")}
+    e.setdefault("TSET_LOCK", os.path.join(tempfile.gettempdir(), f"tset-test-{os.getpid()}.lock"))
+    if env:
+        e.update(env)
+    return [tset_path] + args, e
+
+
+def _parse_json(out):
+    try:
+        return json.loads(out) if out.strip() else None
+    except ValueError:
+        return None
+
+
+def run_tset(tset_path, args, env=None, timeout=30, **popen):
+    """Run tset with args; return TsetResult(rc, out, err, json, elapsed).
+
+    Refuses to run without -q: the tests never touch the clock. Without -c
+    in args, an empty config (/dev/null) is given so that the machine's
+    /etc/tset.conf does not matter. json is the parsed stdout when it parses
+    (with -j), else None. elapsed is the wall time of the whole run, seconds.
+    rc is None when tset had to be killed after timeout seconds. popen:
+    more subprocess arguments (user=, group=, extra_groups= ...).
+    """
+    cmd, e = _tset_cmd(tset_path, args, env)
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(cmd, env=e, stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=timeout, preexec_fn=_pdeathsig, **popen)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as x:
+        rc = None
+        out = x.stdout.decode() if isinstance(x.stdout, bytes) else (x.stdout or "")
+        err = (x.stderr.decode() if isinstance(x.stderr, bytes) else (x.stderr or "")) + \
+            f"\n[harness: tset killed after {timeout} s]"
+    elapsed = time.monotonic() - t0
+    return TsetResult(rc, out, err, _parse_json(out), elapsed)
+
+
+class TsetRun:
+    """tset running in the background (same rules as run_tset):
+
+        with TsetRun(tset, ["-q", ...]) as t:
+            ...             # t.pid is tset's
+            r = t.result()  # waits; a TsetResult
+    Leaving the block early stops tset by its PID."""
+
+    def __init__(self, tset_path, args, env=None, **popen):
+        cmd, e = _tset_cmd(tset_path, args, env)
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(cmd, env=e, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, preexec_fn=_pdeathsig, **popen)
+        self.pid = self.proc.pid
+
+    def result(self, timeout=30):
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+            rc = self.proc.returncode
+        except subprocess.TimeoutExpired:
+            Session.stop(self.proc)
+            out, err = self.proc.communicate()
+            rc, err = None, err + f"\n[harness: tset killed after {timeout} s]"
+        return TsetResult(rc, out, err, _parse_json(out), time.monotonic() - self.t0)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        Session.stop(self.proc)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        if self.proc.stderr:
+            self.proc.stderr.close()
+        return False
+
+
+# ------------------------------------------------------------ tset under the clock shim
+
+ShimResult = collections.namedtuple("ShimResult", "rc out err json elapsed records")
+
+
+def shim_paths():
+    """(noclock, LD_PRELOAD value) from the environment meson sets, or skip."""
+    noclock = os.environ.get("TSET_NOCLOCK")
+    preload = os.environ.get("TSET_CLOCKSHIM_PRELOAD")
+    if not noclock or not preload:
+        skip("TSET_NOCLOCK / TSET_CLOCKSHIM_PRELOAD not set (run through meson test)")
+    return noclock, preload
+
+
+def run_tset_shim(s, tset_path, args, shim=None, env=None, timeout=30, name="shim"):
+    """Run tset for real, but under noclock (seccomp: no clock-writing system
+    call gets through) and clockshim.so (a virtual kernel clock that records
+    what tset did). s: the Session; the shim's directory is s.path(name),
+    kept between runs of one name unless removed. shim: CLOCKSHIM_* values
+    (STATUS, NOCAP, FAIL_RTC, NO_RTC, STATE). Returns ShimResult, whose
+    records are the shim's log lines of this run."""
+    noclock, preload = shim_paths()
+    d = s.path(name)
+    os.makedirs(d, exist_ok=True)
+    log = os.path.join(d, "log")
+    before = open(log).read().splitlines() if os.path.exists(log) else []
+    args = list(args)
+    if "-c" not in args:
+        args = ["-c", "/dev/null"] + args
+    e = {k: v for k, v in os.environ.items()
+         if k not in ("LOCALDOMAIN", "RES_OPTIONS", "LD_PRELOAD", "FAKETIME")
+         and not k.startswith("CLOCKSHIM_")}
+    e.update({"LD_PRELOAD": preload, "CLOCKSHIM_LOG": log, "CLOCKSHIM_DIR": d,
+              "TSET_LOCK": os.path.join(d, "tset.lock")})
+    for k, v in (shim or {}).items():
+        e["CLOCKSHIM_" + k] = str(v)
+    if env:
+        e.update(env)
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run([noclock, tset_path] + args, env=e, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=timeout,
+                           preexec_fn=_pdeathsig)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired:
+        rc, out, err = None, "", f"[harness: tset killed after {timeout} s]"
+    elapsed = time.monotonic() - t0
+    after = open(log).read().splitlines() if os.path.exists(log) else []
+    return ShimResult(rc, out, err, _parse_json(out), elapsed, after[len(before):])
+
+
+def shim_value(records, kind):
+    """The integer of the first record 'kind N' ('step', 'slew'), or None."""
+    for r in records:
+        w = r.split()
+        if len(w) >= 2 and w[0] == kind:
+            return int(w[1], 0)
+    return None
+
+
+def servers_by_address(doc):
+    """{address: server entry} of a tset JSON document."""
+    if not doc:
+        return {}
+    return {s.get("address"): s for s in doc.get("servers", [])}
+
+
+def fmt_offset(x):
+    return "null" if x is None else f"{x * 1000:+.3f} ms"
+
+
+# ------------------------------------------------------------ processes
+
+def _pdeathsig():
+    # the child gets SIGTERM when the test process dies, even by SIGKILL
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+class Session:
+    """A temporary directory plus everything started in it, undone on exit."""
+
+    def __init__(self, prefix="tset-test-"):
+        self.prefix = prefix
+        self.stack = contextlib.ExitStack()
+        self.procs = []
+        self.tmp = None
+
+    def __enter__(self):
+        self.tmp = self.stack.enter_context(tempfile.TemporaryDirectory(prefix=self.prefix))
+        os.chmod(self.tmp, 0o755)  # daemons that drop root read their files here
+        self.stack.callback(self._dump_logs_on_failure)
+        return self
+
+    def __exit__(self, *exc):
+        return self.stack.__exit__(*exc)
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def write(self, name, text, mode=0o644):
+        p = self.path(name)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, mode)
+        return p
+
+    def _dump_logs_on_failure(self):
+        if not _failures:
+            return
+        for name in sorted(os.listdir(self.tmp)):
+            if name.endswith(".log"):
+                text = open(self.path(name), errors="replace").read()
+                if text:
+                    print(f"--- {name} (last 2000 chars)", file=sys.stderr)
+                    print(text[-2000:], file=sys.stderr)
+
+    # -- generic processes
+
+    def start(self, args, name, env=None):
+        """Start args in the background, output to NAME.log in the temp dir.
+        Stopped by PID (SIGTERM, then SIGKILL) when the session ends."""
+        log = open(self.path(name + ".log"), "w")
+        e = dict(os.environ)
+        if env:
+            e.update(env)
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                env=e, preexec_fn=_pdeathsig)
+        log.close()
+        proc.name = name
+        self.procs.append(proc)
+        self.stack.callback(self.stop, proc)
+        return proc
+
+    @staticmethod
+    def stop(proc, timeout_s=5.0):
+        if proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)  # by PID
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def log_of(self, name):
+        try:
+            return open(self.path(name + ".log"), errors="replace").read()
+        except OSError:
+            return ""
+
+    # -- NTP servers
+
+    def ntpserver(self, addr, port, *extra, name=None, timeout_s=10.0):
+        """tests/integration/ntpserver.py on addr:port (extra: its options).
+        Returns once it has written its --ready file."""
+        wait_port_free(addr, port)
+        name = name or f"ntpserver-{addr}-{port}".replace(":", "_")
+        ready = self.path(name + ".ready")
+        proc = self.start([sys.executable, NTPSERVER, addr, str(port), "--ready", ready]
+                          + [str(x) for x in extra], name)
+        end = time.monotonic() + timeout_s
+        while not os.path.exists(ready) or os.path.getsize(ready) == 0:
+            if proc.poll() is not None or time.monotonic() > end:
+                raise RuntimeError(f"ntpserver on {addr}:{port} did not start: "
+                                   + self.log_of(name)[-500:])
+            time.sleep(0.02)
+        return proc
+
+    def chronyd(self, addr, port=123, stratum=10, fake=None, timeout_s=10.0):
+        """A chronyd serving its local clock on addr:port, never touching the
+        clock (-x), own config and pidfile, foreground (-d), as root (-u
+        root: nothing to drop, and several instances share no state).
+        fake: a FAKETIME value ("+3600", "-7"): it then serves a shifted
+        time through LD_PRELOAD=libfaketime (not the faketime wrapper, whose
+        pid is not chronyd's). Returns (proc, probe) once it serves time."""
+        chronyd = require_program("chronyd", "chrony")
+        loopback(addr)
+        wait_port_free(addr, port)
+        tag = f"chronyd-{addr}-{port}".replace(":", "_")
+        conf = self.write(tag + ".conf", "\n".join([
+            "# tset integration test: serve the local clock, never set it",
+            f"local stratum {stratum}",
+            "allow 127.0.0.0/8",
+            "allow ::1",
+            f"bindaddress {addr}",
+            f"port {port}",
+            "cmdport 0",
+            "bindcmdaddress /",  # no Unix command socket either
+            f"pidfile {self.path(tag + '.pid')}",
+            ""]))
+        env = None
+        if fake is not None:
+            env = {"LD_PRELOAD": libfaketime(), "FAKETIME": fake,
+                   "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+        proc = self.start([chronyd, "-x", "-d", "-u", "root", "-f", conf], tag, env=env)
+        probe = wait_ntp(addr, port, timeout_s, proc)
+        if probe is None:
+            raise RuntimeError(f"chronyd on {addr}:{port} does not serve time after "
+                               f"{timeout_s} s: " + self.log_of(tag)[-800:])
+        return proc, probe
+
+    def delay_relay(self, listen, upstream, delay_s):
+        """A UDP relay on listen (addr, port) to upstream (addr, port) that
+        holds each datagram delay_s in each direction (a longer path, so
+        the offset stays unbiased). Runs in a thread of the test."""
+        loopback(listen[0])
+        loopback(upstream[0])
+        wait_port_free(*listen)
+        r = DelayRelay(listen, upstream, delay_s)
+        r.start()
+        self.stack.callback(r.close)
+        return r
+
+    def black_hole(self, addr, port):
+        """A UDP socket bound on addr:port that never answers. Its
+        wait_request(timeout) tells when the first datagram arrived."""
+        wait_port_free(addr, port)
+        b = BlackHole(addr, port)
+        self.stack.callback(b.close)
+        return b
+
+    def dnsmasq(self, listen, hosts_text, timeout_s=5.0):
+        """dnsmasq on listen:53 serving hosts_text for *.test; every other
+        name is NXDOMAIN (--local=/test/ and --address=/#/), nothing is
+        forwarded. Returns once it answers."""
+        dnsmasq = require_program("dnsmasq", "dnsmasq-base")
+        loopback(listen)
+        wait_port_free(listen, 53)
+        hosts = self.write("dnsmasq.hosts", hosts_text)
+        proc = self.start([dnsmasq, "--no-daemon", "--conf-file=/dev/null", "--no-resolv",
+                           "--no-hosts", "--bind-interfaces", f"--listen-address={listen}",
+                           "--port=53", "--local=/test/", "--address=/#/",
+                           f"--addn-hosts={hosts}", "--pid-file", "--log-queries",
+                           f"--log-facility={self.path('dnsmasq-queries.log')}"], "dnsmasq")
+        end = time.monotonic() + timeout_s
+        while time.monotonic() < end and proc.poll() is None:
+            if dns_answers(listen, "probe.test"):
+                return proc
+            time.sleep(0.05)
+        raise RuntimeError(f"dnsmasq on {listen}:53 does not answer: "
+                           + self.log_of("dnsmasq")[-500:])
+
+
+def dns_answers(server, name, timeout_s=0.2):
+    """True when server:53 answers a query for name (any rcode)."""
+    qid = int.from_bytes(os.urandom(2), "big")
+    qname = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
+    q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + qname + struct.pack("!HH", 1, 1)
+    with socket.socket(family_of(server), socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout_s)
+        try:
+            s.sendto(q, (server, 53))
+            return struct.unpack("!H", s.recv(512)[:2])[0] == qid
+        except OSError:
+            return False
+
+
+class BlackHole:
+    def __init__(self, addr, port):
+        self.sock = socket.socket(family_of(addr), socket.SOCK_DGRAM)
+        self.sock.bind((addr, port))
+        self.addr, self.port = addr, port
+
+    def wait_request(self, timeout_s):
+        """Wait for one datagram (read and dropped); True if one came."""
+        self.sock.settimeout(timeout_s)
+        try:
+            self.sock.recvfrom(2048)
+            return True
+        except OSError:
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
+class DelayRelay(threading.Thread):
+    """Forward UDP between clients and one upstream, delay_s each way."""
+
+    def __init__(self, listen, upstream, delay_s):
+        super().__init__(daemon=True)
+        self.listen, self.upstream, self.delay = listen, upstream, delay_s
+        self.sock = socket.socket(family_of(listen[0]), socket.SOCK_DGRAM)
+        self.sock.bind(listen)
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(self.sock, selectors.EVENT_READ, None)
+        self.by_client = {}  # client address -> upstream socket
+        self.queue = []  # (due, seq, socket, data, destination)
+        self.seq = 0
+        self.forwarded = 0
+        self.stopping = threading.Event()
+
+    def _later(self, sock, data, dest):
+        self.seq += 1
+        heapq.heappush(self.queue, (time.monotonic() + self.delay, self.seq, sock, data, dest))
+
+    def run(self):
+        try:
+            while not self.stopping.is_set():
+                now = time.monotonic()
+                while self.queue and self.queue[0][0] <= now:
+                    _, _, sock, data, dest = heapq.heappop(self.queue)
+                    try:
+                        if dest is None:
+                            sock.send(data)  # the connected upstream socket
+                        else:
+                            sock.sendto(data, dest)
+                        self.forwarded += 1
+                    except OSError:
+                        pass
+                wait = min(0.05, self.queue[0][0] - now) if self.queue else 0.05
+                for key, _ in self.sel.select(max(wait, 0)):
+                    try:
+                        data, src = key.fileobj.recvfrom(2048)
+                    except OSError:
+                        continue
+                    if key.data is None:  # from a client
+                        up = self.by_client.get(src)
+                        if up is None:
+                            up = socket.socket(family_of(self.upstream[0]), socket.SOCK_DGRAM)
+                            up.connect(self.upstream)
+                            self.by_client[src] = up
+                            self.sel.register(up, selectors.EVENT_READ, src)
+                        self._later(up, data, None)
+                    else:  # from upstream, back to that client
+                        self._later(self.sock, data, key.data)
+        finally:
+            for up in self.by_client.values():
+                up.close()
+            self.sock.close()
+
+    def close(self):
+        self.stopping.set()
+        self.join(timeout=2)

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""tset -q against servers that misbehave on purpose (ntpserver.py --behave):
+each bad reply is rejected, named in the report, and never used as time.
+
+Three honest servers at +0.05 s stand beside one misbehaving server whose
+replies, were they used, would say +50 s.
+
+Usage: test_misbehaving.py TSET
+"""
+import sys
+
+import harness as h
+
+# behaviour -> (JSON state, words the error must contain)
+CASES = {
+    "origin": ("invalid", "bogus origin"),
+    "li3": ("invalid", "unsynchronized"),
+    "kod-rate": ("kod", "RATE"),
+    "kod-deny": ("kod", "DENY"),
+    "kod-rstr": ("kod", "RSTR"),
+    "truncated": ("invalid", "truncated"),
+    "mode3": ("invalid", "server mode"),
+    "zero-xmt": ("invalid", "zero timestamp"),
+    "stratum16": ("invalid", "stratum"),
+    "version3": ("invalid", "version"),
+    "bigdisp": ("invalid", "root distance"),
+}
+
+
+def main():
+    tset = h.tset_arg(sys.argv, "test_misbehaving.py TSET")
+
+    def body(s):
+        port = 12450
+        for i in (2, 3, 4):
+            s.ntpserver(f"127.0.0.{i}", port, "--offset", "0.05")
+        honest = [f"127.0.0.{i}:{port}" for i in (2, 3, 4)]
+        for n, (behave, (state, words)) in enumerate(CASES.items()):
+            bad_port = 12460 + n
+            proc = s.ntpserver("127.0.0.5", bad_port, "--offset", "50", "--behave", behave)
+            bad = f"127.0.0.5:{bad_port}"
+            # a slew, with accuracy 1 ns: tset waits for every address
+            cfg = s.write("all.conf", "accuracy 0.000000001\nsamples 1\n")
+            r = h.run_tset(tset, ["-q", "-j", "-c", cfg] + honest + [bad])
+            e = h.servers_by_address(r.json).get("127.0.0.5", {})
+            off = r.json and r.json["offset"]
+            h.check(r.rc == 0 and off is not None and abs(off - 0.05) < 0.001,
+                    f"{behave}: the honest offset wins ({h.fmt_offset(off)})")
+            h.check(e.get("state") == state and words in (e.get("error") or ""),
+                    f"{behave}: named in the report: {e.get('state')}: {e.get('error')}")
+            h.check(e.get("offset") is None, f"{behave}: its reply is not used as time")
+            h.Session.stop(proc)
+
+        proc = s.ntpserver("127.0.0.5", 12490, "--offset", "0.05", "--behave", "duplicate")
+        r = h.run_tset(tset, ["-q", "-d", "-p", "1"] + honest[:1] + ["127.0.0.5:12490"])
+        line = [x for x in r.err.splitlines() if x.startswith("127.0.0.5")]
+        h.check(r.rc == 0 and line and "1 rejected, last: duplicate reply" in line[0],
+                f"duplicate: the second copy is rejected and named ({line})")
+        h.Session.stop(proc)
+
+        # alone, misbehaving servers give no time: exit 6, never a clock change
+        procs = [s.ntpserver(f"127.0.0.{i}", 12491, "--behave", "li3") for i in (2, 3, 4)]
+        r = h.run_tset(tset, ["-q"] + [f"127.0.0.{i}:12491" for i in (2, 3, 4)])
+        h.check(r.rc == 6 and "no server suitable for synchronization found" in r.out,
+                f"only unsynchronised servers: exit 6 ({r.rc})")
+        for p in procs:
+            h.Session.stop(p)
+
+    return h.main(body, root="binding loopback addresses 127.0.0.2-5")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

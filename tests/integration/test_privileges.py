@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""tset's privilege drop, read from /proc/PID/status while it waits.
+
+    test_privileges.py PATH/TO/tset
+
+tset -q -t 3 -p 1 asks a black hole (a socket of this test on
+127.0.0.9:11130 that never answers), so it waits 3 s for a reply; once the
+request has arrived (tset drops privileges before it reads a packet) the test
+reads tset's /proc/PID/status: started as root, tset keeps CAP_SYS_TIME
+alone (bit 25, 0x0000000002000000) in its permitted and effective sets;
+with -U it also runs as that user and group. A non-root tset given -U is a
+usage error (exit 2). tset runs with -q only. Root is needed (skips with 77
+otherwise). Exit 0 pass, 1 fail, 77 skip.
+"""
+
+import grp
+import pwd
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness as h  # noqa: E402
+from harness import check, note  # noqa: E402
+
+HOLE = ("127.0.0.9", 11130)
+HONEST = ("127.0.0.9", 11131)
+CAP_SYS_TIME = 1 << 25
+CAP_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+
+tset = None
+
+
+def status_of(pid):
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
+def caps(st, field):
+    return int(st.get(field, "-1"), 16)
+
+
+def ids(st, field):
+    return [int(x) for x in st.get(field, "").split()]
+
+
+def show(st):
+    return ", ".join(f"{k} {st.get(k)}" for k in ("Uid", "Gid", "Groups") + CAP_FIELDS
+                     + ("NoNewPrivs",))
+
+
+def while_waiting(s, hole, extra, what):
+    """Start tset against the black hole; return its status once it waits."""
+    args = ["-q", "-j", "-t", "3", "-p", "1"] + extra + [f"{HOLE[0]}:{HOLE[1]}"]
+    with h.TsetRun(tset, args) as t:
+        got = hole.wait_request(5)
+        check(got, f"{what}: tset's request reached the black hole")
+        time.sleep(0.2)
+        try:
+            st = status_of(t.pid)
+        except OSError as e:
+            st = {}
+            check(False, f"{what}: /proc/{t.pid}/status readable while tset waits ({e})")
+        r = t.result(timeout=15)
+    note(f"{what}: pid {t.pid}: {show(st)}")
+    note(f"{what}: exit {r.rc} after {r.elapsed:.3f} s")
+    check(r.rc == 1, f"{what}: a black hole alone: exit 1 after the timeout "
+          f"(got {r.rc}, {r.elapsed:.3f} s)")
+    return st
+
+
+def check_caps(st, what):
+    for field in ("CapPrm", "CapEff"):
+        check(caps(st, field) == CAP_SYS_TIME,
+              f"{what}: {field} is CAP_SYS_TIME alone (0000000002000000; got {st.get(field)})")
+    check(caps(st, "CapBnd") in (CAP_SYS_TIME, 0),
+          f"{what}: CapBnd is CAP_SYS_TIME or empty (got {st.get('CapBnd')})")
+    check(caps(st, "CapInh") == 0 and caps(st, "CapAmb") == 0,
+          f"{what}: no inheritable or ambient capability "
+          f"(CapInh {st.get('CapInh')}, CapAmb {st.get('CapAmb')})")
+
+
+def check_ids(st, what, uid, gid):
+    check(ids(st, "Uid") == [uid] * 4, f"{what}: Uid is {uid} (real, effective, saved, fs): "
+          f"{st.get('Uid')}")
+    check(ids(st, "Gid") == [gid] * 4, f"{what}: Gid is {gid} (real, effective, saved, fs): "
+          f"{st.get('Gid')}")
+    groups = ids(st, "Groups")
+    check(groups in ([], [gid]), f"{what}: no supplementary group but {gid}: "
+          f"'{st.get('Groups')}'")
+
+
+def test_root(s, hole):
+    what = "root, no -U"
+    st = while_waiting(s, hole, [], what)
+    check_caps(st, what)
+    check(ids(st, "Uid") == [0] * 4, f"{what}: still uid 0 ({st.get('Uid')})")
+
+
+def test_user(s, hole):
+    try:
+        nobody = pwd.getpwnam("nobody")
+        nogroup = grp.getgrnam("nogroup")
+    except KeyError:
+        print("skip: no user nobody or no group nogroup: -U checks not run")
+        return
+    what = "-U nobody"
+    st = while_waiting(s, hole, ["-U", "nobody"], what)
+    check_caps(st, what)
+    check_ids(st, what, nobody.pw_uid, nobody.pw_gid)
+
+    what = "-U nobody:nogroup"
+    st = while_waiting(s, hole, ["-U", "nobody:nogroup"], what)
+    check_caps(st, what)
+    check_ids(st, what, nobody.pw_uid, nogroup.gr_gid)
+
+    # a group that is not the user's own: the group part really counts
+    other = next((g for g in ("daemon", "sys", "adm") if _gid(g) not in (None, nobody.pw_gid)),
+                 None)
+    if other is None:
+        print("skip: no group daemon/sys/adm: -U nobody:GROUP with another group not run")
+        return
+    what = f"-U nobody:{other}"
+    st = while_waiting(s, hole, ["-U", f"nobody:{other}"], what)
+    check_caps(st, what)
+    check_ids(st, what, nobody.pw_uid, _gid(other))
+
+
+def _gid(name):
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        return None
+
+
+def test_not_root(s):
+    """As nobody (no capability at all): -U is refused, -q alone works."""
+    try:
+        nobody = pwd.getpwnam("nobody")
+    except KeyError:
+        print("skip: no user nobody: non-root checks not run")
+        return
+    as_nobody = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
+    r = h.run_tset(tset, ["-q", "-j", "-U", "nobody", f"{HONEST[0]}:{HONEST[1]}"], **as_nobody)
+    if r.rc in (126, 127) or "ermission denied" in r.err and "tset" not in r.err:
+        print(f"skip: nobody cannot run {tset} (exit {r.rc}): non-root checks not run")
+        return
+    note(f"as nobody, -U nobody: exit {r.rc}, stderr: {r.err.strip()!r}")
+    check(r.rc == 2, f"non-root with -U: exit 2 (got {r.rc})")
+    check("nobody" in r.err, f"non-root with -U: the message names the user: {r.err.strip()!r}")
+    r = h.run_tset(tset, ["-q", "-j", "-U", "daemon:daemon", f"{HONEST[0]}:{HONEST[1]}"],
+                   **as_nobody)
+    check(r.rc == 2, f"non-root with -U daemon:daemon: exit 2 (got {r.rc}): {r.err.strip()!r}")
+    r = h.run_tset(tset, ["-q", "-j", f"{HONEST[0]}:{HONEST[1]}"], **as_nobody)
+    off = (r.json or {}).get("offset")
+    check(r.rc == 0 and off is not None and abs(off) < 0.01,
+          f"non-root without -U: -q still measures (exit {r.rc}, offset {h.fmt_offset(off)})")
+
+
+def test_bad_user(s):
+    for spec in ("no-such-user-tset", "nobody:no-such-group-tset"):
+        r = h.run_tset(tset, ["-q", "-U", spec, f"{HONEST[0]}:{HONEST[1]}"])
+        check(r.rc == 2 and spec.split(":")[-1] in r.err,
+              f"root with -U {spec}: exit 2 naming it (got {r.rc}: {r.err.strip()!r})")
+
+
+def body(s):
+    s.ntpserver(*HONEST)
+    hole = s.black_hole(*HOLE)
+    test_root(s, hole)
+    test_user(s, hole)
+    test_bad_user(s)
+    test_not_root(s)
+
+
+def main():
+    global tset
+    tset = h.tset_arg(sys.argv, "test_privileges.py PATH/TO/tset")
+    return h.main(body, root="the privilege drop happens only when tset starts as root")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

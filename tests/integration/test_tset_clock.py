@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""tset for real, under noclock and the clock shim: what it does to a clock.
+
+The offsets live on the server side (tests/integration/ntpserver.py), since
+T4 comes from the kernel; the shim records every step, slew, status write,
+RTC write and the systemd marker, and answers as the kernel would. Nothing
+reaches this machine's clock (noclock's seccomp filter would refuse it).
+
+Usage: test_tset_clock.py TSET   (meson sets TSET_NOCLOCK and
+TSET_CLOCKSHIM_PRELOAD)
+"""
+import calendar
+import fcntl
+import os
+import re
+import sys
+import threading
+import time
+
+import harness as h
+
+MS = 1_000_000  # nanoseconds
+
+
+class Lab:
+    """Honest or lying test servers on 127.0.0.2.., a new port each time."""
+
+    def __init__(self, s, tset):
+        self.s, self.tset, self.port, self.procs, self.n = s, tset, 12400, [], 0
+
+    def servers(self, *offsets, extra=()):
+        for p in self.procs:
+            h.Session.stop(p)
+        self.procs, addrs = [], []
+        self.port += 1
+        for i, off in enumerate(offsets):
+            addr = f"127.0.0.{2 + i}"
+            self.procs.append(self.s.ntpserver(addr, self.port, "--offset", off, *extra))
+            addrs.append(f"{addr}:{self.port}")
+        return addrs
+
+    def run(self, args, systemd=True, adjtime=None, **kw):
+        """tset under the shim in a fresh shim directory."""
+        self.n += 1
+        name = f"shim{self.n}"
+        os.makedirs(self.s.path(name))
+        if systemd:
+            os.makedirs(self.s.path(f"{name}/run-systemd"))
+        if adjtime:
+            self.s.write(f"{name}/adjtime", adjtime)
+        return h.run_tset_shim(self.s, self.tset, args, name=name, **kw)
+
+
+def kinds(records):
+    return [r.split()[0] for r in records]
+
+
+def near(value_ns, want_s, tol_ns=1 * MS):
+    return value_ns is not None and abs(value_ns - want_s * 1e9) <= tol_ns
+
+
+def status_word(records):
+    for r in records:
+        if r.startswith("status "):
+            return int(r.split()[1], 16)
+    return None
+
+
+STA_INS, STA_UNSYNC = 0x10, 0x40
+
+
+def test_step_and_slew(lab):
+    srv = lab.servers(10, 10, 10)
+    r = lab.run(srv)
+    step = h.shim_value(r.records, "step")
+    h.check(r.rc == 0 and near(step, 10), f"+10 s: stepped by {step} ns (exit {r.rc})")
+    h.check("slew" not in kinds(r.records), "+10 s: no slew")
+    st = status_word(r.records)
+    h.check(st is not None and not st & STA_UNSYNC, f"+10 s: STA_UNSYNC cleared ({st:#x})"
+            if st is not None else "+10 s: a status write")
+    h.check("synchronized" in kinds(r.records), "+10 s: /run/systemd/timesync/synchronized")
+    h.check("step time server 127.0.0.2" in r.out or "step time server 127.0.0." in r.out,
+            "+10 s: ntpdate's 'step time server' line")
+
+    srv = lab.servers(0.05, 0.05, 0.05)
+    r = lab.run(srv)
+    slew = h.shim_value(r.records, "slew")
+    h.check(r.rc == 0 and near(slew, 0.05), f"+50 ms: slewed by {slew} ns")
+    h.check("step" not in kinds(r.records), "+50 ms: no step")
+    m = re.search(r"adjust time server \S+ offset \+0\.05\d+ sec \(slewing for ([0-9.]+) s\)",
+                  r.out)
+    h.check(m and slew and abs(float(m.group(1)) - slew / 1e9 / 500e-6) < 0.15,
+            f"+50 ms: 'adjust time server ... (slewing for {m and m.group(1)} s)': 500 ppm")
+
+    r = lab.run(["-b"] + srv)
+    h.check(near(h.shim_value(r.records, "step"), 0.05) and "slew" not in kinds(r.records),
+            f"-b: a 50 ms offset is stepped ({r.records[:1]})")
+    srv = lab.servers(10, 10, 10)
+    r = lab.run(["-B"] + srv)
+    h.check(near(h.shim_value(r.records, "slew"), 10) and "step" not in kinds(r.records),
+            f"-B: a 10 s offset is slewed ({r.records[:1]})")
+
+
+def test_panic_gate(lab):
+    srv = lab.servers(2000, 2000, 2000)
+    r = lab.run(srv)
+    h.check(r.rc == 3 and r.records == [], f"+2000 s: exit 3, clock untouched ({r.rc}, {r.records})")
+    h.check("panic threshold" in r.out, "+2000 s: the report names the panic threshold")
+    r = lab.run(["-g", "-j"] + srv)
+    h.check(r.rc == 0 and near(h.shim_value(r.records, "step"), 2000),
+            f"-g: stepped by 2000 s ({r.records[:1]})")
+    h.check(r.json and r.json["action"] == "step", "-g -j: action step")
+    r = lab.run(["-q", "-j"] + srv)
+    h.check(r.rc == 0 and r.records == [] and r.json and r.json["action"] == "none",
+            f"-q: exit 0 beyond the panic threshold, clock untouched ({r.rc})")
+    srv = lab.servers(10, 10, 10)
+    r = lab.run(["-G", "5"] + srv)
+    h.check(r.rc == 3 and r.records == [], f"-G 5 and +10 s: exit 3 ({r.rc})")
+    srv = lab.servers(5000, 5000, 5000)
+    r = lab.run(["-G", "0"] + srv)
+    h.check(r.rc == 0 and near(h.shim_value(r.records, "step"), 5000),
+            f"-G 0 (no panic threshold): +5000 s stepped ({r.rc})")
+    cfg = lab.s.write("panic.conf", "tinker panic 0 step 20\n")
+    srv = lab.servers(15, 15, 15)
+    r = lab.run(["-c", cfg] + srv)
+    h.check(r.rc == 0 and near(h.shim_value(r.records, "slew"), 15),
+            f"tinker step 20: +15 s is slewed ({r.records[:1]})")
+
+
+def test_cannot_set(lab):
+    srv = lab.servers(10, 10, 10)
+    r = lab.run(["-j"] + srv, shim={"NOCAP": 1})
+    off = r.json and r.json["offset"]
+    h.check(r.rc == 4 and off is not None and abs(off - 10) < 0.001,
+            f"no CAP_SYS_TIME: exit 4 with the offset reported ({r.rc}, {off})")
+    h.check(r.json and r.json["action"] == "failed" and "CAP_SYS_TIME" in r.err,
+            "no CAP_SYS_TIME: action failed, stderr says why")
+    h.check(all(x.startswith("denied") for x in r.records), f"no CAP_SYS_TIME: only denied ({r.records})")
+    r = lab.run(srv, shim={"STATUS": "pll"})
+    h.check(r.rc == 4 and r.records == [] and "pll" in r.err,
+            f"a daemon's PLL on: exit 4, nothing tried ({r.rc}, {r.records})")
+    h.check("clock not set" in r.out, "a daemon's PLL on: the closing line says the clock was not set")
+
+
+def test_hand_off(lab):
+    srv = lab.servers(0.02, 0.02, 0.02)
+    cfg = lab.s.write("nokernel.conf", "disable kernel\n")
+    r = lab.run(["-c", cfg] + srv)
+    h.check(r.rc == 0 and kinds(r.records) == ["slew"],
+            f"disable kernel: the slew alone ({r.records})")
+    r = lab.run(srv, systemd=False)
+    h.check("synchronized" not in kinds(r.records) and "status" in kinds(r.records),
+            f"no /run/systemd: status handed over, no marker ({kinds(r.records)})")
+    r = lab.run(srv, adjtime="0.0 0 0.0\n0\nLOCAL\n")
+    st = status_word(r.records)
+    h.check(st is not None and st & STA_UNSYNC, f"/etc/adjtime LOCAL: STA_UNSYNC stays set ({st})")
+    maxerr = None
+    for x in lab.run(srv).records:
+        if x.startswith("status "):
+            maxerr = int(x.split()[3])
+    h.check(maxerr is not None and 20000 <= maxerr <= 26000,
+            f"maxerror = root distance + the 20 ms still to slew ({maxerr} us)")
+
+
+def test_leap(lab):
+    # the servers say it is 2027-06-30 12:00 UTC and a leap second comes
+    target = calendar.timegm((2027, 6, 30, 12, 0, 0))
+    off = target - time.time()
+    srv = lab.servers(off, off, off, extra=("--leap", "1"))
+    r = lab.run(["-g"] + srv)
+    st = status_word(r.records)
+    h.check(r.rc == 0 and st is not None and st & STA_INS,
+            f"a leap announced on June 30 is armed (STA_INS in {st})")
+    off = calendar.timegm((2027, 6, 29, 12, 0, 0)) - time.time()
+    srv = lab.servers(off, off, off, extra=("--leap", "1"))
+    st = status_word(lab.run(["-g"] + srv).records)
+    h.check(st is not None and not st & STA_INS, f"on June 29 it is not ({st})")
+
+
+def rtc_record(records):
+    for x in records:
+        if x.startswith("rtc "):
+            w = x.split()
+            return w[1] + " " + w[2], float(w[4])
+    return None, None
+
+
+def test_rtc(lab):
+    srv = lab.servers(3, 3, 3)
+    r = lab.run(["-w"] + srv)
+    value, at = rtc_record(r.records)
+    h.check(r.rc == 0 and value is not None, f"-w: the RTC is written ({r.records})")
+    if value:
+        want = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(at)))
+        frac = at - int(at)
+        h.check(value == want, f"-w: RTC {value} UTC = the stepped system time {want}")
+        h.check(abs(frac - 0.5) < 0.05, f"-w: written at the half second ({frac:.3f})")
+    r = lab.run(["-w"] + srv, adjtime="0.0 0 0.0\n0\nLOCAL\n", env={"TZ": "Asia/Tokyo"})
+    value, at = rtc_record(r.records)
+    if value:
+        want = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(at) + 9 * 3600))
+        h.check(value == want, f"-w, LOCAL, TZ Asia/Tokyo: RTC {value} = local {want}")
+    else:
+        h.check(False, f"-w, LOCAL: the RTC is written ({r.records})")
+    srv = lab.servers(0.1, 0.1, 0.1)
+    r = lab.run(["-w"] + srv)
+    value, at = rtc_record(r.records)
+    if value:
+        # at is the system time; the RTC gets it plus the slew still to do
+        want = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(int(at + 0.1)))
+        h.check(value == want, f"-w while slewing 0.1 s: RTC {value} holds the true time {want}")
+    r = lab.run(["-w"] + srv, shim={"FAIL_RTC": 1})
+    h.check(r.rc == 5 and "slew" in kinds(r.records),
+            f"RTC write fails: the clock is still set, exit 5 ({r.rc}, {kinds(r.records)})")
+    r = lab.run(["-w"] + srv, shim={"NO_RTC": 1})
+    h.check(r.rc == 5 and "slew" in kinds(r.records), f"no RTC at all: exit 5 ({r.rc})")
+
+
+def test_failures_touch_nothing(lab):
+    bh = [lab.s.black_hole(f"127.0.0.{i}", 12480) for i in (2, 3, 4)]
+    r = lab.run(["-t", "0.3", "-p", "1"] + [f"127.0.0.{i}:12480" for i in (2, 3, 4)])
+    h.check(r.rc == 1 and r.records == [] and "no server suitable for synchronization found" in r.out,
+            f"nobody answers: exit 1, ntpdate's message, clock untouched ({r.rc})")
+    for b in bh:
+        b.close()
+    srv = lab.servers(0.05, 0.05, 10, 10)
+    r = lab.run(srv)
+    h.check(r.rc == 6 and r.records == [] and "no server suitable" in r.out,
+            f"2 against 2: exit 6, clock untouched ({r.rc}, {r.records})")
+    srv = lab.servers(1, 1, 1, extra=("--behave", "kod-deny"))
+    r = lab.run(["-j"] + srv)
+    states = {x["state"] for x in (r.json or {}).get("servers", [])}
+    h.check(r.rc == 6 and r.records == [] and states == {"kod"},
+            f"KoD DENY from all: exit 6, states {states}")
+    r = lab.run(["-p", "0"] + srv)
+    h.check(r.rc == 2 and r.records == [], f"bad -p: exit 2 ({r.rc})")
+    bad = lab.s.write("bad.conf", "server 127.0.0.2\nsamples lots\n")
+    r = lab.run(["-c", bad])
+    h.check(r.rc == 2 and r.records == [] and "bad.conf:2:9" in r.err,
+            f"broken config: exit 2 naming file:line:col ({r.err.strip()})")
+
+
+def test_lock(lab):
+    srv = lab.servers(1, 1, 1)
+    lab.n += 1
+    name = f"shim{lab.n}"
+    os.makedirs(lab.s.path(name))
+    lock = lab.s.path(name + "/tset.lock")
+    with open(lock, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        cfg = lab.s.write("deadline.conf", "deadline 1\n")
+        r = h.run_tset_shim(lab.s, lab.tset, ["-c", cfg] + srv, name=name)
+        h.check(r.rc == 7 and r.records == [] and 0.95 < r.elapsed < 1.5,
+                f"lock held past the deadline: exit 7 after {r.elapsed:.2f} s, clock untouched")
+        r = h.run_tset_shim(lab.s, lab.tset, ["-q"] + srv, name=name)
+        h.check(r.rc == 0, f"-q takes no lock ({r.rc})")
+        threading.Timer(0.5, lambda: fcntl.flock(f, fcntl.LOCK_UN)).start()
+        r = h.run_tset_shim(lab.s, lab.tset, srv, name=name)
+    h.check(r.rc == 0 and kinds(r.records)[:1] == ["step"] and r.elapsed >= 0.45,
+            f"lock released after 0.5 s: waited {r.elapsed:.2f} s, then stepped")
+
+
+def test_two_at_once(lab):
+    # servers whose time does not follow the (virtual) clock: anchored to
+    # CLOCK_MONOTONIC_RAW; two tset share one virtual clock and one lock
+    srv = lab.servers(10, 10, 10, extra=("--anchor-raw",))
+    lab.n += 1
+    name = f"shim{lab.n}"
+    os.makedirs(lab.s.path(name + "/run-systemd"))
+    shim = {"STATE": lab.s.path(name + "/state")}
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        h.run_tset_shim(lab.s, lab.tset, srv, shim=shim, name=name))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    records = open(lab.s.path(name + "/log")).read().splitlines()
+    steps = [x for x in records if x.startswith("step ")]
+    h.check(len(steps) == 1 and near(int(steps[0].split()[1]), 10),
+            f"two tset at once: one step of 10 s, not two ({steps})")
+    h.check(sorted(r.rc for r in results) == [0, 0], f"both exit 0 ({[r.rc for r in results]})")
+    h.note("records: " + "; ".join(records))
+
+
+def main():
+    tset = h.tset_arg(sys.argv, "test_tset_clock.py TSET")
+
+    def body(s):
+        h.shim_paths()
+        lab = Lab(s, tset)
+        for t in (test_step_and_slew, test_panic_gate, test_cannot_set, test_hand_off,
+                  test_leap, test_rtc, test_failures_touch_nothing, test_lock,
+                  test_two_at_once):
+            t(lab)
+
+    return h.main(body, root="binding loopback addresses 127.0.0.2-5")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
