@@ -53,11 +53,15 @@ def main():
             h.Session.stop(proc)
 
         proc = s.ntpserver("127.0.0.5", 12490, "--offset", "0.05", "--behave", "duplicate")
-        r = h.run_tset(tset, ["-q", "-d", "-p", "1"] + honest[:1] + ["127.0.0.5:12490"])
+        # a black hole keeps tset listening for 0.5 s, so the copy gets in
+        hole = s.black_hole("127.0.0.6", 12490)
+        r = h.run_tset(tset, ["-q", "-d", "-p", "1", "-t", "0.5"] + honest[:1]
+                       + ["127.0.0.5:12490", "127.0.0.6:12490"])
         line = [x for x in r.err.splitlines() if x.startswith("127.0.0.5")]
         h.check(r.rc == 0 and line and "1 rejected, last: duplicate reply" in line[0],
                 f"duplicate: the second copy is rejected and named ({line})")
         h.Session.stop(proc)
+        hole.close()
 
         # alone, misbehaving servers give no time: exit 6, never a clock change
         procs = [s.ntpserver(f"127.0.0.{i}", 12491, "--behave", "li3") for i in (2, 3, 4)]
