@@ -105,8 +105,18 @@ static int rec_rtc_write(void *ctx, const struct tm *tm)
 }
 
 static struct rec rec;
-static struct clock_ops ops = { &rec,	  rec_now,  rec_status, rec_step,     rec_slew,
-				rec_sync, rec_mark, rec_mode,	rec_rtc_open, rec_rtc_write };
+static struct clock_ops ops = {
+	.ctx = &rec,
+	.now = rec_now,
+	.read_status = rec_status,
+	.step = rec_step,
+	.slew = rec_slew,
+	.set_sync = rec_sync,
+	.mark_synchronized = rec_mark,
+	.rtc_mode = rec_mode,
+	.rtc_open = rec_rtc_open,
+	.rtc_write = rec_rtc_write,
+};
 
 /* 2026-06-30 12:00:00.25 UTC: a day a leap second may be armed */
 #define JUNE30 1782820800
