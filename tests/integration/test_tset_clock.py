@@ -93,6 +93,12 @@ def test_step_and_slew(lab):
     h.check(m and slew and abs(float(m.group(1)) - slew / 1e9 / 500e-6) < 0.15,
             f"+50 ms: 'adjust time server ... (slewing for {m and m.group(1)} s)': 500 ppm")
 
+    r = lab.run(["-s"] + srv)
+    h.check(r.rc == 0 and r.out == "" and near(h.shim_value(r.records, "slew"), 0.05),
+            f"-s: the report goes to syslog, nothing on stdout ({r.out!r})")
+    r = lab.run(["-n", "-p", "2"] + srv)
+    h.check(r.rc == 0 and r.records == [] and srv[0].split(":")[0] in r.out
+            and "samples 2" in r.out, f"-n: prints the plan, touches nothing ({r.out.splitlines()[:1]})")
     r = lab.run(["-b"] + srv)
     h.check(near(h.shim_value(r.records, "step"), 0.05) and "slew" not in kinds(r.records),
             f"-b: a 50 ms offset is stepped ({r.records[:1]})")
