@@ -17,9 +17,9 @@
 
 /* What the kernel says about its clock discipline (adjtimex). */
 struct clock_status {
-	bool pll;	 /* STA_PLL: a daemon disciplines the clock */
-	bool unsync;	 /* STA_UNSYNC */
-	bool leap_armed; /* STA_INS or STA_DEL */
+	bool pll;	    /* STA_PLL: a daemon disciplines the clock */
+	bool unsync;	    /* STA_UNSYNC */
+	enum ntp_leap leap; /* armed: STA_INS (INSERT), STA_DEL (DELETE), else NONE */
 	int64_t maxerror_us;
 	int64_t esterror_us;
 	int64_t slew_left_ns; /* what a single-shot slew has still to do */
@@ -58,6 +58,11 @@ struct clock_ops {
 	/* set the RTC's date and time (broken down, as the RTC keeps it) */
 	int (*rtc_write)(void *ctx, const struct tm *tm);
 };
+
+/* The clock's precision as RFC 5905 section 7.3 defines it: the smallest
+ * step between two readings, rounded up to a power of two; log2 seconds,
+ * at least -30. */
+int clock_precision_log2(const struct clock_ops *clock);
 
 /* The kernel's slew rate for a single-shot adjustment: 500 ppm. */
 #define CLOCK_SLEW_RATE 500e-6

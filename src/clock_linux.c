@@ -40,7 +40,9 @@ static int clock_linux_read_status(void *ctx, struct clock_status *ret)
 	*ret = (struct clock_status){
 		.pll = (tx.status & STA_PLL) != 0,
 		.unsync = (tx.status & STA_UNSYNC) != 0,
-		.leap_armed = (tx.status & (STA_INS | STA_DEL)) != 0,
+		.leap = (tx.status & STA_INS)	? NTP_LEAP_INSERT
+			: (tx.status & STA_DEL) ? NTP_LEAP_DELETE
+						: NTP_LEAP_NONE,
 		.maxerror_us = tx.maxerror,
 		.esterror_us = tx.esterror,
 		.slew_left_ns = (int64_t)ss.offset * 1000, /* always microseconds */

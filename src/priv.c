@@ -101,8 +101,8 @@ int priv_drop_all(const char *spec, const char *chroot_dir)
 	return priv_apply(spec);
 }
 
-bool priv_have_sys_time(void)
+bool priv_holds_none(void)
 {
 	capng_get_caps_process();
-	return capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_TIME);
+	return capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE;
 }

@@ -24,7 +24,7 @@ int priv_keep_sys_time(const char *spec);
 /* tsetd: drop every capability, optionally chroot and become spec. */
 int priv_drop_all(const char *spec, const char *chroot_dir);
 
-/* Does this process hold CAP_SYS_TIME in its effective set? */
-bool priv_have_sys_time(void);
+/* Does this process hold no capability at all (effective, permitted)? */
+bool priv_holds_none(void);
 
 #endif

@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
+#include "config_file.h"
 #include "log.h"
 #include "opts.h"
 #include "tset_version.h"
-
-#define OPTS_MAX_FILE (1024 * 1024)
 
 void opts_usage(FILE *f)
 {
@@ -63,82 +60,11 @@ static bool opts_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
 	return true;
 }
 
-/* Read a whole file (at most OPTS_MAX_FILE). Returns 0 or a negative errno. */
-static int opts_read_file(const char *path, char **ret_buf, size_t *ret_len)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r = 0;
-
-	if (!buf || fd < 0) {
-		r = buf ? -errno : -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= OPTS_MAX_FILE) {
-				r = -EFBIG;
-				goto out;
-			}
-			nb = realloc(buf, cap *= 2);
-			if (!nb) {
-				r = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*ret_buf = buf;
-	*ret_len = len;
-	buf = NULL;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return r;
-}
-
 static enum opts_result opts_load_config(struct opts *o)
 {
-	struct config_error err;
-	char *buf = NULL, msg[CONFIG_MAX_PATH + 160];
-	size_t len = 0;
-	int r;
+	int r = config_file_load(&o->cfg, o->config_path, CONFIG_PROGRAM_TSET, o->config_given);
 
-	r = opts_read_file(o->config_path, &buf, &len);
-	if (r == -ENOENT && !o->config_given)
-		return OPTS_RUN; /* no /etc/tset.conf: servers come from argv */
-	if (r < 0) {
-		log_errno(LOG_ERR, r, "cannot read config '%s'", o->config_path);
-		return OPTS_EXIT_USAGE;
-	}
-	r = config_parse(&o->cfg, buf, len, o->config_path, CONFIG_PROGRAM_TSET, &err);
-	free(buf);
-	if (r < 0) {
-		config_error_format(&err, msg, sizeof(msg));
-		fprintf(stderr, "%s\n", msg);
-		return OPTS_EXIT_USAGE;
-	}
-	for (unsigned i = 0; i < o->cfg.n_notices; i++)
-		log_notice("%s:%u: %s", o->config_path, o->cfg.notices[i].line,
-			   o->cfg.notices[i].text);
-	if (o->cfg.n_notices_dropped)
-		log_notice("%s: %u more notices", o->config_path, o->cfg.n_notices_dropped);
-	return OPTS_RUN;
+	return r < 0 ? OPTS_EXIT_USAGE : OPTS_RUN;
 }
 
 /* Servers from the command line replace those of the file. */

@@ -9,31 +9,6 @@
 #include "ntp_time.h"
 #include "run.h"
 
-#define RUN_PRECISION_MIN_LOG2 (-30)
-
-/* Local clock precision: the smallest step between two readings, rounded
- * up to a power of two (RFC 5905 section 7.3, "precision"). */
-static double run_precision_s(const struct clock_ops *clock)
-{
-	int64_t best = INT64_MAX;
-	int e;
-
-	for (int i = 0; i < 16; i++) {
-		struct timespec a, b;
-		int64_t d;
-
-		clock->now(clock->ctx, &a);
-		do {
-			clock->now(clock->ctx, &b);
-			d = ntp_time_timespec_diff_ns(&b, &a);
-		} while (d == 0);
-		if (d > 0 && d < best)
-			best = d;
-	}
-	e = best == INT64_MAX ? RUN_PRECISION_MIN_LOG2 : (int)ceil(log2((double)best * 1e-9));
-	return ldexp(1, e < RUN_PRECISION_MIN_LOG2 ? RUN_PRECISION_MIN_LOG2 : e);
-}
-
 static void run_add_query(struct run *r, unsigned server, const struct sockaddr *sa, socklen_t len)
 {
 	const struct config_server *s = &r->o->cfg.servers[server];
@@ -120,7 +95,7 @@ int run_init(struct run *r, const struct opts *o, const struct clock_ops *clock,
 	r->env = (struct query_env){
 		.loop = r->loop,
 		.clock = clock,
-		.precision_s = run_precision_s(clock),
+		.precision_s = ldexp(1, clock_precision_log2(clock)),
 		.timeout_s = o->timeout_s,
 		.max_samples = o->samples,
 		.changed = &r->changed,

@@ -184,7 +184,7 @@ static void child_ops_step_and_slew(const struct clock_ops *ops)
 	int r;
 
 	st = child_status(ops);
-	CHILD_CHECK(st.unsync && !st.pll && !st.leap_armed, "fresh kernel status");
+	CHILD_CHECK(st.unsync && !st.pll && st.leap == NTP_LEAP_NONE, "fresh kernel status");
 	CHILD_CHECK(st.slew_left_ns == 0, "no slew: %" PRId64, st.slew_left_ns);
 	CHILD_CHECK(st.maxerror_us == 16000000, "maxerror %" PRId64, st.maxerror_us);
 
@@ -228,7 +228,7 @@ static void child_ops_sync(const struct clock_ops *ops)
 	r = ops->set_sync(ops->ctx, &sync);
 	CHILD_CHECK(r == 0, "set_sync: %d", r);
 	st = child_status(ops);
-	CHILD_CHECK(!st.unsync && !st.leap_armed, "synchronised");
+	CHILD_CHECK(!st.unsync && st.leap == NTP_LEAP_NONE, "synchronised");
 	CHILD_CHECK(st.maxerror_us == 12345 && st.esterror_us == 678, "errors %" PRId64 " %" PRId64,
 		    st.maxerror_us, st.esterror_us);
 	r = clock_adjtime(CLOCK_REALTIME, &tx);
@@ -240,7 +240,7 @@ static void child_ops_sync(const struct clock_ops *ops)
 	r = ops->set_sync(ops->ctx, &sync);
 	CHILD_CHECK(r == 0, "set_sync insert: %d", r);
 	st = child_status(ops);
-	CHILD_CHECK(st.leap_armed && !st.unsync, "leap armed");
+	CHILD_CHECK(st.leap == NTP_LEAP_INSERT && !st.unsync, "leap armed");
 	r = ntp_adjtime(&tx);
 	CHILD_CHECK(r == TIME_INS, "state %d", r);
 
@@ -249,7 +249,7 @@ static void child_ops_sync(const struct clock_ops *ops)
 	r = ops->set_sync(ops->ctx, &sync);
 	CHILD_CHECK(r == 0, "set_sync keep_unsync: %d", r);
 	st = child_status(ops);
-	CHILD_CHECK(st.unsync && !st.leap_armed, "kept unsync");
+	CHILD_CHECK(st.unsync && st.leap == NTP_LEAP_NONE, "kept unsync");
 	r = adjtimex(&tx);
 	CHILD_CHECK(r == TIME_ERROR, "state %d", r);
 }

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <string.h>
+
+#include "acl.h"
+#include "handle.h"
+#include "ifrule.h"
+#include "ntp_time.h"
+
+#define NS_PER_S INT64_C(1000000000)
+
+static uint64_t handle_random(struct handle_env *env)
+{
+	uint64_t x = env->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	env->rng = x;
+	return x;
+}
+
+/* A served timestamp: t plus the reference's offset, the bits below the
+ * precision random (they carry no information, and guessing them is no
+ * help to an off-path attacker). */
+static uint64_t handle_stamp(struct handle_env *env, const struct timespec *t, int64_t offset_ns)
+{
+	int64_t ns = (int64_t)t->tv_sec * NS_PER_S + t->tv_nsec + offset_ns;
+	struct timespec s = { (time_t)(ns / NS_PER_S), (long)(ns % NS_PER_S) };
+	int below = 32 + env->precision; /* fraction bits below the precision */
+	uint64_t ntp, mask;
+
+	if (s.tv_nsec < 0) {
+		s.tv_nsec += NS_PER_S;
+		s.tv_sec--;
+	}
+	ntp = ntp_time_from_timespec(&s);
+	if (below <= 0)
+		return ntp;
+	mask = below >= 32 ? 0xffffffffu : (UINT64_C(1) << below) - 1;
+	return (ntp & ~mask) | (handle_random(env) & mask);
+}
+
+/* A RATE kiss-o'-death: nothing in it is time (RFC 5905 section 7.4). */
+static void handle_kod(const struct ntp_pkt *req, struct ntp_pkt *ret)
+{
+	*ret = (struct ntp_pkt){
+		.leap = NTP_LEAP_UNSYNC,
+		.version = req->version,
+		.mode = NTP_MODE_SERVER,
+		.stratum = NTP_STRATUM_KOD,
+		.poll = req->poll,
+		.refid = { 'R', 'A', 'T', 'E' },
+		.org_ntp64 = req->xmt_ntp64,
+		.rec_ntp64 = req->xmt_ntp64,
+		.xmt_ntp64 = req->xmt_ntp64,
+	};
+}
+
+static void handle_reply(struct handle_env *env, const struct handle_in *in,
+			 const struct ntp_pkt *req, const struct ref_state *ref,
+			 struct ntp_pkt *ret)
+{
+	struct timespec now;
+
+	*ret = (struct ntp_pkt){
+		.leap = ref->leap,
+		.version = req->version,
+		.mode = NTP_MODE_SERVER,
+		.stratum = ref->stratum,
+		.poll = req->poll,
+		.precision = env->precision,
+		.root_delay_ntp32 = ref->root_delay_ntp32,
+		.root_disp_ntp32 = ref->root_disp_ntp32,
+		.org_ntp64 = req->xmt_ntp64,
+	};
+	memcpy(ret->refid, ref->refid, 4);
+	ret->rec_ntp64 = handle_stamp(env, &in->rx, ref->offset_ns);
+	if (ret->rec_ntp64 == ret->org_ntp64) /* a client must tell them apart */
+		ret->rec_ntp64 ^= 1;
+	env->clock->now(env->clock->ctx, &now);
+	ret->xmt_ntp64 = handle_stamp(env, &now, ref->offset_ns);
+	ret->ref_ntp64 = ret->rec_ntp64 & ~UINT64_C(0xffffffff); /* the reference is read now */
+	if (!ref->usable)
+		ret->ref_ntp64 = 0;
+}
+
+/* Count a request that gets nothing. */
+static bool handle_drop(uint64_t *counter)
+{
+	(*counter)++;
+	return false;
+}
+
+/* May the request be answered? Counts those that may not. */
+static bool handle_admit(struct handle_env *env, const struct handle_in *in,
+			 const struct ntp_pkt *req, enum ntp_pkt_status st, bool *ret_kod)
+{
+	unsigned flags;
+
+	if (st == NTP_PKT_E_CONTROL)
+		return handle_drop(&env->n.control);
+	if (st != NTP_PKT_OK)
+		return handle_drop(&env->n.malformed);
+	if (req->mode != NTP_MODE_CLIENT)
+		return handle_drop(&env->n.not_client);
+	if (!ifrule_serves(env->cfg, in->dst, in->ifname))
+		return handle_drop(&env->n.iface_drops);
+	flags = acl_flags(env->cfg, in->src);
+	if (!acl_serves(flags))
+		return handle_drop(&env->n.acl_drops);
+	*ret_kod = false;
+	if ((flags & CONFIG_RESTRICT_LIMITED) && env->rl) {
+		enum ratelimit_verdict v = ratelimit_check(env->rl, in->src, in->now_ns);
+
+		if (v == RATELIMIT_DROP || (v == RATELIMIT_KOD && !(flags & CONFIG_RESTRICT_KOD)))
+			return handle_drop(&env->n.rate_drops);
+		*ret_kod = v == RATELIMIT_KOD;
+	}
+	return true;
+}
+
+size_t handle_request(struct handle_env *env, const struct handle_in *in,
+		      const struct ref_state *ref, uint8_t out[NTP_PKT_HEADER_LEN])
+{
+	struct ntp_pkt req, rep;
+	enum ntp_pkt_status st;
+	bool kod = false;
+
+	env->n.received++;
+	if (!in->rx_from_kernel)
+		env->n.no_rx_stamp++;
+	st = ntp_pkt_decode(in->buf, in->len, &req);
+	if (!handle_admit(env, in, &req, st, &kod))
+		return 0;
+	if (kod) {
+		handle_kod(&req, &rep);
+		env->n.kod_sent++;
+	} else {
+		handle_reply(env, in, &req, ref, &rep);
+		env->n.served++;
+	}
+	/* the decoder guarantees len >= 48: never longer than the request */
+	ntp_pkt_encode(&rep, out);
+	return NTP_PKT_HEADER_LEN;
+}

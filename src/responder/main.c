@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * tsetd: serve the local clock (or, later, a GPS) to the LAN over NTP.
+ * main owns the process: options, config, daemon manners, signals.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock_linux.h"
+#include "config_file.h"
+#include "log.h"
+#include "priv.h"
+#include "server.h"
+#include "tset_version.h"
+
+#define TSETD_CONFIG   "/etc/tsetd.conf"
+#define TSETD_PORT     123
+#define TSETD_STATS_NS (INT64_C(3600) * 1000000000) /* counters hourly */
+#define TSETD_MAX_FILE (1024 * 1024)
+
+struct tsetd_opts {
+	const char *config, *user, *chroot, *logfile, *pidfile;
+	bool config_given, foreground, debug;
+	int family;
+};
+
+/* Process state; static: main owns the process. */
+static struct {
+	struct tsetd_opts o;
+	struct config cfg;
+	struct clock_linux cl;
+	struct clock_ops clock;
+	struct server srv;
+	struct loop *loop;
+	bool stop;
+	bool pidfile_written;
+} d;
+
+static void tsetd_usage(FILE *f)
+{
+	fprintf(f, "usage: tsetd [-46dhnV] [-c file] [-u user[:group]] [-i chroot-dir] "
+		   "[-l logfile] [-p pidfile]\n");
+}
+
+/* Returns -1 to run, else the exit status. */
+static int tsetd_parse(int argc, char **argv, struct tsetd_opts *o)
+{
+	int c;
+
+	*o = (struct tsetd_opts){ .config = TSETD_CONFIG, .family = AF_UNSPEC };
+	while ((c = getopt(argc, argv, "46dhnVc:u:i:l:p:")) != -1) {
+		switch (c) {
+		case '4':
+			o->family = AF_INET;
+			break;
+		case '6':
+			o->family = AF_INET6;
+			break;
+		case 'd':
+			o->debug = o->foreground = true;
+			break;
+		case 'n':
+			o->foreground = true;
+			break;
+		case 'c':
+			o->config = optarg;
+			o->config_given = true;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'i':
+			o->chroot = optarg;
+			break;
+		case 'l':
+			o->logfile = optarg;
+			break;
+		case 'p':
+			o->pidfile = optarg;
+			break;
+		case 'h':
+			tsetd_usage(stdout);
+			return 0;
+		case 'V':
+			printf("tsetd %s\n", TSET_VERSION);
+			return 0;
+		default:
+			tsetd_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		tsetd_usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+static void tsetd_counters(const char *why)
+{
+	const struct handle_counters *n = &d.srv.env.n;
+
+	log_info("%s: received %llu, served %llu, kod sent %llu, rate-limited %llu, "
+		 "restrict drops %llu, interface drops %llu, malformed %llu, control %llu, "
+		 "other modes %llu, no rx timestamp %llu, send errors %llu",
+		 why, (unsigned long long)n->received, (unsigned long long)n->served,
+		 (unsigned long long)n->kod_sent, (unsigned long long)n->rate_drops,
+		 (unsigned long long)n->acl_drops, (unsigned long long)n->iface_drops,
+		 (unsigned long long)n->malformed, (unsigned long long)n->control,
+		 (unsigned long long)n->not_client, (unsigned long long)n->no_rx_stamp,
+		 (unsigned long long)d.srv.send_errors);
+}
+
+static void tsetd_on_signal(void *userdata, int fd, short revents)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			d.stop = true;
+			break;
+		case SIGHUP:
+			/* logrotate moved the file: open it again */
+			if (d.o.logfile && log_to_file(d.o.logfile) < 0)
+				log_err("cannot reopen '%s'", d.o.logfile);
+			server_forget_ifnames(&d.srv);
+			log_info("reopened the log");
+			break;
+		case SIGUSR1:
+			tsetd_counters("counters");
+			break;
+		}
+	}
+}
+
+static int tsetd_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return loop_watch(d.loop, fd, POLLIN, tsetd_on_signal, NULL);
+}
+
+/* Fork into the background: the parent exits, the child leads a session. */
+static int tsetd_daemonize(void)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -errno;
+	pid = fork(); /* never a session leader again: no controlling tty */
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		return -errno;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	return 0;
+}
+
+static int tsetd_pidfile(const char *path)
+{
+	char text[32];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644), n;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(text, sizeof(text), "%d\n", (int)getpid());
+	if (write(fd, text, (size_t)n) != n) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	close(fd);
+	d.pidfile_written = true;
+	return 0;
+}
+
+static bool tsetd_limits(const struct config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_restricts; i++)
+		if (cfg->restricts[i].flags & CONFIG_RESTRICT_LIMITED)
+			return true;
+	return false;
+}
+
+static uint64_t tsetd_seed(void)
+{
+	uint64_t seed = 0;
+
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull ^ (uint64_t)loop_now_ns();
+	return seed | 1;
+}
+
+static int tsetd_setup_server(void)
+{
+	uint16_t port = d.cfg.has_port ? d.cfg.port : TSETD_PORT;
+	int r;
+
+	clock_linux_init(&d.cl, &d.clock);
+	d.srv.env = (struct handle_env){
+		.cfg = &d.cfg,
+		.clock = &d.clock,
+		.precision = (int8_t)clock_precision_log2(&d.clock),
+		.rng = tsetd_seed(),
+	};
+	if (tsetd_limits(&d.cfg)) {
+		r = ratelimit_new(&d.srv.env.rl, d.cfg.discard_average_log2,
+				  d.cfg.discard_minimum_s, tsetd_seed());
+		if (r < 0)
+			return log_errno(LOG_ERR, r, "cannot set up rate limiting");
+	}
+	if (refclock_set_init(&d.srv.refs, &d.cfg, &d.clock) == 0)
+		log_warn("no reference clock to serve (such as `server 127.127.1.0`): every "
+			 "reply says unsynchronised");
+	return server_open(&d.srv, &d.cfg, d.o.family, port);
+}
+
+/* Bound: give up every capability (and become -u, inside -i). */
+static int tsetd_drop_privileges(void)
+{
+	int r;
+
+	if (geteuid() != 0) {
+		if (d.o.user || d.o.chroot) {
+			log_err("-u and -i need root");
+			return -EPERM;
+		}
+		return 0;
+	}
+	r = priv_drop_all(d.o.user, d.o.chroot);
+	if (r == -ENOENT)
+		log_err("unknown user or group in '%s'", d.o.user);
+	else if (r < 0)
+		log_errno(LOG_ERR, r, "cannot drop privileges");
+	if (r < 0)
+		return r;
+	if (!priv_holds_none()) {
+		log_err("capabilities left after dropping them");
+		return -EPERM;
+	}
+	log_info("running as uid %u, gid %u, without capabilities%s%s", (unsigned)getuid(),
+		 (unsigned)getgid(), d.o.chroot ? ", in " : "", d.o.chroot ? d.o.chroot : "");
+	return 0;
+}
+
+/* After binding: background, log target, pidfile, signals, privileges. */
+static int tsetd_become_daemon(void)
+{
+	int r;
+
+	if (!d.o.foreground && (r = tsetd_daemonize()) < 0)
+		return log_errno(LOG_ERR, r, "cannot go to the background");
+	log_open("tsetd", !d.o.foreground && !d.o.logfile, d.o.debug);
+	if (d.o.logfile && (r = log_to_file(d.o.logfile)) < 0)
+		return log_errno(LOG_ERR, r, "cannot open log file '%s'", d.o.logfile);
+	if (d.o.pidfile && (r = tsetd_pidfile(d.o.pidfile)) < 0)
+		return log_errno(LOG_ERR, r, "cannot write pid file '%s'", d.o.pidfile);
+	r = tsetd_signals();
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot set up signals");
+	return tsetd_drop_privileges();
+}
+
+static void tsetd_run(void)
+{
+	int64_t next = loop_now_ns() + TSETD_STATS_NS;
+
+	while (!d.stop) {
+		if (loop_run_once(d.loop, next) < 0)
+			break;
+		if (loop_now_ns() >= next) {
+			tsetd_counters("counters");
+			next += TSETD_STATS_NS;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int r = tsetd_parse(argc, argv, &d.o);
+
+	if (r >= 0)
+		return r;
+	log_open("tsetd", false, d.o.debug);
+	config_init(&d.cfg);
+	r = config_file_load(&d.cfg, d.o.config, CONFIG_PROGRAM_TSETD, d.o.config_given);
+	if (r < 0)
+		return 2;
+	if (r == 1)
+		log_warn("no config '%s'", d.o.config);
+	if (!d.o.logfile && d.cfg.logfile[0])
+		d.o.logfile = d.cfg.logfile;
+	r = loop_new(&d.loop);
+	if (r == 0)
+		r = tsetd_setup_server();
+	if (r == 0)
+		r = server_watch(&d.srv, d.loop);
+	if (r == 0)
+		r = tsetd_become_daemon();
+	if (r == 0) {
+		log_info("tsetd %s serving", TSET_VERSION);
+		tsetd_run();
+		tsetd_counters("exiting");
+	}
+	if (d.pidfile_written)
+		unlink(d.o.pidfile); /* may fail after the privilege drop, as ntpd's */
+	server_close(&d.srv);
+	ratelimit_free(d.srv.env.rl);
+	loop_free(d.loop);
+	clock_linux_close(&d.cl);
+	log_close();
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ifrule.h"
+#include "log.h"
+#include "netio.h"
+#include "server.h"
+
+#define SERVER_BATCH  64   /* datagrams per recvmmsg / sendmmsg */
+#define SERVER_ROUNDS 16   /* batches per readiness, then back to poll */
+#define SERVER_BUF    2048 /* a larger request is truncated: malformed */
+#define SERVER_CTL    256
+#define SERVER_RCVBUF (1 << 20)
+
+union server_ctl {
+	char buf[SERVER_CTL];
+	struct cmsghdr align;
+};
+
+union server_out_ctl {
+	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct cmsghdr align;
+};
+
+struct server_batch {
+	struct mmsghdr in[SERVER_BATCH];
+	struct iovec in_iov[SERVER_BATCH];
+	struct sockaddr_storage src[SERVER_BATCH];
+	union server_ctl in_ctl[SERVER_BATCH];
+	uint8_t in_buf[SERVER_BATCH][SERVER_BUF];
+	struct mmsghdr out[SERVER_BATCH];
+	struct iovec out_iov[SERVER_BATCH];
+	union server_out_ctl out_ctl[SERVER_BATCH];
+	uint8_t out_buf[SERVER_BATCH][NTP_PKT_HEADER_LEN];
+};
+
+static int server_setopt(int fd, int level, int name)
+{
+	int one = 1;
+
+	return setsockopt(fd, level, name, &one, sizeof(one)) < 0 ? -errno : 0;
+}
+
+/* A non-blocking UDP socket bound to sa, receiving destination addresses
+ * and kernel timestamps. */
+static int server_socket(const struct sockaddr *sa, socklen_t len, bool wildcard)
+{
+	int fd, r, size = SERVER_RCVBUF, v6 = sa->sa_family == AF_INET6;
+
+	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0)
+		return -errno;
+	r = server_setopt(fd, SOL_SOCKET, SO_TIMESTAMPNS);
+	if (r == 0)
+		r = v6 ? server_setopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO)
+		       : server_setopt(fd, IPPROTO_IP, IP_PKTINFO);
+	if (r == 0 && v6)
+		r = server_setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY);
+	/* an address still tentative, or not up yet, must not fail the bind */
+	if (r == 0 && !wildcard)
+		(void)(v6 ? server_setopt(fd, IPPROTO_IPV6, IPV6_FREEBIND)
+			  : server_setopt(fd, IPPROTO_IP, IP_FREEBIND));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (r == 0 && bind(fd, sa, len) < 0)
+		r = -errno;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static void server_sockaddr(int family, const struct config_addr *a, uint16_t port,
+			    struct sockaddr_storage *ret, socklen_t *ret_len)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ret;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		if (a)
+			s4->sin_addr = a->u.v4;
+		*ret_len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ret;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		if (a)
+			s6->sin6_addr = a->u.v6;
+		*ret_len = sizeof(*s6);
+	}
+}
+
+static int server_bind(struct server *s, int family, const struct config_addr *a, uint16_t port)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+	char text[80];
+	int fd;
+
+	server_sockaddr(family, a, port, &sa, &len);
+	netio_sockaddr_str((struct sockaddr *)&sa, text, sizeof(text));
+	fd = server_socket((struct sockaddr *)&sa, len, a == NULL);
+	if (fd < 0)
+		return log_errno(LOG_ERR, fd, "cannot listen on %s port %u", text, port);
+	s->fds[s->n_fds++] = fd;
+	log_info("listening on %s port %u", text, port);
+	return 0;
+}
+
+/* One family: the wildcard, the named addresses, or nothing. */
+static int server_open_family(struct server *s, const struct config *cfg, int family, uint16_t port)
+{
+	struct config_addr addrs[CONFIG_MAX_INTERFACES];
+	int n = ifrule_specific(cfg, family, addrs, CONFIG_MAX_INTERFACES), r;
+
+	if (n < 0) {
+		r = server_bind(s, family, NULL, port);
+		/* no IPv6 on this host: serve IPv4 alone */
+		return r == -EAFNOSUPPORT && family == AF_INET6 ? 0 : r;
+	}
+	for (int i = 0; i < n; i++) {
+		r = server_bind(s, family, &addrs[i], port);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int server_open(struct server *s, const struct config *cfg, int family, uint16_t port)
+{
+	int r = 0;
+
+	s->n_fds = 0;
+	s->n_ifnames = 0;
+	s->need_ifname = ifrule_needs_ifname(cfg);
+	s->batch = calloc(1, sizeof(*s->batch));
+	if (!s->batch)
+		return -ENOMEM;
+	if (family != AF_INET6)
+		r = server_open_family(s, cfg, AF_INET, port);
+	if (r == 0 && family != AF_INET)
+		r = server_open_family(s, cfg, AF_INET6, port);
+	if (r == 0 && s->n_fds == 0) {
+		log_err("the interface rules leave nothing to listen on");
+		r = -EADDRNOTAVAIL;
+	}
+	if (r < 0)
+		server_close(s);
+	return r;
+}
+
+void server_close(struct server *s)
+{
+	for (unsigned i = 0; i < s->n_fds; i++)
+		close(s->fds[i]);
+	s->n_fds = 0;
+	free(s->batch);
+	s->batch = NULL;
+}
+
+void server_forget_ifnames(struct server *s)
+{
+	s->n_ifnames = 0;
+}
+
+/* The interface's name, cached (a request must not cost an ioctl each). */
+static const char *server_ifname(struct server *s, unsigned index)
+{
+	char name[IF_NAMESIZE];
+
+	if (!s->need_ifname || index == 0)
+		return "";
+	for (unsigned i = 0; i < s->n_ifnames; i++)
+		if (s->ifnames[i].index == index)
+			return s->ifnames[i].name;
+	if (!if_indextoname(index, name))
+		return "";
+	if (s->n_ifnames == SERVER_IFNAME_CACHE)
+		s->n_ifnames = 0;
+	s->ifnames[s->n_ifnames].index = index;
+	memcpy(s->ifnames[s->n_ifnames].name, name, IF_NAMESIZE);
+	return s->ifnames[s->n_ifnames++].name;
+}
+
+/* Destination address, interface and kernel timestamp of a datagram. */
+static void server_ancillary(struct msghdr *mh, struct sockaddr_storage *dst, unsigned *ifindex,
+			     struct timespec *rx, bool *has_rx)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(*rx))) {
+			memcpy(rx, CMSG_DATA(c), sizeof(*rx));
+			*has_rx = true;
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+			struct sockaddr_in *d = (struct sockaddr_in *)dst;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			d->sin_family = AF_INET;
+			d->sin_addr = pi.ipi_addr;
+			*ifindex = (unsigned)pi.ipi_ifindex;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+			struct sockaddr_in6 *d = (struct sockaddr_in6 *)dst;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			d->sin6_family = AF_INET6;
+			d->sin6_addr = pi.ipi6_addr;
+			*ifindex = pi.ipi6_ifindex;
+		}
+	}
+}
+
+/* Send the reply from the address the request came to (and on its
+ * interface, which a link-local address needs). */
+static void server_reply_source(struct msghdr *mh, union server_out_ctl *ctl,
+				const struct sockaddr_storage *dst, unsigned ifindex)
+{
+	struct cmsghdr *c;
+
+	mh->msg_control = ctl->buf;
+	if (dst->ss_family == AF_INET) {
+		struct in_pktinfo pi = { .ipi_spec_dst =
+						 ((const struct sockaddr_in *)dst)->sin_addr };
+
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else if (dst->ss_family == AF_INET6) {
+		struct in6_pktinfo pi = { .ipi6_addr =
+						  ((const struct sockaddr_in6 *)dst)->sin6_addr,
+					  .ipi6_ifindex = ifindex };
+
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else {
+		mh->msg_control = NULL;
+		mh->msg_controllen = 0;
+	}
+}
+
+static int server_recv(struct server *s, int fd)
+{
+	struct server_batch *b = s->batch;
+	int n;
+
+	for (unsigned i = 0; i < SERVER_BATCH; i++) {
+		b->in_iov[i] = (struct iovec){ b->in_buf[i], SERVER_BUF };
+		b->in[i].msg_hdr = (struct msghdr){
+			.msg_name = &b->src[i],
+			.msg_namelen = sizeof(b->src[i]),
+			.msg_iov = &b->in_iov[i],
+			.msg_iovlen = 1,
+			.msg_control = b->in_ctl[i].buf,
+			.msg_controllen = SERVER_CTL,
+		};
+	}
+	n = recvmmsg(fd, b->in, SERVER_BATCH, MSG_DONTWAIT, NULL);
+	return n < 0 ? -errno : n;
+}
+
+/* Handle datagram i; when it gets a reply, queue it as out[k]. Returns
+ * whether it did. */
+static bool server_one(struct server *s, unsigned i, const struct ref_state *ref, int64_t now_ns,
+		       unsigned k)
+{
+	struct server_batch *b = s->batch;
+	struct msghdr *mh = &b->in[i].msg_hdr;
+	struct sockaddr_storage dst = { .ss_family = AF_UNSPEC };
+	unsigned ifindex = 0;
+	struct handle_in in = {
+		.buf = b->in_buf[i],
+		.len = b->in[i].msg_len,
+		.src = (const struct sockaddr *)&b->src[i],
+		.dst = (const struct sockaddr *)&dst,
+		.now_ns = now_ns,
+	};
+
+	server_ancillary(mh, &dst, &ifindex, &in.rx, &in.rx_from_kernel);
+	if (!in.rx_from_kernel)
+		clock_gettime(CLOCK_REALTIME, &in.rx);
+	if (mh->msg_flags & MSG_TRUNC)
+		in.len = 0; /* larger than any request we take: malformed */
+	in.ifname = server_ifname(s, ifindex);
+	if (handle_request(&s->env, &in, ref, b->out_buf[k]) == 0)
+		return false;
+	b->out_iov[k] = (struct iovec){ b->out_buf[k], NTP_PKT_HEADER_LEN };
+	b->out[k].msg_hdr = (struct msghdr){
+		.msg_name = &b->src[i],
+		.msg_namelen = mh->msg_namelen,
+		.msg_iov = &b->out_iov[k],
+		.msg_iovlen = 1,
+	};
+	server_reply_source(&b->out[k].msg_hdr, &b->out_ctl[k], &dst, ifindex);
+	return true;
+}
+
+static void server_send(struct server *s, int fd, unsigned k)
+{
+	unsigned off = 0;
+
+	while (off < k) {
+		int n = sendmmsg(fd, s->batch->out + off, k - off, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* a full send buffer, an unreachable client: drop the rest,
+			 * count it, go on */
+			s->send_errors += k - off;
+			return;
+		}
+		off += (unsigned)n;
+	}
+}
+
+static void server_on_readable(void *userdata, int fd, short revents)
+{
+	struct server *s = userdata;
+	struct ref_state ref;
+
+	for (unsigned round = 0; round < SERVER_ROUNDS; round++) {
+		int n = server_recv(s, fd);
+		unsigned k = 0;
+		int64_t now_ns;
+
+		if (n <= 0)
+			return; /* EAGAIN, or an error that the next poll reports */
+		refclock_current(&s->refs, &ref);
+		now_ns = loop_now_ns();
+		for (int i = 0; i < n; i++)
+			k += server_one(s, (unsigned)i, &ref, now_ns, k);
+		server_send(s, fd, k);
+		if (n < SERVER_BATCH)
+			return;
+	}
+}
+
+int server_watch(struct server *s, struct loop *l)
+{
+	for (unsigned i = 0; i < s->n_fds; i++) {
+		int r = loop_watch(l, s->fds[i], POLLIN, server_on_readable, s);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
