@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* handle: what tsetd answers, and what it does not. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_run.h"
+#include "handle.h"
+#include "ntp_time.h"
+
+#define NOW_S 1795744666 /* 2026-11-27 */
+
+static struct timespec fake_now = { NOW_S, 250000000 };
+
+static int fake_clock(void *ctx, struct timespec *ret)
+{
+	*ret = fake_now;
+	return 0;
+}
+
+static struct clock_ops clock_ro = { .now = fake_clock };
+static struct config cfg;
+static struct handle_env env;
+static struct ref_state ref;
+static struct sockaddr_in src, dst;
+
+static void setup_with(const char *text)
+{
+	struct config_error err;
+
+	config_init(&cfg);
+	ck_assert(config_parse(&cfg, text, strlen(text), "t", CONFIG_PROGRAM_TSETD, &err) == 0);
+	env = (struct handle_env){ .cfg = &cfg, .clock = &clock_ro, .precision = -20, .rng = 99 };
+	ref = (struct ref_state){ .usable = true,
+				  .leap = NTP_LEAP_NONE,
+				  .stratum = 10,
+				  .refid = { 127, 127, 1, 1 },
+				  .root_disp_ntp32 = 0x28f };
+	src = (struct sockaddr_in){ .sin_family = AF_INET,
+				    .sin_port = htons(40000),
+				    .sin_addr.s_addr = htonl(0x7f000002) };
+	dst = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000003) };
+}
+
+static void setup(void)
+{
+	setup_with("");
+}
+
+/* A request: mode, version, transmit cookie; len bytes long. */
+static void request(uint8_t *buf, size_t len, unsigned mode, unsigned version, uint64_t xmt)
+{
+	struct ntp_pkt p = {
+		.version = (uint8_t)version, .mode = (uint8_t)mode, .poll = 6, .xmt_ntp64 = xmt
+	};
+
+	memset(buf, 0, len);
+	ntp_pkt_encode(&p, buf);
+}
+
+static size_t serve(const uint8_t *buf, size_t len, int64_t now_ns, struct ntp_pkt *ret)
+{
+	uint8_t out[NTP_PKT_HEADER_LEN];
+	struct handle_in in = { .buf = buf,
+				.len = len,
+				.src = (struct sockaddr *)&src,
+				.dst = (struct sockaddr *)&dst,
+				.ifname = "lo",
+				.rx = { NOW_S, 200000000 },
+				.rx_from_kernel = true,
+				.now_ns = now_ns };
+	size_t n = handle_request(&env, &in, &ref, out);
+
+	if (n)
+		ck_assert_int_eq(ntp_pkt_decode(out, n, ret), NTP_PKT_OK);
+	return n;
+}
+
+START_TEST(test_handle_reply_fields)
+{
+	uint8_t buf[48];
+	struct ntp_pkt r;
+	struct timespec rec, xmt;
+
+	request(buf, 48, NTP_MODE_CLIENT, 3, 0x1122334455667788ull);
+	ck_assert_uint_eq(serve(buf, 48, 0, &r), 48);
+	ck_assert_uint_eq(r.mode, NTP_MODE_SERVER);
+	ck_assert_uint_eq(r.version, 3); /* copied */
+	ck_assert_int_eq(r.poll, 6);	 /* copied */
+	ck_assert_uint_eq(r.stratum, 10);
+	ck_assert_uint_eq(r.leap, NTP_LEAP_NONE);
+	ck_assert_int_eq(r.precision, -20);
+	ck_assert_mem_eq(r.refid, "\x7f\x7f\x01\x01", 4);
+	ck_assert_uint_eq(r.root_disp_ntp32, 0x28f);
+	ck_assert_uint_eq(r.org_ntp64, 0x1122334455667788ull); /* the nonce, as is */
+	ntp_time_to_timespec(r.rec_ntp64, NOW_S, &rec);
+	ntp_time_to_timespec(r.xmt_ntp64, NOW_S, &xmt);
+	/* within the precision (2^-20 s) of the receive and transmit times */
+	ck_assert_int_eq(rec.tv_sec, NOW_S);
+	ck_assert_int_lt(labs(rec.tv_nsec - 200000000), 1000);
+	ck_assert_int_lt(labs(xmt.tv_nsec - 250000000), 1000);
+	ck_assert_uint_eq(env.n.served, 1);
+}
+END_TEST
+
+START_TEST(test_handle_low_bits_are_random_and_receive_is_not_origin)
+{
+	uint8_t buf[48];
+	struct ntp_pkt a, b;
+	uint64_t rx = ntp_time_from_timespec(&(struct timespec){ NOW_S, 200000000 });
+
+	request(buf, 48, NTP_MODE_CLIENT, 4, 1);
+	serve(buf, 48, 0, &a);
+	serve(buf, 48, 0, &b);
+	/* same time, different bits below 2^-20 s (the low 12 of the fraction) */
+	ck_assert_uint_eq(a.rec_ntp64 >> 12, b.rec_ntp64 >> 12);
+	ck_assert_uint_ne(a.rec_ntp64, b.rec_ntp64);
+	/* a request whose cookie equals the receive time still gets rec != org */
+	for (int i = 0; i < 64; i++) {
+		request(buf, 48, NTP_MODE_CLIENT, 4, (rx & ~0xfffull) | (uint64_t)i);
+		serve(buf, 48, 0, &a);
+		ck_assert_uint_ne(a.rec_ntp64, a.org_ntp64);
+	}
+}
+END_TEST
+
+START_TEST(test_handle_time1_shifts_served_time)
+{
+	uint8_t buf[48];
+	struct ntp_pkt r;
+
+	ref.offset_ns = 3600 * INT64_C(1000000000);
+	request(buf, 48, NTP_MODE_CLIENT, 4, 1);
+	serve(buf, 48, 0, &r);
+	ck_assert_int_eq((int64_t)(r.xmt_ntp64 >> 32) -
+				 (int64_t)(ntp_time_from_timespec(&fake_now) >> 32),
+			 3600);
+}
+END_TEST
+
+START_TEST(test_handle_only_mode_3_is_answered)
+{
+	uint8_t buf[48];
+	struct ntp_pkt r;
+
+	for (unsigned mode = 0; mode < 8; mode++) {
+		request(buf, 48, mode, 4, 1);
+		ck_assert_uint_eq(serve(buf, 48, 0, &r), mode == NTP_MODE_CLIENT ? 48 : 0);
+	}
+	ck_assert_uint_eq(env.n.control, 2);
+	ck_assert_uint_eq(env.n.not_client, 5);
+	for (unsigned v = 0; v < 8; v++) {
+		request(buf, 48, NTP_MODE_CLIENT, v, 1);
+		ck_assert_uint_eq(serve(buf, 48, 0, &r), (v >= 1 && v <= 4) ? 48 : 0);
+	}
+	ck_assert_uint_eq(env.n.malformed, 4);
+}
+END_TEST
+
+START_TEST(test_handle_reply_never_longer_than_request)
+{
+	uint8_t buf[1100];
+	struct ntp_pkt r;
+
+	for (size_t len = 0; len <= sizeof(buf); len++) {
+		size_t n;
+
+		request(buf, sizeof(buf), NTP_MODE_CLIENT, 4, 7);
+		if (len > 48)
+			buf[50] = (uint8_t)((len - 48) >> 8), buf[51] = (uint8_t)(len - 48);
+		n = serve(buf, len, 0, &r);
+		ck_assert_uint_le(n, len);
+	}
+	ck_assert_uint_gt(env.n.served, 0);
+	ck_assert_uint_gt(env.n.malformed, 0);
+}
+END_TEST
+
+START_TEST(test_handle_restrict_and_interface_rules)
+{
+	uint8_t buf[48];
+	struct ntp_pkt r;
+
+	setup_with("restrict default ignore\nrestrict 127.0.0.1\n");
+	request(buf, 48, NTP_MODE_CLIENT, 4, 1);
+	ck_assert_uint_eq(serve(buf, 48, 0, &r), 0); /* from 127.0.0.2 */
+	src.sin_addr.s_addr = htonl(0x7f000001);
+	ck_assert_uint_eq(serve(buf, 48, 0, &r), 48);
+	ck_assert_uint_eq(env.n.acl_drops, 1);
+	setup_with("restrict 127.0.0.2 noserve\n");
+	ck_assert_uint_eq(serve(buf, 48, 0, &r), 0);
+	setup_with("interface ignore all\ninterface listen 127.0.0.4\n");
+	ck_assert_uint_eq(serve(buf, 48, 0, &r), 0); /* sent to 127.0.0.3 */
+	ck_assert_uint_eq(env.n.iface_drops, 1);
+}
+END_TEST
+
+START_TEST(test_handle_limited_kod_echoes_the_cookie_then_silence)
+{
+	uint8_t buf[48];
+	struct ntp_pkt r;
+
+	setup_with("restrict default limited kod\n");
+	ck_assert_int_eq(ratelimit_new(&env.rl, 3, 2, 5), 0);
+	request(buf, 48, NTP_MODE_CLIENT, 4, 0xabcdef);
+	ck_assert_uint_eq(serve(buf, 48, 0, &r), 48);
+	ck_assert_uint_eq(r.stratum, 10);
+	ck_assert_uint_eq(serve(buf, 48, 50000000, &r), 48);
+	ck_assert_uint_eq(r.stratum, 0);
+	ck_assert_uint_eq(r.leap, NTP_LEAP_UNSYNC);
+	ck_assert_mem_eq(r.refid, "RATE", 4);
+	ck_assert_uint_eq(r.org_ntp64, 0xabcdef);
+	ck_assert_uint_eq(serve(buf, 48, 100000000, &r), 0);
+	ck_assert_uint_eq(env.n.kod_sent, 1);
+	ck_assert_uint_eq(env.n.rate_drops, 1);
+	ratelimit_free(env.rl);
+	/* limited without kod: silence */
+	setup_with("restrict default limited\n");
+	ck_assert_int_eq(ratelimit_new(&env.rl, 3, 2, 5), 0);
+	serve(buf, 48, 0, &r);
+	ck_assert_uint_eq(serve(buf, 48, 50000000, &r), 0);
+	ratelimit_free(env.rl);
+}
+END_TEST
+
+START_TEST(test_handle_no_reference_says_unsynchronised)
+{
+	uint8_t buf[48];
+	struct ntp_pkt r;
+
+	ref = (struct ref_state){ .usable = false, .leap = NTP_LEAP_UNSYNC, .stratum = 0 };
+	request(buf, 48, NTP_MODE_CLIENT, 4, 1);
+	ck_assert_uint_eq(serve(buf, 48, 0, &r), 48);
+	ck_assert_uint_eq(r.leap, NTP_LEAP_UNSYNC);
+	ck_assert_uint_eq(r.stratum, 0);
+	ck_assert_uint_eq(r.ref_ntp64, 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("handle");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_handle_reply_fields);
+	tcase_add_test(tc, test_handle_low_bits_are_random_and_receive_is_not_origin);
+	tcase_add_test(tc, test_handle_time1_shifts_served_time);
+	tcase_add_test(tc, test_handle_only_mode_3_is_answered);
+	tcase_add_test(tc, test_handle_reply_never_longer_than_request);
+	tcase_add_test(tc, test_handle_restrict_and_interface_rules);
+	tcase_add_test(tc, test_handle_limited_kod_echoes_the_cookie_then_silence);
+	tcase_add_test(tc, test_handle_no_reference_says_unsynchronised);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
