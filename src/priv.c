@@ -63,18 +63,12 @@ int priv_lookup(const char *spec, uid_t *ret_uid, gid_t *ret_gid)
 	return colon ? priv_lookup_group(colon + 1, ret_gid) : 0;
 }
 
-/* Apply the capability state set up in libcap-ng, changing id if spec. */
-static int priv_apply(const char *spec)
+/* Apply the capability state set up in libcap-ng; with an identity
+ * (looked up already: a chroot has no passwd), become it. */
+static int priv_apply(bool change_id, uid_t uid, gid_t gid)
 {
-	uid_t uid;
-	gid_t gid;
-	int r;
-
-	if (!spec)
+	if (!change_id)
 		return capng_apply(CAPNG_SELECT_ALL) < 0 ? -EPERM : 0;
-	r = priv_lookup(spec, &uid, &gid);
-	if (r < 0)
-		return r;
 	return capng_change_id((int)uid, (int)gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) < 0
 		       ? -EPERM
 		       : 0;
@@ -82,23 +76,35 @@ static int priv_apply(const char *spec)
 
 int priv_keep_sys_time(const char *spec)
 {
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int r;
+
 	if (geteuid() != 0)
 		return spec ? -EPERM : 0;
+	if (spec && (r = priv_lookup(spec, &uid, &gid)) < 0)
+		return r;
 	capng_clear(CAPNG_SELECT_ALL);
 	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 			 CAP_SYS_TIME) < 0)
 		return -EINVAL;
-	return priv_apply(spec);
+	return priv_apply(spec != NULL, uid, gid);
 }
 
 int priv_drop_all(const char *spec, const char *chroot_dir)
 {
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int r;
+
 	if (geteuid() != 0)
 		return (spec || chroot_dir) ? -EPERM : 0;
+	if (spec && (r = priv_lookup(spec, &uid, &gid)) < 0)
+		return r;
 	if (chroot_dir && (chroot(chroot_dir) < 0 || chdir("/") < 0))
 		return -errno;
 	capng_clear(CAPNG_SELECT_ALL);
-	return priv_apply(spec);
+	return priv_apply(spec != NULL, uid, gid);
 }
 
 bool priv_holds_none(void)

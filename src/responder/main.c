@@ -132,10 +132,13 @@ static void tsetd_on_signal(void *userdata, int fd, short revents)
 			break;
 		case SIGHUP:
 			/* logrotate moved the file: open it again */
-			if (d.o.logfile && log_to_file(d.o.logfile) < 0)
-				log_err("cannot reopen '%s'", d.o.logfile);
 			server_forget_ifnames(&d.srv);
-			log_info("reopened the log");
+			if (!d.o.logfile)
+				break;
+			if (log_to_file(d.o.logfile) < 0)
+				log_err("cannot reopen '%s'", d.o.logfile);
+			else
+				log_info("reopened the log");
 			break;
 		case SIGUSR1:
 			tsetd_counters("counters");
@@ -162,25 +165,51 @@ static int tsetd_signals(void)
 	return loop_watch(d.loop, fd, POLLIN, tsetd_on_signal, NULL);
 }
 
-/* Fork into the background: the parent exits, the child leads a session. */
-static int tsetd_daemonize(void)
+/*
+ * Fork into the background. The caller's process waits until the daemon
+ * says it is ready (a byte 0 on the pipe, written by tsetd_ready()) and
+ * exits 0, or 1 when the daemon fails first, so that init scripts and
+ * people see a failure. The daemon leads no session (no controlling tty).
+ */
+static int tsetd_daemonize(int *ret_ready)
 {
-	pid_t pid = fork();
-	int null;
+	char status = 1;
+	int p[2];
+	pid_t pid;
 
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
 	if (pid < 0)
 		return -errno;
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &status, 1) != 1)
+			status = 1;
+		_exit(status == 0 ? 0 : 1);
+	}
+	close(p[0]);
 	if (setsid() < 0)
 		return -errno;
-	pid = fork(); /* never a session leader again: no controlling tty */
+	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid > 0)
 		_exit(0);
 	if (chdir("/") < 0)
 		return -errno;
+	*ret_ready = p[1];
+	return 0;
+}
+
+/* Tell the waiting parent all went well; let go of the terminal. */
+static void tsetd_ready(int ready)
+{
+	char ok = 0;
+	int null;
+
+	if (ready < 0)
+		return;
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 0);
@@ -189,7 +218,9 @@ static int tsetd_daemonize(void)
 		if (null > 2)
 			close(null);
 	}
-	return 0;
+	if (write(ready, &ok, 1) != 1)
+		log_warn("cannot tell the parent process that tsetd is ready");
+	close(ready);
 }
 
 static int tsetd_pidfile(const char *path)
@@ -280,16 +311,13 @@ static int tsetd_drop_privileges(void)
 	return 0;
 }
 
-/* After binding: background, log target, pidfile, signals, privileges. */
-static int tsetd_become_daemon(void)
+/* After binding: background, pidfile, signals, privileges. */
+static int tsetd_become_daemon(int *ret_ready)
 {
 	int r;
 
-	if (!d.o.foreground && (r = tsetd_daemonize()) < 0)
+	if (!d.o.foreground && (r = tsetd_daemonize(ret_ready)) < 0)
 		return log_errno(LOG_ERR, r, "cannot go to the background");
-	log_open("tsetd", !d.o.foreground && !d.o.logfile, d.o.debug);
-	if (d.o.logfile && (r = log_to_file(d.o.logfile)) < 0)
-		return log_errno(LOG_ERR, r, "cannot open log file '%s'", d.o.logfile);
 	if (d.o.pidfile && (r = tsetd_pidfile(d.o.pidfile)) < 0)
 		return log_errno(LOG_ERR, r, "cannot write pid file '%s'", d.o.pidfile);
 	r = tsetd_signals();
@@ -314,7 +342,7 @@ static void tsetd_run(void)
 
 int main(int argc, char **argv)
 {
-	int r = tsetd_parse(argc, argv, &d.o);
+	int r = tsetd_parse(argc, argv, &d.o), ready = -1;
 
 	if (r >= 0)
 		return r;
@@ -327,15 +355,24 @@ int main(int argc, char **argv)
 		log_warn("no config '%s'", d.o.config);
 	if (!d.o.logfile && d.cfg.logfile[0])
 		d.o.logfile = d.cfg.logfile;
+	/* the log file first (as root, before a chroot), so it has it all */
+	if (d.o.logfile && (r = log_to_file(d.o.logfile)) < 0) {
+		log_errno(LOG_ERR, r, "cannot open log file '%s'", d.o.logfile);
+		return 1;
+	}
 	r = loop_new(&d.loop);
 	if (r == 0)
 		r = tsetd_setup_server();
 	if (r == 0)
 		r = server_watch(&d.srv, d.loop);
 	if (r == 0)
-		r = tsetd_become_daemon();
+		r = tsetd_become_daemon(&ready);
 	if (r == 0) {
 		log_info("tsetd %s serving", TSET_VERSION);
+		tsetd_ready(ready);
+		/* errors until now went to the terminal; from here, to syslog */
+		if (!d.o.foreground && !d.o.logfile)
+			log_open("tsetd", true, d.o.debug);
 		tsetd_run();
 		tsetd_counters("exiting");
 	}

@@ -81,6 +81,10 @@ void refclock_current(const struct refclock_set *set, struct ref_state *ret)
 		if (ret->usable)
 			return;
 	}
-	/* nothing to serve: say unsynchronised, so that clients ignore us */
-	*ret = (struct ref_state){ .usable = false, .leap = NTP_LEAP_UNSYNC, .stratum = 0 };
+	/* nothing to serve: say unsynchronised, so that clients ignore us; the
+	 * refid is ntpd's INIT, so that no client reads a stop kiss in it */
+	*ret = (struct ref_state){ .usable = false,
+				   .leap = NTP_LEAP_UNSYNC,
+				   .stratum = 0,
+				   .refid = { 'I', 'N', 'I', 'T' } };
 }

@@ -28,6 +28,13 @@ What it gives:
   clock. Without -c they give tset an empty config (/dev/null).
 - ntp_probe()/wait_ntp(): a minimal NTP client, to wait until a server
   really serves time (chronyd may start mute or unsynchronised).
+- Session.tsetd(): tsetd in the foreground on loopback (its config must
+  say `interface ignore all` and listen on loopback addresses only), up
+  once it logs that it serves; tset_tsetd_args() takes both paths from
+  argv; ntp_packet()/ntp_fields()/ntp_ask() build, read and send raw NTP
+  datagrams (from a chosen source address); tsetd_counters() reads its
+  counters line (tsetd_ask_counters() asks for one with SIGUSR1);
+  sanitizer_reports() finds ASan/UBSan reports in a log.
 - wait_port_free(): a fixed address:port still held by another process
   (another test running at the same time) is waited for a few seconds, then
   reported as such (Busy), rather than silently shared (SO_REUSEADDR).
@@ -43,6 +50,7 @@ import heapq
 import ipaddress
 import json
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -628,6 +636,47 @@ class Session:
         raise RuntimeError(f"dnsmasq on {listen}:53 does not answer: "
                            + self.log_of("dnsmasq")[-500:])
 
+    def tsetd(self, tsetd_path, conf, *args, name="tsetd", probe=None, env=None,
+              timeout_s=5.0):
+        """tsetd in the foreground: `tsetd -n -c NAME.conf ARGS` (no -n
+        added when args hold -n or -d), conf being the config text. Its
+        stderr goes to NAME.log; proc.logpath is where its log lines go
+        (the -l file, else the config's logfile, else NAME.log). The config
+        must keep tsetd on loopback (tsetd_conf_check). Returns the Popen
+        once tsetd has logged that it serves and, with probe=(addr, port),
+        answered a request there (any mode-4 reply: an unsynchronised one
+        counts). Stopped by its PID (SIGTERM) when the session ends."""
+        port, addrs = tsetd_conf_check(conf)
+        for a in addrs:
+            wait_port_free(a, port)
+        conf_path = self.write(name + ".conf", conf)
+        args = [str(a) for a in args]
+        logpath = self.path(name + ".log")
+        if "-l" in args:
+            logpath = args[args.index("-l") + 1]
+        else:
+            for line in conf.splitlines():
+                w = line.split("#")[0].split()
+                if len(w) == 2 and w[0] == "logfile":
+                    logpath = w[1]
+        fg = [] if ("-n" in args or "-d" in args) else ["-n"]
+        proc = self.start([tsetd_path] + fg + ["-c", conf_path] + args, name, env=env)
+        proc.conf, proc.logpath = conf_path, logpath
+        end = time.monotonic() + timeout_s
+        while True:
+            text = ""
+            with contextlib.suppress(OSError):
+                text = open(logpath, errors="replace").read()
+            up = TSETD_SERVING.search(text) is not None
+            if up and probe is not None:
+                up = ntp_ask(probe[0], probe[1], ntp_packet()) is not None
+            if up:
+                return proc
+            if proc.poll() is not None or time.monotonic() > end:
+                raise RuntimeError(f"tsetd {name} did not start (exit {proc.poll()}): "
+                                   + (self.log_of(name) + text)[-800:])
+            time.sleep(0.02)
+
 
 def dns_answers(server, name, timeout_s=0.2):
     """True when server:53 answers a query for name (any rcode)."""
@@ -720,3 +769,154 @@ class DelayRelay(threading.Thread):
     def close(self):
         self.stopping.set()
         self.join(timeout=2)
+
+
+# ------------------------------------------------------------ tsetd
+
+TSETD_SERVING = re.compile(r"tsetd \S+ serving")
+TSETD_COUNTER_NAMES = ("received", "served", "kod sent", "rate-limited", "restrict drops",
+                       "interface drops", "malformed", "control", "other modes",
+                       "no rx timestamp", "send errors")
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "SUMMARY: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer")
+
+
+def tset_tsetd_args(argv, usage):
+    """(tset, tsetd) paths from argv[1:3] (meson passes both built targets)."""
+    if len(argv) != 3:
+        print(f"usage: {usage}", file=sys.stderr)
+        sys.exit(2)
+    paths = [os.path.abspath(a) for a in argv[1:3]]
+    for path in paths:
+        if not os.access(path, os.X_OK):
+            print(f"{path}: not an executable", file=sys.stderr)
+            sys.exit(2)
+    return paths[0], paths[1]
+
+
+def tsetd_conf_check(conf):
+    """Check that a tsetd config keeps tsetd on loopback: an `interface
+    ignore all` (or `drop all`) line, and every `interface listen` naming
+    a loopback address or prefix, or lo. Returns (port, the full loopback
+    addresses it listens on). Raises ValueError otherwise."""
+    port, addrs, closed = 123, [], False
+    for line in conf.splitlines():
+        w = line.split("#")[0].split()
+        if len(w) == 2 and w[0] == "port":
+            port = int(w[1])
+        if len(w) != 3 or w[0] not in ("interface", "nic"):
+            continue
+        if w[1] in ("ignore", "drop") and w[2] == "all":
+            closed = True
+        if w[1] != "listen" or w[2] == "lo":
+            continue
+        try:
+            net = ipaddress.ip_network(w[2], strict=False)
+        except ValueError:
+            raise ValueError(f"tsetd config: `{line.strip()}` is not a loopback address")
+        if not (net.network_address.is_loopback and net.broadcast_address.is_loopback):
+            raise ValueError(f"tsetd config: `{line.strip()}`: the tests use loopback only")
+        if net.num_addresses == 1:
+            addrs.append(str(net.network_address))
+    if not closed:
+        raise ValueError("tsetd config: without `interface ignore all` tsetd would answer on "
+                         "every address; the tests use loopback only")
+    return port, addrs
+
+
+def tsetd_counters(text):
+    """The counters of the last counters line ("counters: received N,
+    served N, ..." or "exiting: ...") in a tsetd log, as a dict
+    {"received": N, "served": N, "kod sent": N, ...}; None if there is none."""
+    last = None
+    for line in text.splitlines():
+        m = re.search(r"(?:counters|exiting): (received \d+.*)$", line)
+        if m:
+            last = m.group(1)
+    if last is None:
+        return None
+    out = {}
+    for part in last.split(", "):
+        k, _, v = part.rpartition(" ")
+        if v.isdigit():
+            out[k] = int(v)
+    return out
+
+
+def tsetd_ask_counters(proc, timeout_s=3.0):
+    """SIGUSR1 to a tsetd started by Session.tsetd (by its PID); wait until
+    the new counters line is in its log (proc.logpath); return the
+    counters (tsetd_counters), or None when none came within timeout_s."""
+    def text():
+        with contextlib.suppress(OSError):
+            return open(proc.logpath, errors="replace").read()
+        return ""
+    n = text().count("counters:")
+    proc.send_signal(signal.SIGUSR1)
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        t = text()
+        if t.count("counters:") > n:
+            return tsetd_counters(t)
+        time.sleep(0.01)
+    return None
+
+
+def sanitizer_reports(text):
+    """The lines of a log that carry an ASan/UBSan/LSan report."""
+    return [line for line in text.splitlines() if any(m in line for m in SANITIZER_MARKS)]
+
+
+def ntp_ts(value):
+    """A 64-bit NTP timestamp as Unix seconds (era 0)."""
+    return (value >> 32) - NTP_DELTA + (value & 0xffffffff) / 2**32
+
+
+def ntp_packet(mode=3, version=4, li=0, xmt=None, poll=6, stratum=0, rest=b""):
+    """A raw NTP datagram: a 48-byte header (transmit timestamp xmt: an int,
+    8 bytes, or None for 8 random bytes) followed by rest."""
+    if xmt is None:
+        xmt = os.urandom(8)
+    elif isinstance(xmt, int):
+        xmt = struct.pack("!Q", xmt)
+    head = bytes([(li & 3) << 6 | (version & 7) << 3 | (mode & 7), stratum & 0xff, poll & 0xff, 0])
+    return head + bytes(36) + xmt + rest
+
+
+def ntp_fields(data):
+    """The header fields of a datagram of 48 bytes or more, as a dict
+    (li, version, mode, stratum, poll, precision, root_delay and root_disp
+    in seconds, refid as 4 bytes, ref/org/rec/xmt as 64-bit ints)."""
+    if len(data) < 48:
+        return None
+    d0 = data[0]
+    rd, rp = struct.unpack("!II", data[4:12])
+    ref, org, rec, xmt = struct.unpack("!QQQQ", data[16:48])
+    return {"li": d0 >> 6, "version": (d0 >> 3) & 7, "mode": d0 & 7, "stratum": data[1],
+            "poll": struct.unpack("!b", data[2:3])[0],
+            "precision": struct.unpack("!b", data[3:4])[0],
+            "root_delay": rd / 65536, "root_disp": rp / 65536, "refid": bytes(data[12:16]),
+            "ref": ref, "org": org, "rec": rec, "xmt": xmt, "len": len(data)}
+
+
+def ntp_ask(dst, port, payload, src=None, timeout_s=0.2):
+    """Send one datagram to dst:port (from src, an address of loopback, when
+    given) on a fresh socket; return (data, peer, t1, t4) of the first
+    datagram that comes back (t1/t4: CLOCK_REALTIME at send and at receipt),
+    or None after timeout_s."""
+    loopback(dst)
+    fam = family_of(dst)
+    with socket.socket(fam, socket.SOCK_DGRAM) as s:
+        if src is not None:
+            loopback(src)
+            s.bind((src, 0))
+        s.settimeout(timeout_s)
+        try:
+            t1 = time.time()
+            m1 = time.monotonic()
+            s.sendto(payload, (dst, port))
+            data, peer = s.recvfrom(65536)
+            t4 = t1 + (time.monotonic() - m1)
+        except OSError:  # timeout, refused
+            return None
+    return data, peer, t1, t4

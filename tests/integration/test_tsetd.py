@@ -1,0 +1,726 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""tsetd serving on loopback: real clients, the reply's fields, the config's
+references, ports and interface rules, and hostile input.
+
+    test_tsetd.py PATH/TO/tset PATH/TO/tsetd
+
+tsetd instances (all started and stopped by this test, by PID; each config
+says `interface ignore all` and listens on loopback addresses only):
+  127.0.0.30:123        stratum 9 (ntpdig, which asks port 123 only; the
+                        reply's fields)
+  127.0.0.31:12501      stratum 9 (chronyd -Q 'server ... port 12501', tset)
+  127.0.0.32-34:12502   three tsetd sharing a port, stratum 9; .34 says
+                        `fudge time1 3600` (a liar)
+  127.0.0.35:12503      no reference at all (LI=3, stratum 0)
+  127.0.0.36:12504      fudge stratum 12; :12505 fudge refid LOCL; :12514
+                        stratum 15; :12515 stratum 0 (served as 1)
+  127.0.0.37:12506      fudge time1 0.5; :12507 time1 -1.5; :12508/12509
+                        time1 +1e9 / -1e9 (the config's bounds)
+  0.0.0.0:12510         `interface listen 127.0.0.0/8` (the wildcard socket,
+                        answering only what was sent to 127/8) then
+                        `interface ignore 127.0.0.5`
+  127.0.0.3:12511       `interface listen 127.0.0.3` alone
+  127.0.0.3/.4:12512    two tsetd on one port, stratum 5 and 6
+  127.0.0.39, ::1:12513 plain, -4 and -6
+  127.0.0.40:12520      hostile input: every mode 0..7 x version 0..7 x
+                        length 0..1100, extension fields and MACs of right
+                        and wrong lengths, random datagrams (seed printed;
+                        TSETD_HOSTILE_SEED=N replays one), zero timestamps,
+                        truncation at the 2048-byte buffer
+tset runs with -q only, chronyd with -Q only, ntpdig without -s/-S: no
+process touches the clock. The local clock's expected LI and root
+dispersion come from adjtimex() with modes 0 (a read). Root is needed
+(port 123, chronyd); skips (77) otherwise and without chronyd or ntpdig.
+A tsetd log holding a sanitizer report (the ASan build, run by hand with
+its tsetd) is a failure. Exit 0 pass, 1 fail, 77 skip.
+"""
+
+import ctypes
+import json
+import os
+import random
+import select
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness as h  # noqa: E402
+from harness import check, note, fmt_offset  # noqa: E402
+
+LOCAL = "server 127.127.1.0\n"
+REFID_LOCAL = bytes([127, 127, 1, 1])
+TIGHT = 0.001  # |offset| bound on loopback, seconds
+GOOD_STATES = ("system-peer", "survivor", "outlier")
+NOT_WAITED = "not waited for: decided before its reply"
+NO_EARLY_STOP = "accuracy 0.000000001"  # tset.conf: sample every server to -p
+
+tset = tsetd = None
+
+
+def conf(*lines, listen=(), port=None):
+    """A tsetd config: the lines, then `interface ignore all` and one
+    `interface listen` per address, then `port` when given."""
+    out = list(lines) + ["interface ignore all"] + [f"interface listen {a}" for a in listen]
+    if port is not None:
+        out.append(f"port {port}")
+    return "".join(x if x.endswith("\n") else x + "\n" for x in out)
+
+
+def start(s, name, text, *args, probe=None):
+    return s.tsetd(tsetd, text, *args, name=name, probe=probe)
+
+
+def fields_of(r):
+    return h.ntp_fields(r[0]) if r else None
+
+
+def kernel_state():
+    """(expected LI, expected root dispersion in s) of the local clock from
+    the kernel: adjtimex() with modes 0, a pure read."""
+    buf = ctypes.create_string_buffer(512)  # struct timex, zeroed: modes = 0
+    libc = ctypes.CDLL(None, use_errno=True)
+    state = libc.adjtimex(buf)
+    maxerror = struct.unpack_from("l", buf, 24)[0]  # after modes+pad, offset, freq
+    status = struct.unpack_from("i", buf, 40)[0]
+    li = 1 if status & 0x10 else 2 if status & 0x20 else 0  # STA_INS, STA_DEL
+    unsync = bool(status & 0x40)  # STA_UNSYNC
+    disp = 0.01 if unsync else min(maxerror * 1e-6, 1.0)
+    # maxerror grows by 500 us each second while the kernel is synchronised
+    tol = 2 / 65536 if unsync else 0.0015
+    note(f"kernel: adjtimex state {state}, status 0x{status:04x} (unsync {unsync}), "
+         f"maxerror {maxerror} us: expect LI {li}, root dispersion {disp} s")
+    return li, disp, tol
+
+
+def offset_of(r):
+    """(offset, delay) of a reply to a request sent at r's t1, received at
+    t4. With the server's clock equal to ours, |offset| <= delay / 2 holds
+    whatever the scheduling of this Python process did to t1 and t4."""
+    f = h.ntp_fields(r[0])
+    t2, t3 = h.ntp_ts(f["rec"]), h.ntp_ts(f["xmt"])
+    return ((t2 - r[2]) + (t3 - r[3])) / 2, (r[3] - r[2]) - (t3 - t2)
+
+
+def best_offset(addr, port, n=5):
+    """(offset, delay) of the exchange of least delay out of n, or None."""
+    got = [offset_of(r) for r in (h.ntp_ask(addr, port, h.ntp_packet()) for _ in range(n)) if r]
+    return min(got, key=lambda x: x[1]) if got else None
+
+
+def within(off, delay, want=0.0):
+    """off agrees with want to within the exchange's own bound, and 1 ms."""
+    err = abs(off - want)
+    return err <= delay / 2 + 50e-6 and err < TIGHT
+
+
+def tset_run(args, what):
+    r = h.run_tset(tset, args, timeout=30)
+    doc = r.json or {}
+    note(f"{what}: exit {r.rc}, offset {fmt_offset(doc.get('offset'))}, stratum "
+         f"{doc.get('stratum')}, elapsed {r.elapsed:.3f} s")
+    for sv in doc.get("servers", []):
+        note(f"  {sv.get('address')}:{sv.get('port')} {sv.get('state')} stratum "
+             f"{sv.get('stratum')} refid {sv.get('refid')} offset {fmt_offset(sv.get('offset'))} "
+             f"samples {sv.get('samples')} error {sv.get('error')}")
+    if r.err.strip():
+        note("  stderr: " + r.err.strip().replace("\n", " | ")[-400:])
+    return r
+
+
+# ---------------------------------------------------------------- clients
+
+def test_fields(s, li_exp, disp_exp, disp_tol):
+    """The reply's fields, for each version, against tsetd on 127.0.0.30:123."""
+    for v in (1, 2, 3, 4):
+        cookie = struct.pack("!Q", 0x1234567800000000 | v)
+        req = h.ntp_packet(version=v, xmt=cookie, poll=v + 3)
+        r = h.ntp_ask("127.0.0.30", 123, req)
+        f = fields_of(r)
+        what = f"version {v} request to 127.0.0.30:123"
+        if not check(f is not None, f"{what}: answered"):
+            continue
+        check(len(r[0]) == 48, f"{what}: a 48-byte reply ({len(r[0])})")
+        check(f["mode"] == 4 and f["version"] == v,
+              f"{what}: mode 4, version {v} echoed (mode {f['mode']}, version {f['version']})")
+        check(f["poll"] == v + 3, f"{what}: poll echoed ({f['poll']})")
+        check(f["stratum"] == 9, f"{what}: the fudge stratum 9 ({f['stratum']})")
+        check(f["li"] == li_exp, f"{what}: LI {li_exp} ({f['li']})")
+        check(f["refid"] == REFID_LOCAL, f"{what}: refid 127.127.1.1 ({f['refid'].hex()})")
+        check(f["org"] == struct.unpack("!Q", cookie)[0],
+              f"{what}: origin = the request's transmit ({f['org']:#x})")
+        check(f["rec"] != f["org"] and f["rec"] <= f["xmt"],
+              f"{what}: receive != origin, receive <= transmit")
+        check(f["ref"] >> 32 == f["rec"] >> 32 and f["ref"] & 0xffffffff == 0,
+              f"{what}: reference = the receive second ({f['ref']:#x} vs {f['rec']:#x})")
+        check(f["root_delay"] == 0.0, f"{what}: root delay 0 ({f['root_delay']})")
+        check(abs(f["root_disp"] - disp_exp) < disp_tol,
+              f"{what}: root dispersion {disp_exp} s ({f['root_disp']:.6f})")
+        check(-32 < f["precision"] < 0, f"{what}: precision 2^{f['precision']} s")
+        off, delay = offset_of(r)
+        check(abs(off) <= delay / 2 + 50e-6,
+              f"{what}: |offset| <= delay/2 ({fmt_offset(off)}, delay {fmt_offset(delay)})")
+    # the fractions below the precision are random: two replies differ there
+    a = fields_of(h.ntp_ask("127.0.0.30", 123, h.ntp_packet()))
+    if a:
+        note(f"precision 2^{a['precision']} s; transmit fraction 0x{a['xmt'] & 0xffffffff:08x}")
+
+
+def ntpdig_run(addr):
+    ntpdig = h.require_program("ntpdig", "ntpsec-ntpdig")
+    argv = [ntpdig, "-j", "-t", "2", addr]
+    assert not any(a in ("-s", "-S", "--step", "--slew") for a in argv)  # never set the clock
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=20,
+                       preexec_fn=h._pdeathsig)
+    note(f"ntpdig -j {addr}: exit {p.returncode}: {p.stdout.strip()} {p.stderr.strip()}")
+    try:
+        return p.returncode, json.loads(p.stdout)
+    except ValueError:
+        return p.returncode, {}
+
+
+def test_ntpdig(s):
+    """ntpdig (Python) takes one sample: its offset carries the scheduling
+    of its own process. Three runs; the one of least error estimate (its
+    "precision": synchronisation distance, half the delay included) is the
+    measurement."""
+    runs = [ntpdig_run("127.0.0.30") for _ in range(3)]
+    check(all(rc == 0 for rc, _ in runs), f"ntpdig against tsetd 127.0.0.30:123: exit 0 "
+          f"({[rc for rc, _ in runs]})")
+    check(all(d.get("stratum") == 9 and d.get("leap") == "no-leap" for _, d in runs),
+          f"ntpdig: stratum 9, no-leap ({[(d.get('stratum'), d.get('leap')) for _, d in runs]})")
+    docs = [d for _, d in runs if d.get("offset") is not None]
+    best = min(docs, key=lambda d: d.get("precision", 1)) if docs else {}
+    off = best.get("offset")
+    check(off is not None and abs(off) < TIGHT,
+          f"ntpdig: |offset| < 1 ms ({off}; all runs {[d.get('offset') for d in docs]})")
+
+
+def chronyd_query(s, addr, port, name):
+    """chronyd -Q (query only) against addr:port; returns (rc, offset from
+    'System clock wrong by', [measurement rows])."""
+    chronyd = h.require_program("chronyd", "chrony")
+    logdir = s.path(name + "-logs")
+    os.makedirs(logdir, exist_ok=True)
+    argv = [chronyd, "-Q", "-d", "-u", "root", "-f", "/dev/null", "-t", "20",
+            f"server {addr} port {port} iburst", "cmdport 0",
+            f"pidfile {s.path(name + '.pid')}", f"logdir {logdir}", "log measurements"]
+    assert "-Q" in argv  # query only: never sets the clock
+    t0 = time.monotonic()
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                       preexec_fn=h._pdeathsig)
+    el = time.monotonic() - t0
+    off = None
+    for line in (p.stdout + p.stderr).splitlines():
+        if "System clock wrong by" in line:
+            off = float(line.split("wrong by")[1].split()[0])
+    rows = []
+    mpath = os.path.join(logdir, "measurements.log")
+    if os.path.exists(mpath):
+        for line in open(mpath):
+            w = line.split()
+            if len(w) >= 17 and w[2] == addr:
+                rows.append({"leap": w[3], "stratum": int(w[4]), "offset": float(w[11]),
+                             "delay": float(w[12]), "refid": w[16]})
+    note(f"chronyd -Q 'server {addr} port {port} iburst': exit {p.returncode} in {el:.1f} s, "
+         f"clock wrong by {off}; measurements {rows}")
+    if p.returncode != 0:
+        note("  " + (p.stdout + p.stderr).strip().replace("\n", " | ")[-600:])
+    return p.returncode, off, rows
+
+
+def test_chronyd_q(s):
+    rc, off, rows = chronyd_query(s, "127.0.0.31", 12501, "chronyd-Q")
+    what = "chronyd -Q against tsetd 127.0.0.31 port 12501"
+    check(rc == 0, f"{what}: exit 0 ({rc})")
+    check(off is not None and abs(off) < TIGHT, f"{what}: |offset| < 1 ms ({off})")
+    check(len(rows) >= 1, f"{what}: measurements logged ({len(rows)})")
+    check(rows and all(r["stratum"] == 9 and r["leap"] == "N" and r["refid"] == "7F7F0101"
+                       for r in rows),
+          f"{what}: every measurement: stratum 9, leap N, refid 7F7F0101")
+    check(rows and all(abs(r["offset"]) <= r["delay"] / 2 + 50e-6 for r in rows),
+          f"{what}: every measurement: |offset| <= delay/2")
+
+
+def test_tset(s):
+    what = "tset -q -j against tsetd 127.0.0.31:12501"
+    r = tset_run(["-q", "-j", "127.0.0.31:12501"], what)
+    doc = r.json or {}
+    sv = h.servers_by_address(doc).get("127.0.0.31") or {}
+    check(r.rc == 0, f"{what}: exit 0 ({r.rc})")
+    check(doc.get("offset") is not None and abs(doc["offset"]) < TIGHT,
+          f"{what}: |offset| < 1 ms ({fmt_offset(doc.get('offset'))})")
+    check(sv.get("stratum") == 9 and doc.get("stratum") == 10,
+          f"{what}: server stratum 9, system stratum 10 "
+          f"({sv.get('stratum')}, {doc.get('stratum')})")
+    check(sv.get("refid") == "127.127.1.1" and sv.get("leap") == "none",
+          f"{what}: refid 127.127.1.1, leap none ({sv.get('refid')}, {sv.get('leap')})")
+    # no `port`: nothing on 127.0.0.31:123
+    check(h.ntp_ask("127.0.0.31", 123, h.ntp_packet()) is None,
+          "`port 12501`: nothing answers on 127.0.0.31:123")
+
+    three = ["127.0.0.32", "127.0.0.33", "127.0.0.34"]
+    what = "tset against three tsetd, 127.0.0.34 with time1 3600, every sample"
+    c = s.write("tset-three.conf", "".join(
+        [NO_EARLY_STOP + "\n"] + [f"server {a} port 12502 burst\n" for a in three]))
+    r = tset_run(["-q", "-j", "-c", c], what)
+    doc = r.json or {}
+    st = {a: e.get("state") for a, e in h.servers_by_address(doc).items()}
+    check(r.rc == 0 and doc.get("offset") is not None and abs(doc["offset"]) < TIGHT,
+          f"{what}: exit 0, |offset| < 1 ms ({r.rc}, {fmt_offset(doc.get('offset'))})")
+    check(st.get("127.0.0.34") == "falseticker", f"{what}: the liar is a falseticker ({st})")
+    check(all(st.get(a) in GOOD_STATES for a in three[:2]), f"{what}: the honest two survive")
+    liar = h.servers_by_address(doc).get("127.0.0.34") or {}
+    check(liar.get("offset") is not None and abs(liar["offset"] - 3600) < 0.01,
+          f"{what}: the liar's offset is +3600 s ({liar.get('offset')})")
+
+    what = "tset -p 1 against three tsetd, 127.0.0.34 with time1 3600"
+    r = tset_run(["-q", "-j", "-p", "1"] + [f"{a}:12502" for a in three], what)
+    doc = r.json or {}
+    liar = h.servers_by_address(doc).get("127.0.0.34") or {}
+    check(r.rc == 0 and doc.get("offset") is not None and abs(doc["offset"]) < TIGHT,
+          f"{what}: exit 0, |offset| < 1 ms ({r.rc}, {fmt_offset(doc.get('offset'))})")
+    check(liar.get("state") == "falseticker" or
+          (liar.get("state") == "unreachable" and liar.get("error") == NOT_WAITED),
+          f"{what}: the liar is a falseticker or not waited for ({liar.get('state')})")
+
+
+# ---------------------------------------------------------------- references
+
+def test_references(s):
+    r = h.ntp_ask("127.0.0.35", 12503, h.ntp_packet())
+    f = fields_of(r)
+    what = "no reference configured"
+    if check(f is not None, f"{what}: still answered"):
+        check(f["li"] == 3 and f["stratum"] == 0,
+              f"{what}: LI 3, stratum 0 (LI {f['li']}, stratum {f['stratum']})")
+        check(f["ref"] == 0, f"{what}: reference timestamp 0 ({f['ref']:#x})")
+        note(f"{what}: refid {f['refid'].hex()}, root dispersion {f['root_disp']}")
+    check("no reference clock to serve" in s.log_of("noref"), f"{what}: tsetd warned at start")
+    rr = tset_run(["-q", "-j", "-p", "1", "127.0.0.35:12503"], "tset -p 1 against it")
+    sv = h.servers_by_address(rr.json).get("127.0.0.35") or {}
+    check(rr.rc == 6 and sv.get("state") == "invalid",
+          f"{what}: tset rejects it: exit 6, state invalid ({rr.rc}, {sv.get('state')}, "
+          f"{sv.get('error')})")
+
+    f = fields_of(h.ntp_ask("127.0.0.36", 12504, h.ntp_packet()))
+    check(f is not None and f["stratum"] == 12 and f["li"] != 3 and f["refid"] == REFID_LOCAL,
+          f"fudge stratum 12: served as stratum 12, refid 127.127.1.1 "
+          f"({f and (f['stratum'], f['li'], f['refid'].hex())})")
+    f = fields_of(h.ntp_ask("127.0.0.36", 12505, h.ntp_packet()))
+    check(f is not None and f["refid"] == b"LOCL" and f["stratum"] == 10,
+          f"fudge refid LOCL: refid LOCL, default stratum 10 "
+          f"({f and (f['refid'], f['stratum'])})")
+
+    for port, want in ((12514, 15), (12515, 1)):
+        f = fields_of(h.ntp_ask("127.0.0.36", port, h.ntp_packet()))
+        check(f is not None and f["stratum"] == want and f["li"] != 3,
+              f"fudge stratum {15 if want == 15 else 0}: served as stratum {want} "
+              f"({f and f['stratum']})")
+
+    for port, shift in ((12506, 0.5), (12507, -1.5)):
+        b = best_offset("127.0.0.37", port)
+        check(b is not None and within(b[0], b[1], shift),
+              f"fudge time1 {shift}: the served time is shifted by {shift:+} s "
+              f"(offset, delay of the best of 5: {b})")
+
+    # the largest time1 the config takes, either way: the served time is in
+    # NTP era 1 (after 2036) or 1994; its 32-bit seconds wrap, so compare
+    # modulo 2^32 s
+    for port, shift in ((12508, 1e9), (12509, -1e9)):
+        b = best_offset("127.0.0.37", port)
+        err = None if b is None else (b[0] - shift + 2**31) % 2**32 - 2**31
+        check(err is not None and within(err, b[1]),
+              f"fudge time1 {shift:+.0e}: served shifted by {shift:+.0e} s, modulo the NTP era "
+              f"(error {err}, delay {b and b[1]})")
+
+
+# ---------------------------------------------------------------- addresses
+
+def test_reply_source(s):
+    """The wildcard socket answers from the address the request was sent to."""
+    check("listening on 0.0.0.0 port 12510" in s.log_of("wild"),
+          "`interface listen 127.0.0.0/8`: tsetd listens on the wildcard 0.0.0.0:12510")
+    for dst in ("127.0.0.3", "127.0.0.38", "127.0.0.1", "127.0.0.254"):
+        r = h.ntp_ask(dst, 12510, h.ntp_packet(), src="127.0.0.1")
+        check(r is not None and r[1][0] == dst,
+              f"a request to {dst}:12510 (from 127.0.0.1) is answered from {dst} "
+              f"({r and r[1]})")
+    wild = next(p for p in s.procs if p.name == "wild")
+    before = h.tsetd_ask_counters(wild) or {}
+    r = h.ntp_ask("127.0.0.5", 12510, h.ntp_packet())
+    after = h.tsetd_ask_counters(wild) or {}
+    check(r is None, "`interface ignore 127.0.0.5` after the listen: 127.0.0.5 gets nothing")
+    check(after.get("interface drops", 0) - before.get("interface drops", 0) == 1,
+          f"... counted as an interface drop ({before.get('interface drops')} -> "
+          f"{after.get('interface drops')})")
+
+
+def test_interface_rules(s):
+    log = s.log_of("only3")
+    check("listening on 127.0.0.3 port 12511" in log and "0.0.0.0" not in log
+          and "listening on ::" not in log,
+          "`interface ignore all` + `listen 127.0.0.3`: bound to 127.0.0.3 alone")
+    for dst, want in (("127.0.0.3", True), ("127.0.0.1", False), ("127.0.0.4", False)):
+        r = h.ntp_ask(dst, 12511, h.ntp_packet())
+        check((r is not None) == want, f"... {dst}:12511 {'answers' if want else 'gets nothing'}")
+
+    # two tsetd on one port, different addresses
+    p3 = next(p for p in s.procs if p.name == "share3")
+    p4 = next(p for p in s.procs if p.name == "share4")
+    check(p3.poll() is None and p4.poll() is None, "two tsetd on port 12512 (.3 and .4) both run")
+    f3 = fields_of(h.ntp_ask("127.0.0.3", 12512, h.ntp_packet()))
+    f4 = fields_of(h.ntp_ask("127.0.0.4", 12512, h.ntp_packet()))
+    check(f3 is not None and f3["stratum"] == 5, f"... 127.0.0.3:12512 answers, stratum 5 "
+          f"({f3 and f3['stratum']})")
+    check(f4 is not None and f4["stratum"] == 6, f"... 127.0.0.4:12512 answers, stratum 6 "
+          f"({f4 and f4['stratum']})")
+
+
+def test_families(s):
+    if not h.have_ipv6_loopback():
+        note("no ::1 on this host: -4/-6 checked on IPv4 only")
+    v6 = h.have_ipv6_loopback()
+    text = conf(LOCAL, listen=["127.0.0.39"] + (["::1"] if v6 else []), port=12513)
+    for flag, want4, want6 in (("", True, True), ("-4", True, False), ("-6", False, True)):
+        args = [flag] if flag else []
+        p = start(s, f"fam{flag or '-none'}", text, *args)
+        r4 = h.ntp_ask("127.0.0.39", 12513, h.ntp_packet())
+        who = f"tsetd {flag or '(no -4/-6)'}"
+        check((r4 is not None) == want4,
+              f"{who}: 127.0.0.39:12513 {'answers' if want4 else 'gets nothing'}")
+        if v6:
+            r6 = h.ntp_ask("::1", 12513, h.ntp_packet())
+            check((r6 is not None) == want6,
+                  f"{who}: [::1]:12513 {'answers' if want6 else 'gets nothing'}"
+                  + (f", from ::1 ({r6[1][0]})" if r6 else ""))
+        h.Session.stop(p)
+        check(p.returncode == 0, f"tsetd {flag}: SIGTERM, exit 0 ({p.returncode})")
+
+
+# ---------------------------------------------------------------- hostile input
+
+HOSTILE = ("127.0.0.40", 12520)
+
+
+def documented_verdict(d):
+    """Is datagram d answered, per handle.h and ntp_pkt.h: mode 3, version
+    1..4, 48 bytes at least, up to 2048 (larger is truncated: malformed);
+    after the header a remainder of 20 or 24 bytes is a MAC, of 4 a
+    crypto-NAK, otherwise extension fields of at least 16 bytes, multiples
+    of 4 (NTPv4 only; older versions allow only a MAC)."""
+    if len(d) < 48 or len(d) > 2048:
+        return False
+    v, mode = (d[0] >> 3) & 7, d[0] & 7
+    if mode != 3 or not 1 <= v <= 4:
+        return False
+    off = 48
+    while off < len(d):
+        rem = len(d) - off
+        if rem in (4, 20, 24):
+            return True
+        if v < 4 or 20 < rem < 24 or rem < 16:
+            return False
+        ef = struct.unpack("!H", d[off + 2:off + 4])[0]
+        if ef < 16 or ef % 4 or ef > rem:
+            return False
+        off += ef
+    return True
+
+
+class Flood:
+    """Sends datagrams to tsetd in batches; each batch ends with a valid
+    request (the sentinel) whose reply, as tsetd answers in order, says
+    that every reply to the batch is in. Matches replies to requests by
+    their origin timestamp (every request of 48 bytes or more carries a
+    unique transmit timestamp)."""
+
+    def __init__(self, sentinel_timeout):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setblocking(False)
+        self.serial = 0
+        self.sent = 0
+        self.bytes_sent = 0
+        self.batch = []
+        self.by_cookie = {}  # cookie -> request
+        self.replies = []  # (request or None, reply)
+        self.lost_sentinels = 0
+        self.timeout = sentinel_timeout
+
+    def cookie(self):
+        self.serial += 1
+        return struct.pack("!II", 0xC0DE0000 | (self.serial >> 32), self.serial & 0xffffffff)
+
+    def add(self, d):
+        """Queue datagram d (bytes 40..48 are overwritten with a unique cookie
+        when it is 48 bytes or longer). Returns the datagram sent."""
+        d = bytearray(d)
+        if len(d) >= 48:
+            d[40:48] = self.cookie()
+        d = bytes(d)
+        self.batch.append(d)
+        if len(d) >= 48:
+            self.by_cookie[d[40:48]] = d
+        if len(self.batch) >= 48:
+            self.flush()
+        return d
+
+    def _send(self, d):
+        while True:
+            try:
+                self.sock.sendto(d, HOSTILE)
+                break
+            except BlockingIOError:
+                select.select([], [self.sock], [], 0.1)
+        self.sent += 1
+        self.bytes_sent += len(d)
+
+    def flush(self):
+        if not self.batch:
+            return
+        sentinel = h.ntp_packet(xmt=self.cookie())
+        for d in self.batch + [sentinel]:
+            self._send(d)
+        self.batch = []
+        end = time.monotonic() + self.timeout
+        while time.monotonic() < end:
+            r, _, _ = select.select([self.sock], [], [], max(0, end - time.monotonic()))
+            if not r:
+                continue
+            data, _ = self.sock.recvfrom(65536)
+            key = data[24:32] if len(data) >= 32 else None
+            if key == sentinel[40:48]:
+                return
+            self.replies.append((self.by_cookie.get(key), data))
+        self.lost_sentinels += 1
+
+
+def test_hostile(s, proc):
+    seed = int(os.environ.get("TSETD_HOSTILE_SEED", "20261127"))
+    note(f"hostile input: random seed {seed} (TSETD_HOSTILE_SEED={seed} replays it)")
+    rng = random.Random(seed)
+    slow = "asan" in tsetd or os.environ.get("TSETD_SLOW")
+    fl = Flood(5.0 if slow else 1.0)
+    before = h.tsetd_ask_counters(proc) or {}
+    t0 = time.monotonic()
+
+    # 1. every mode x version x length 0..1100, zero-filled (timestamps 0
+    #    but the transmit cookie), LI random
+    sweep = []
+    for mode in range(8):
+        for v in range(8):
+            for n in range(0, 1101):
+                d = bytearray(n)
+                if n:
+                    d[0] = rng.randrange(4) << 6 | v << 3 | mode
+                sweep.append(fl.add(d))
+    # 2. random datagrams: any first byte, random length and bytes
+    rand_any = [fl.add(rng.randbytes(rng.randrange(0, 1101))) for _ in range(4000)]
+    # 3. mode 3, versions 1..4, random header (random timestamps) and
+    #    random trailers of random length
+    rand_req = []
+    for _ in range(4000):
+        n = 48 + (0 if rng.random() < 0.5 else rng.randrange(0, 1053))
+        d = bytearray(rng.randbytes(n))
+        d[0] = (d[0] & 0xc0) | rng.randrange(1, 5) << 3 | 3
+        rand_req.append(fl.add(d))
+    # 4. extension fields and MACs, right and wrong lengths (v4 unless said)
+    def ef(ftype, length, body_len=None):
+        body_len = length - 4 if body_len is None else body_len
+        return struct.pack("!HH", ftype, length) + rng.randbytes(max(0, body_len))
+    mac20, mac24 = struct.pack("!I", 1) + bytes(16), struct.pack("!I", 2) + bytes(20)
+    crafted = {
+        "EF 16": ef(0x0104, 16), "EF 28": ef(0x0204, 28), "EF 16 + EF 28": ef(1, 16) + ef(2, 28),
+        "EF 16 + MAC 20": ef(1, 16) + mac20, "EF 28 + MAC 24": ef(1, 28) + mac24,
+        "MAC 20": mac20, "MAC 24": mac24, "crypto-NAK 4": struct.pack("!I", 0),
+        "EF length 0": ef(1, 0, 12), "EF length 12 in 16": ef(1, 12, 12),
+        "EF length 18 in 32": ef(1, 18, 28), "EF length 64 in 32": ef(1, 64, 28),
+        "EF length 0xfffc in 16": ef(1, 0xfffc, 12), "EF 16 + 12 stray": ef(1, 16) + bytes(12),
+        "MAC 8": bytes(8), "MAC 12": bytes(12), "MAC 19": bytes(19), "MAC 21": bytes(21),
+        "MAC 22": bytes(22), "MAC 23": bytes(23), "MAC 25": struct.pack("!I", 1) + bytes(21),
+        "MAC 28 (key 1)": struct.pack("!I", 1) + bytes(24), "1 byte": b"\x01",
+        "EF 2000 (2048 in all)": ef(1, 2000), "EF 2004 (2052: truncated)": ef(1, 2004),
+        "2049 bytes": bytes(2001), "65507 bytes": bytes(65507 - 48),
+    }
+    crafted_sent = {}
+    for name, tail in crafted.items():
+        crafted_sent[name] = fl.add(h.ntp_packet(rest=tail))
+    for v in (1, 2, 3):
+        for name, tail in (("EF 16", ef(1, 16)), ("MAC 20", mac20), ("MAC 24", mac24),
+                           ("crypto-NAK 4", bytes(4)), ("MAC 21", bytes(21))):
+            crafted_sent[f"v{v} {name}"] = fl.add(h.ntp_packet(version=v, rest=tail))
+    # 5. duplicates: the same request three times (a stateless server answers each)
+    dup = h.ntp_packet(xmt=fl.cookie())
+    for _ in range(3):
+        fl.batch.append(dup)
+    fl.by_cookie[dup[40:48]] = dup
+    fl.flush()
+    elapsed = time.monotonic() - t0
+
+    alive = proc.poll() is None
+    check(alive, f"tsetd alive after {fl.sent} hostile datagrams ({fl.bytes_sent / 1e6:.1f} MB, "
+          f"{elapsed:.1f} s)")
+    check(fl.lost_sentinels == 0, f"every batch's sentinel request was answered "
+          f"({fl.lost_sentinels} lost)")
+    if not alive:
+        note("tsetd exit status " + str(proc.returncode) + "; log: " + s.log_of("hostile")[-1500:])
+        return
+
+    # every reply belongs to a request of ours, and is no longer than it
+    stray = [rep for req, rep in fl.replies if req is None]
+    longer = [(len(req), len(rep)) for req, rep in fl.replies
+              if req is not None and len(rep) > len(req)]
+    check(not stray, f"every reply echoes the transmit timestamp of one of our requests "
+          f"({len(stray)} do not)")
+    check(not longer, f"no reply longer than its request ({longer[:5]})")
+    check(all(len(rep) == 48 for _, rep in fl.replies), "every reply is 48 bytes")
+    check(all(h.ntp_fields(rep)["mode"] == 4 for _, rep in fl.replies), "every reply is mode 4")
+    answered = {}
+    for req, rep in fl.replies:
+        if req is not None:
+            answered[req] = answered.get(req, 0) + 1
+
+    # the sweep
+    ctl = [d for d in sweep if d and d[0] & 7 in (6, 7)]
+    check(not any(d in answered for d in ctl), f"modes 6 and 7: nothing ({len(ctl)} sent, "
+          f"{sum(1 for d in ctl if d in answered)} answered)")
+    other = [d for d in sweep if d and d[0] & 7 not in (1, 3, 6, 7)]
+    check(not any(d in answered for d in other),
+          f"modes 0, 2, 4, 5: nothing ({sum(1 for d in other if d in answered)} of "
+          f"{len(other)} answered)")
+    m1 = [d for d in sweep if d and d[0] & 7 == 1]
+    note(f"mode 1 (symmetric active, optional): {sum(1 for d in m1 if d in answered)} of "
+         f"{len(m1)} answered")
+    badv = [d for d in sweep if d and not 1 <= (d[0] >> 3) & 7 <= 4]
+    check(not any(d in answered for d in badv),
+          f"versions 0, 5, 6, 7: nothing ({sum(1 for d in badv if d in answered)} of {len(badv)})")
+    short = [d for d in sweep if len(d) < 48]
+    check(not any(d in answered for d in short), "shorter than 48 bytes: nothing")
+    plain = [d for d in sweep if len(d) == 48 and d[0] & 7 == 3 and 1 <= (d[0] >> 3) & 7 <= 4]
+    check(all(d in answered for d in plain),
+          f"every 48-byte mode-3 request of version 1..4 answered (whatever its LI) "
+          f"({sum(1 for d in plain if d in answered)} of {len(plain)})")
+    mism = [(len(d), (d[0] >> 3) & 7) for d in sweep if len(d) > 48 and
+            (d in answered) != documented_verdict(d)]
+    check(not mism, f"sweep: mode-3 requests with a trailer answered exactly as ntp_pkt.h says "
+          f"(remainder 4, 20, 24 with zero bytes) ({len(mism)} differ: {mism[:6]})")
+    ok_trailer = sorted({len(d) - 48 for d in sweep if len(d) > 48 and d in answered})
+    note(f"sweep: trailer lengths answered: {ok_trailer}")
+
+    # random
+    for what, group in (("random datagrams", rand_any), ("random mode-3 requests", rand_req)):
+        mism = [(len(d), d[:1].hex()) for d in group if (d in answered) != documented_verdict(d)]
+        n_ans = sum(1 for d in group if d in answered)
+        check(not mism, f"{what}: answered exactly as documented ({n_ans} of {len(group)} "
+              f"answered; {len(mism)} differ: {mism[:6]})")
+    # random timestamps: origin echoes the transmit, receive never equals it
+    bad = [rep for req, rep in fl.replies if req is not None and
+           (h.ntp_fields(rep)["org"] != struct.unpack("!Q", req[40:48])[0] or
+            h.ntp_fields(rep)["rec"] == h.ntp_fields(rep)["org"])]
+    check(not bad, f"every reply: origin = the request's transmit, receive != origin ({len(bad)})")
+    vers = [(h.ntp_fields(rep)["version"], (req[0] >> 3) & 7) for req, rep in fl.replies
+            if req is not None and h.ntp_fields(rep)["version"] != (req[0] >> 3) & 7]
+    check(not vers, f"every reply carries the request's version ({vers[:5]})")
+
+    # crafted
+    for name, d in crafted_sent.items():
+        want = documented_verdict(d)
+        got = d in answered
+        check(got == want, f"{name} ({len(d)} bytes): {'answered' if want else 'nothing'}"
+              + ("" if got == want else f" (got {'a reply' if got else 'nothing'})"))
+    check(answered.get(dup) == 3,
+          f"a request sent three times: three replies ({answered.get(dup)})")
+
+    # zero timestamps: a request of zeros but the first byte
+    r = h.ntp_ask(*HOSTILE, h.ntp_packet(xmt=0))
+    f = fields_of(r)
+    check(f is not None and f["org"] == 0 and f["rec"] != 0 and f["xmt"] != 0,
+          f"an all-zero request: answered, origin 0, receive and transmit set "
+          f"({f and (f['org'], f['rec'], f['xmt'])})")
+
+    after = h.tsetd_ask_counters(proc) or {}
+    diff = {k: after.get(k, 0) - before.get(k, 0) for k in h.TSETD_COUNTER_NAMES}
+    note(f"tsetd's counters over the hostile run: {diff}")
+    sentinels = fl.sent - len(sweep) - len(rand_any) - len(rand_req) - len(crafted_sent) - 3
+    check(diff["received"] == fl.sent + 1,  # + the zero-timestamp request
+          f"tsetd received every datagram ({diff['received']} of {fl.sent + 1}; "
+          f"{sentinels} of them sentinels)")
+    check(diff["served"] == len(fl.replies) + sentinels - fl.lost_sentinels + 1,
+          f"served = replies seen ({diff['served']} vs {len(fl.replies) + sentinels + 1})")
+    check(h.ntp_probe(*HOSTILE) is not None, "tsetd still answers a plain request afterwards")
+
+
+# ---------------------------------------------------------------- main
+
+def body(s):
+    h.require_program("chronyd", "chrony")
+    h.require_program("ntpdig", "ntpsec-ntpdig")
+    li_exp, disp_exp, disp_tol = kernel_state()
+    start(s, "p123", conf(LOCAL, "fudge 127.127.1.0 stratum 9", listen=["127.0.0.30"]))
+    start(s, "p12501", conf(LOCAL, "fudge 127.127.1.0 stratum 9", listen=["127.0.0.31"],
+                            port=12501))
+    for a, extra in (("127.0.0.32", ""), ("127.0.0.33", ""),
+                     ("127.0.0.34", " time1 3600")):
+        start(s, f"three-{a}", conf(LOCAL, "fudge 127.127.1.0 stratum 9" + extra,
+                                    listen=[a], port=12502))
+    start(s, "noref", conf(listen=["127.0.0.35"], port=12503))
+    start(s, "st12", conf(LOCAL, "fudge 127.127.1.0 stratum 12", listen=["127.0.0.36"],
+                          port=12504))
+    start(s, "refid", conf(LOCAL, "fudge 127.127.1.0 refid LOCL", listen=["127.0.0.36"],
+                           port=12505))
+    start(s, "plus05", conf(LOCAL, "fudge 127.127.1.0 time1 0.5", listen=["127.0.0.37"],
+                            port=12506))
+    start(s, "minus15", conf(LOCAL, "fudge 127.127.1.0 time1 -1.5", listen=["127.0.0.37"],
+                             port=12507))
+    start(s, "st15", conf(LOCAL, "fudge 127.127.1.0 stratum 15", listen=["127.0.0.36"],
+                          port=12514))
+    start(s, "st0", conf(LOCAL, "fudge 127.127.1.0 stratum 0", listen=["127.0.0.36"],
+                         port=12515))
+    start(s, "far", conf(LOCAL, "fudge 127.127.1.0 time1 1000000000", listen=["127.0.0.37"],
+                         port=12508))
+    start(s, "farneg", conf(LOCAL, "fudge 127.127.1.0 time1 -1000000000",
+                            listen=["127.0.0.37"], port=12509))
+    start(s, "wild", conf(LOCAL, listen=["127.0.0.0/8"], port=12510)
+          + "interface ignore 127.0.0.5\n")
+    start(s, "only3", conf(LOCAL, listen=["127.0.0.3"], port=12511))
+    start(s, "share3", conf(LOCAL, "fudge 127.127.1.0 stratum 5", listen=["127.0.0.3"],
+                            port=12512))
+    start(s, "share4", conf(LOCAL, "fudge 127.127.1.0 stratum 6", listen=["127.0.0.4"],
+                            port=12512))
+    hostile = start(s, "hostile", conf(LOCAL, "fudge 127.127.1.0 stratum 9",
+                                       listen=[HOSTILE[0]], port=HOSTILE[1]))
+
+    test_fields(s, li_exp, disp_exp, disp_tol)
+    test_ntpdig(s)
+    test_chronyd_q(s)
+    test_tset(s)
+    test_references(s)
+    test_reply_source(s)
+    test_interface_rules(s)
+    test_families(s)
+    test_hostile(s, hostile)
+
+    # every tsetd: still running, SIGTERM ends it with 0, no sanitizer report
+    for p in list(s.procs):
+        if p.poll() is None:
+            h.Session.stop(p)
+            check(p.returncode == 0, f"tsetd {p.name}: SIGTERM, exit 0 ({p.returncode})")
+        rep = h.sanitizer_reports(s.log_of(p.name))
+        check(not rep, f"tsetd {p.name}: no sanitizer report in its log ({rep[:3]})")
+
+
+def main():
+    global tset, tsetd
+    tset, tsetd = h.tset_tsetd_args(sys.argv, "test_tsetd.py PATH/TO/tset PATH/TO/tsetd")
+    note(f"tsetd: {tsetd}")
+    return h.main(body, root="ntpdig asks port 123; chronyd -Q",
+                  programs=[("chronyd", "chrony"), ("ntpdig", "ntpsec-ntpdig")])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

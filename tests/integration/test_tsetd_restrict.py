@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""tsetd's `restrict` and rate limiting, from several loopback sources.
+
+    test_tsetd_restrict.py PATH/TO/tset PATH/TO/tsetd
+
+A client "from 127.0.0.2" is a socket bound to 127.0.0.2 before it sends
+(loopback carries any 127/8 source). tsetd instances (started and stopped
+by this test, by PID; `interface ignore all` + loopback addresses only):
+  127.0.0.41:12540 (+ ::1)  restrict default ignore; restrict 127.0.0.1;
+                            restrict ::1
+  127.0.0.41:12541          restrict default noserve; restrict 127.0.0.1
+  127.0.0.41:12542          longest prefix: 127.0.0.2 (nothing), 127.0.0.0
+                            mask 255.255.255.0 ignore, 127.0.0.0/16 noserve
+  127.0.0.41:12543          the guide's config of CONTRACT.md (restrict
+                            default kod nomodify notrap nopeer noquery ...)
+  127.0.0.41:12544          restrict default limited kod; restrict 127.0.0.4
+  127.0.0.41:12545          restrict default limited (no kod)
+  127.0.0.41:12546          limited kod, discard average 3 minimum 1
+  127.0.0.41:12547          limited kod, discard average 1 (drains in seconds)
+Rate limiting follows ntpd's leaky bucket (ratelimit.h): per client, a
+request drains the bucket by the whole seconds (rounded) since the previous
+one; it is served when it comes at least `minimum` - 1 s after the previous
+one and the bucket is below 8 * 2^average s, and then adds 2^average - 2 s;
+the first limited request fills the bucket past the limit and gets the
+RATE KoD (with `kod`), the next ones nothing until it has drained. The
+expected verdict of each request is computed from that model and the send
+times, and compared one by one. With the defaults (average 3, minimum 2),
+20 requests in a second get 1 answer, 1 KoD, then silence. Root is not
+needed. Exit 0 pass, 1 fail, 77 skip.
+"""
+
+import math
+import os
+import select
+import socket
+import struct
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness as h  # noqa: E402
+from harness import check, note  # noqa: E402
+
+ADDR = "127.0.0.41"
+LOCAL = "server 127.127.1.0\nfudge 127.127.1.0 stratum 10\n"
+
+tset = tsetd = None
+
+
+def conf(*lines, port, v6=False):
+    out = [LOCAL] + [x + "\n" for x in lines] + ["interface ignore all\n",
+                                                  f"interface listen {ADDR}\n"]
+    if v6:
+        out.append("interface listen ::1\n")
+    return "".join(out) + f"port {port}\n"
+
+
+def answered(src, port, dst=ADDR):
+    """One request from src; the decoded reply or None."""
+    r = h.ntp_ask(dst, port, h.ntp_packet(), src=src)
+    return h.ntp_fields(r[0]) if r else None
+
+
+def served(f):
+    return f is not None and f["mode"] == 4 and f["stratum"] == 10 and f["li"] != 3
+
+
+def counters(proc):
+    return h.tsetd_ask_counters(proc) or {}
+
+
+def delta(a, b):
+    return {k: b.get(k, 0) - a.get(k, 0) for k in h.TSETD_COUNTER_NAMES
+            if b.get(k, 0) != a.get(k, 0)}
+
+
+# ---------------------------------------------------------------- access
+
+def test_ignore_noserve(s, p_ign, p_nos):
+    v6 = h.have_ipv6_loopback()
+    for proc, port, flag in ((p_ign, 12540, "ignore"), (p_nos, 12541, "noserve")):
+        what = f"restrict default {flag} + restrict 127.0.0.1"
+        c0 = counters(proc)
+        f1 = answered("127.0.0.1", port)
+        f2 = answered("127.0.0.2", port)
+        f3 = answered("127.0.0.3", port)
+        c1 = counters(proc)
+        check(served(f1), f"{what}: a request from 127.0.0.1 is answered")
+        check(f2 is None, f"{what}: one from 127.0.0.2 gets nothing")
+        check(f3 is None, f"{what}: one from 127.0.0.3 gets nothing")
+        d = delta(c0, c1)
+        check(d == {"received": 3, "served": 1, "restrict drops": 2},
+              f"{what}: counted: received 3, served 1, restrict drops 2 ({d})")
+        if v6 and flag == "ignore":
+            f6 = answered("::1", port, dst="::1")
+            check(served(f6), f"{what} + restrict ::1: a request from ::1 is answered")
+
+
+def test_longest_prefix(s):
+    # the specific line first: the longest prefix wins, not the order
+    for src, want in (("127.0.0.2", True), ("127.0.0.1", False), ("127.0.0.200", False),
+                      ("127.0.1.1", False), ("127.1.0.1", True)):
+        f = answered(src, 12542)
+        check(served(f) == want,
+              f"longest prefix (127.0.0.2 > 127.0.0.0/24 ignore > 127.0.0.0/16 noserve > "
+              f"default): from {src}: {'answered' if want else 'nothing'}")
+
+
+def test_guide(s):
+    for src in ("127.0.0.1", "127.0.0.2"):
+        f = answered(src, 12543)
+        check(served(f) and f["refid"] == bytes([127, 127, 1, 1]),
+              f"the guide's config (default kod nomodify notrap nopeer noquery; the GPS "
+              f"skipped): from {src}: answered by the local clock, stratum 10")
+    note("notices at start: " + " | ".join(
+        line for line in s.log_of("guide").splitlines() if "127.127.46" in line))
+
+
+# ---------------------------------------------------------------- rate limiting
+
+def bucket(average, minimum, times):
+    """ntpd's per-client leaky bucket (ratelimit.h): the verdict of a
+    request at each of times (seconds, increasing): pass, kod, or drop."""
+    head, out, leak, last = 2 ** average, [], 0, None
+    limit = 8 * head
+    for t in times:
+        interval = 2**31 if last is None else math.floor(t - last + 0.5)
+        last = t
+        leak = max(0, leak - interval)
+        if interval + 1 >= minimum and leak + head < limit:
+            leak = leak + head - 2
+            out.append("pass")
+        elif leak < limit:
+            leak = limit + head
+            out.append("kod")
+        else:
+            out.append("drop")
+    return out
+
+
+class Client:
+    """A socket bound to a loopback source; each request carries a unique
+    transmit timestamp, the replies are matched to it by their origin."""
+
+    def __init__(self, src, port):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((src, 0))
+        self.sock.setblocking(False)
+        self.src, self.port = src, port
+        self.sent = []  # (monotonic time, cookie)
+        self.replies = {}  # cookie -> [reply fields]
+        self.n = 0
+
+    def send(self):
+        self.n += 1
+        cookie = struct.pack("!II", 0xA0000000 | os.getpid() & 0xffff, self.n)
+        self.sock.sendto(h.ntp_packet(xmt=cookie), (ADDR, self.port))
+        self.sent.append((time.monotonic(), cookie))
+        return cookie
+
+    def collect(self, until):
+        while True:
+            left = until - time.monotonic()
+            r, _, _ = select.select([self.sock], [], [], max(0.0, left))
+            if r:
+                data, _ = self.sock.recvfrom(2048)
+                f = h.ntp_fields(data)
+                if f:
+                    self.replies.setdefault(data[24:32], []).append(f)
+            elif left <= 0:
+                return
+
+    def verdicts(self):
+        """pass / kod / drop per request sent, from the replies seen (a
+        reply that is neither a plain answer nor a RATE KoD is 'other')."""
+        out = []
+        for _, cookie in self.sent:
+            rs = self.replies.get(cookie, [])
+            if not rs:
+                out.append("drop")
+            elif len(rs) > 1:
+                out.append("several")
+            elif rs[0]["stratum"] == 0 and rs[0]["refid"] == b"RATE":
+                out.append("kod")
+            elif served(rs[0]):
+                out.append("pass")
+            else:
+                out.append("other")
+        return out
+
+    def burst(self, n, gap, during=None):
+        """n requests gap seconds apart; during(i) is called after the i-th."""
+        t0 = time.monotonic()
+        for i in range(n):
+            self.collect(t0 + i * gap)
+            self.send()
+            if during:
+                during(i)
+        self.collect(time.monotonic() + 0.2)
+
+    def close(self):
+        self.sock.close()
+
+
+def times_of(c):
+    return [t for t, _ in c.sent]
+
+
+def kod_fields_ok(c):
+    """Every KoD: LI 3, stratum 0, refid RATE, mode 4, version 4, origin = the
+    request's transmit, 48 bytes."""
+    ok = True
+    for _, cookie in c.sent:
+        for f in c.replies.get(cookie, []):
+            if f["stratum"] == 0:
+                ok &= (f["li"] == 3 and f["refid"] == b"RATE" and f["mode"] == 4 and
+                       f["version"] == 4 and f["org"] == struct.unpack("!Q", cookie)[0] and
+                       f["len"] == 48)
+    return ok
+
+
+def show(v):
+    return " ".join({"pass": "A", "kod": "K", "drop": "-"}.get(x, "?" + x) for x in v)
+
+
+def test_limited_kod(s, proc):
+    what = "restrict default limited kod (discard average 3 minimum 2, the defaults)"
+    a = Client("127.0.0.2", 12544)
+    b = Client("127.0.0.3", 12544)
+    c0 = counters(proc)
+
+    def meanwhile(i):
+        if i == 9:  # after A's answer and KoD: another client is served
+            b.send()
+
+    a.burst(20, 0.045, meanwhile)
+    b.collect(time.monotonic() + 0.1)
+    span = a.sent[-1][0] - a.sent[0][0]
+    got, want = a.verdicts(), bucket(3, 2, times_of(a))
+    note(f"{what}: 20 requests from 127.0.0.2 in {span:.3f} s: {show(got)} "
+         f"(A answer, K KoD, - nothing)")
+    check(span < 1.0, f"{what}: the 20 requests went out within a second ({span:.3f} s)")
+    check(got == want, f"{what}: as ntpd's bucket says: {show(want)}")
+    check(got == ["pass", "kod"] + ["drop"] * 18,
+          f"{what}: 1 answer, then 1 RATE KoD, then silence")
+    check(kod_fields_ok(a), f"{what}: the KoD: LI 3, stratum 0, refid RATE, mode 4, version 4, "
+          f"origin = that request's transmit, 48 bytes")
+    kod = next((a.replies[ck][0] for _, ck in a.sent
+                if ck in a.replies and a.replies[ck][0]["stratum"] == 0), None)
+    if kod:
+        note(f"the KoD: receive {kod['rec']:#x}, transmit {kod['xmt']:#x} (= its origin "
+             f"{kod['org']:#x}), poll {kod['poll']}, precision {kod['precision']}")
+    check(b.verdicts() == ["pass"], f"{what}: meanwhile 127.0.0.3 is served ({b.verdicts()})")
+    d = delta(c0, counters(proc))
+    check(d.get("kod sent") == 1 and d.get("rate-limited") == 18 and d.get("served") == 2,
+          f"{what}: counted: served 2, kod sent 1, rate-limited 18 ({d})")
+    a.close()
+    b.close()
+
+    # a more specific restrict line without `limited`
+    c = Client("127.0.0.4", 12544)
+    c.burst(20, 0.045)
+    check(c.verdicts() == ["pass"] * 20,
+          f"restrict 127.0.0.4 (no limited) under default limited kod: 20 of 20 answered "
+          f"({show(c.verdicts())})")
+    c.close()
+
+
+def test_limited_no_kod(s, proc):
+    what = "restrict default limited (no kod)"
+    a = Client("127.0.0.2", 12545)
+    c0 = counters(proc)
+    a.burst(20, 0.045)
+    got = a.verdicts()
+    note(f"{what}: 20 requests in a second: {show(got)}")
+    check(got == ["pass"] + ["drop"] * 19, f"{what}: 1 answer, then silence, no KoD")
+    d = delta(c0, counters(proc))
+    check(d.get("rate-limited") == 19 and not d.get("kod sent"),
+          f"{what}: counted: rate-limited 19, kod sent 0 ({d})")
+    a.close()
+
+
+def test_burst_allowance(s, proc):
+    what = "limited kod, discard average 3 minimum 1"
+    a = Client("127.0.0.2", 12546)
+    a.burst(20, 0.045)
+    got, want = a.verdicts(), bucket(3, 1, times_of(a))
+    note(f"{what}: 20 requests in a second: {show(got)}")
+    check(got == want, f"{what}: as ntpd's bucket says: {show(want)}")
+    n_pass = got.index("kod") if "kod" in got else None
+    check(n_pass is not None and n_pass > 2 and got[n_pass + 1:] == ["drop"] * (19 - n_pass),
+          f"{what}: a few answers ({n_pass}), then one RATE KoD, then silence")
+    check(kod_fields_ok(a), f"{what}: the KoD's fields")
+    a.close()
+
+
+def test_drain(s, proc):
+    what = "limited kod, discard average 1 (2 s)"
+    a = Client("127.0.0.2", 12547)
+    a.burst(3, 0.045)
+    for pause in (3.0, 5.0, 0.1):  # after 0.2 s of collecting: gaps ~3.2, ~5.2, ~0.3 s
+        a.collect(time.monotonic() + pause)
+        a.send()
+        a.collect(time.monotonic() + 0.2)
+    got, want = a.verdicts(), bucket(1, 2, times_of(a))
+    gaps = [f"{t2 - t1:.2f}" for t1, t2 in zip(times_of(a), times_of(a)[1:])]
+    note(f"{what}: gaps {gaps}: {show(got)}")
+    check(got == want, f"{what}: as ntpd's bucket says: {show(want)}")
+    check(got == ["pass", "kod", "drop", "kod", "pass", "kod"],
+          f"{what}: burst A K -, 3.2 s later a KoD again (one per interval), 5.2 s later an "
+          f"answer (drained), then limited again at once")
+    a.close()
+
+
+def test_table_bounded(s, proc):
+    """Many sources (127.x.y.z): the fixed-size table, no growth."""
+    def rss():
+        for line in open(f"/proc/{proc.pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+    before = rss()
+    t0 = time.monotonic()
+    n = 0
+    for x in range(2, 42):
+        for y in range(0, 256):
+            src = f"127.{x}.{y}.9"
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sk:
+                sk.bind((src, 0))
+                sk.sendto(h.ntp_packet(), (ADDR, 12544))
+            n += 1
+    time.sleep(0.3)
+    after = rss()
+    note(f"{n} distinct sources in {time.monotonic() - t0:.1f} s: "
+         f"tsetd VmRSS {before} -> {after} kB")
+    check(after - before < 1024, f"rate-limit table: {n} sources grow tsetd by < 1 MB "
+          f"({after - before} kB)")
+    check(answered("127.0.0.1", 12544) is not None and proc.poll() is None,
+          "tsetd still answers a new client afterwards")
+
+
+# ---------------------------------------------------------------- main
+
+def body(s):
+    v6 = h.have_ipv6_loopback()
+    p_ign = s.tsetd(tsetd, conf("restrict default ignore", "restrict 127.0.0.1",
+                                "restrict ::1", port=12540, v6=v6), name="ignore")
+    p_nos = s.tsetd(tsetd, conf("restrict default noserve", "restrict 127.0.0.1",
+                                port=12541), name="noserve")
+    s.tsetd(tsetd, conf("restrict 127.0.0.2", "restrict 127.0.0.0 mask 255.255.255.0 ignore",
+                        "restrict 127.0.0.0/16 noserve", port=12542), name="prefix")
+    s.tsetd(tsetd, conf("server 127.127.46.0",
+                        "fudge 127.127.46.0 time1 0.0 time2 0.0 refid GPS",
+                        "restrict default kod nomodify notrap nopeer noquery",
+                        "restrict 127.0.0.1", "restrict -6 ::1", port=12543), name="guide")
+    p_kod = s.tsetd(tsetd, conf("restrict default limited kod", "restrict 127.0.0.4",
+                                port=12544), name="kod")
+    p_lim = s.tsetd(tsetd, conf("restrict default limited", port=12545), name="limited")
+    p_m1 = s.tsetd(tsetd, conf("restrict default limited kod", "discard average 3 minimum 1",
+                               port=12546), name="minimum1")
+    p_a1 = s.tsetd(tsetd, conf("restrict default limited kod", "discard average 1",
+                               port=12547), name="average1")
+    test_ignore_noserve(s, p_ign, p_nos)
+    test_longest_prefix(s)
+    test_guide(s)
+    test_limited_kod(s, p_kod)
+    test_limited_no_kod(s, p_lim)
+    test_burst_allowance(s, p_m1)
+    test_drain(s, p_a1)
+    test_table_bounded(s, p_kod)
+    for p in list(s.procs):
+        if p.poll() is None:
+            h.Session.stop(p)
+            check(p.returncode == 0, f"tsetd {p.name}: SIGTERM, exit 0 ({p.returncode})")
+        rep = h.sanitizer_reports(s.log_of(p.name))
+        check(not rep, f"tsetd {p.name}: no sanitizer report in its log ({rep[:3]})")
+
+
+def main():
+    global tset, tsetd
+    tset, tsetd = h.tset_tsetd_args(sys.argv, "test_tsetd_restrict.py PATH/TO/tset PATH/TO/tsetd")
+    return h.main(body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
