@@ -67,8 +67,12 @@ int priv_lookup(const char *spec, uid_t *ret_uid, gid_t *ret_gid)
  * (looked up already: a chroot has no passwd), become it. */
 static int priv_apply(bool change_id, uid_t uid, gid_t gid)
 {
-	if (!change_id)
-		return capng_apply(CAPNG_SELECT_ALL) < 0 ? -EPERM : 0;
+	if (!change_id) {
+		/* without CAP_SETPCAP the bounding set stays as it is */
+		if (capng_apply(CAPNG_SELECT_ALL) == 0 || capng_apply(CAPNG_SELECT_BOTH) == 0)
+			return 0;
+		return -EPERM;
+	}
 	return capng_change_id((int)uid, (int)gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) < 0
 		       ? -EPERM
 		       : 0;
@@ -80,13 +84,19 @@ int priv_keep_sys_time(const char *spec)
 	gid_t gid = 0;
 	int r;
 
+	bool have;
+
 	if (geteuid() != 0)
 		return spec ? -EPERM : 0;
 	if (spec && (r = priv_lookup(spec, &uid, &gid)) < 0)
 		return r;
+	/* root without CAP_SYS_TIME (a container): keep nothing; setting the
+	 * clock then fails as it would anyway, and tset says why */
+	capng_get_caps_process();
+	have = capng_have_capability(CAPNG_PERMITTED, CAP_SYS_TIME);
 	capng_clear(CAPNG_SELECT_ALL);
-	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-			 CAP_SYS_TIME) < 0)
+	if (have && capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+				 CAP_SYS_TIME) < 0)
 		return -EINVAL;
 	return priv_apply(spec != NULL, uid, gid);
 }

@@ -158,6 +158,13 @@ void apply_run(const struct apply_input *in, const struct clock_ops *clock,
 		ret->failures |= GATE_FAIL_PANIC;
 		return;
 	}
+	if (in->lock_error) {
+		/* without the lock another tset may step the clock at the same time */
+		snprintf(ret->why_not, sizeof(ret->why_not), "cannot take the run lock: %s",
+			 strerror(-in->lock_error));
+		ret->failures |= GATE_FAIL_CLOCK;
+		return;
+	}
 	if (!apply_clock(clock, sys, ret))
 		return;
 	if (!in->disable_kernel)

@@ -17,6 +17,7 @@ struct apply_input {
 	bool disable_kernel; /* `disable kernel`: no hand-off */
 	bool write_rtc;	     /* -w */
 	int rtc_open_error;  /* from opening the RTC early, 0 if fine */
+	int lock_error;	     /* the run lock could not be taken: never set the clock */
 };
 
 struct apply_result {

@@ -27,14 +27,16 @@ static struct {
 	struct apply_result ap;
 } tset;
 
-/* The lock file: TSET_LOCK overrides the path (tests, containers). */
+/* The lock file: TSET_LOCK overrides the path (tests, containers). A
+ * negative errno means the clock must not be touched. */
 static int main_lock_open(void)
 {
 	const char *path = getenv("TSET_LOCK");
 	int fd = runlock_open(path && *path ? path : RUNLOCK_PATH);
 
 	if (fd < 0)
-		log_errno(LOG_DEBUG, fd, "cannot open the run lock; going on without it");
+		log_errno(LOG_DEBUG, fd, "cannot open the run lock '%s'",
+			  path && *path ? path : RUNLOCK_PATH);
 	return fd;
 }
 
@@ -59,7 +61,8 @@ static void main_print(const struct report *rep)
 }
 
 /* Measure and act; returns the GATE_FAIL_* bits. */
-static unsigned main_measure_and_apply(struct report *rep, int64_t start_ns, int rtc_err)
+static unsigned main_measure_and_apply(struct report *rep, int64_t start_ns, int rtc_err,
+				       int lock_err)
 {
 	const struct opts *o = &tset.o;
 	struct apply_input in = {
@@ -67,6 +70,7 @@ static unsigned main_measure_and_apply(struct report *rep, int64_t start_ns, int
 		.disable_kernel = o->cfg.disable_kernel,
 		.write_rtc = o->write_rtc,
 		.rtc_open_error = rtc_err,
+		.lock_error = lock_err,
 	};
 	int r;
 
@@ -96,7 +100,7 @@ int main(int argc, char **argv)
 	struct report rep = { .o = &tset.o };
 	int64_t start_ns = loop_now_ns();
 	unsigned failures = 0;
-	int lock_fd = -1, rtc_err = 0, r;
+	int lock_fd = -1, lock_err = 0, rtc_err = 0, r;
 
 	log_open("tset", false, false);
 	switch (opts_parse(argc, argv, &tset.o)) {
@@ -117,6 +121,7 @@ int main(int argc, char **argv)
 	clock_linux_init(&tset.cl, &tset.clock);
 	if (!tset.o.gate.query_only) {
 		lock_fd = main_lock_open();
+		lock_err = lock_fd < 0 ? lock_fd : 0;
 		if (tset.o.write_rtc)
 			rtc_err = tset.clock.rtc_open(tset.clock.ctx);
 	}
@@ -138,10 +143,12 @@ int main(int argc, char **argv)
 			failures |= GATE_FAIL_LOCK;
 			rep.fatal = "another tset held the lock until the deadline";
 			log_err("%s", rep.fatal);
+		} else if (r < 0) {
+			lock_err = r;
 		}
 	}
 	if (!failures)
-		failures = main_measure_and_apply(&rep, start_ns, rtc_err);
+		failures = main_measure_and_apply(&rep, start_ns, rtc_err, lock_err);
 	rep.exit_status = gate_exit_status(failures);
 	rep.elapsed_s = (double)(loop_now_ns() - start_ns) * 1e-9;
 	main_print(&rep);

@@ -306,7 +306,7 @@ def _has_q(args):
     return False
 
 
-def _tset_cmd(tset_path, args, env):
+def _tset_cmd(tset_path, args, env, prefix=()):
     args = list(args)
     if not _has_q(args):
         raise ValueError("tset must run with -q in the tests: it never touches the clock then")
@@ -317,7 +317,7 @@ def _tset_cmd(tset_path, args, env):
     e.setdefault("TSET_LOCK", os.path.join(tempfile.gettempdir(), f"tset-test-{os.getpid()}.lock"))
     if env:
         e.update(env)
-    return [tset_path] + args, e
+    return list(prefix) + [tset_path] + args, e
 
 
 def _parse_json(out):
@@ -327,7 +327,7 @@ def _parse_json(out):
         return None
 
 
-def run_tset(tset_path, args, env=None, timeout=30, **popen):
+def run_tset(tset_path, args, env=None, timeout=30, prefix=(), **popen):
     """Run tset with args; return TsetResult(rc, out, err, json, elapsed).
 
     Refuses to run without -q: the tests never touch the clock. Without -c
@@ -335,9 +335,10 @@ def run_tset(tset_path, args, env=None, timeout=30, **popen):
     /etc/tset.conf does not matter. json is the parsed stdout when it parses
     (with -j), else None. elapsed is the wall time of the whole run, seconds.
     rc is None when tset had to be killed after timeout seconds. popen:
-    more subprocess arguments (user=, group=, extra_groups= ...).
+    more subprocess arguments (user=, group=, extra_groups= ...). prefix:
+    a command that runs tset (e.g. setpriv with its options).
     """
-    cmd, e = _tset_cmd(tset_path, args, env)
+    cmd, e = _tset_cmd(tset_path, args, env, prefix)
     t0 = time.monotonic()
     try:
         p = subprocess.run(cmd, env=e, stdin=subprocess.DEVNULL, capture_output=True,

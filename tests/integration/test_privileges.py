@@ -173,12 +173,27 @@ def test_bad_user(s):
               f"root with -U {spec}: exit 2 naming it (got {r.rc}: {r.err.strip()!r})")
 
 
+def test_root_without_sys_time(s):
+    """Root in a container: no CAP_SYS_TIME to keep. tset still measures
+    (-q: exit 0); the clock part is test_tset_clock's (exit 4)."""
+    setpriv = shutil.which("setpriv")
+    if not setpriv:
+        print("skip: no setpriv (util-linux): root without CAP_SYS_TIME not run")
+        return
+    r = h.run_tset(tset, ["-q", "-j", f"{HONEST[0]}:{HONEST[1]}"],
+                   prefix=[setpriv, "--bounding-set=-sys_time", "--"])
+    off = (r.json or {}).get("offset")
+    check(r.rc == 0 and off is not None,
+          f"root without CAP_SYS_TIME: -q measures, exit 0 (got {r.rc}: {r.err.strip()!r})")
+
+
 def body(s):
     s.ntpserver(*HONEST)
     hole = s.black_hole(*HOLE)
     test_root(s, hole)
     test_user(s, hole)
     test_bad_user(s)
+    test_root_without_sys_time(s)
     test_not_root(s)
 
 

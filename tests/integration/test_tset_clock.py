@@ -267,6 +267,18 @@ def test_lock(lab):
             f"lock released after 0.5 s: waited {r.elapsed:.2f} s, then stepped")
 
 
+def test_no_lock_no_clock(lab):
+    # without the run lock another tset could step at the same time: the
+    # offset is reported, the clock left alone
+    srv = lab.servers(1, 1, 1)
+    r = lab.run(["-j"] + srv, env={"TSET_LOCK": "/nonexistent/tset.lock"})
+    h.check(r.rc == 4 and r.records == [] and "run lock" in r.err
+            and r.json and r.json["offset"] is not None,
+            f"lock file cannot be made: exit 4, offset reported, clock untouched ({r.rc})")
+    r = lab.run(["-q"] + srv, env={"TSET_LOCK": "/nonexistent/tset.lock"})
+    h.check(r.rc == 0, f"... while -q, which takes no lock, still works ({r.rc})")
+
+
 def test_two_at_once(lab):
     # servers whose time does not follow the (virtual) clock: anchored to
     # CLOCK_MONOTONIC_RAW; two tset share one virtual clock and one lock
@@ -298,7 +310,7 @@ def main():
         lab = Lab(s, tset)
         for t in (test_step_and_slew, test_panic_gate, test_cannot_set, test_hand_off,
                   test_leap, test_rtc, test_failures_touch_nothing, test_lock,
-                  test_two_at_once):
+                  test_no_lock_no_clock, test_two_at_once):
             t(lab)
 
     return h.main(body, root="binding loopback addresses 127.0.0.2-5")

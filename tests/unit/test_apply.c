@@ -326,6 +326,20 @@ START_TEST(test_apply_rtc_failure_still_sets_the_clock)
 }
 END_TEST
 
+START_TEST(test_apply_without_the_run_lock_touches_nothing)
+{
+	struct apply_input in = input();
+	struct est_system sys = sys_at(5.0);
+	struct apply_result res;
+
+	in.lock_error = -ENOENT;
+	apply_run(&in, &ops, &sys, &res);
+	ck_assert_uint_eq(res.failures, GATE_FAIL_CLOCK);
+	ck_assert(strstr(res.why_not, "run lock") != NULL);
+	ck_assert_int_eq(rec.n_step + rec.n_slew + rec.n_sync + rec.n_marked + rec.n_rtc, 0);
+}
+END_TEST
+
 START_TEST(test_apply_rtc_wait_aligns_to_the_half_second)
 {
 	struct timespec t = { 100, 250000000 };
@@ -355,6 +369,7 @@ int main(void)
 	tcase_add_test(tc, test_apply_arms_announced_leap_on_june_30_only);
 	tcase_add_test(tc, test_apply_rtc_gets_true_time_including_pending_slew);
 	tcase_add_test(tc, test_apply_rtc_failure_still_sets_the_clock);
+	tcase_add_test(tc, test_apply_without_the_run_lock_touches_nothing);
 	tcase_add_test(tc, test_apply_rtc_wait_aligns_to_the_half_second);
 	suite_add_tcase(s, tc);
 	return check_run(s);
