@@ -49,6 +49,24 @@ static void main_report_names(const struct run *r, const struct opts *o)
 			log_err("'%s': %s", o->cfg.servers[i].host, RUN_DNS_DEADLINE);
 }
 
+/* Wait for the run lock within the deadline; GATE_FAIL_LOCK when another
+ * tset held it throughout, other errors in *lock_err. */
+static unsigned main_lock(int fd, int64_t start_ns, struct report *rep, int *lock_err)
+{
+	int r = runlock_acquire(fd, start_ns + (int64_t)(tset.o.deadline_s * 1e9));
+
+	if (r == 1)
+		log_info("waited for another tset; measuring afresh");
+	if (r == -ETIMEDOUT) {
+		rep->fatal = "another tset held the lock until the deadline";
+		log_err("%s", rep->fatal);
+		return GATE_FAIL_LOCK;
+	}
+	if (r < 0)
+		*lock_err = r;
+	return 0;
+}
+
 static void main_print(const struct report *rep)
 {
 	if (rep->o->json)
@@ -135,18 +153,8 @@ int main(int argc, char **argv)
 			  tset.o.user ? tset.o.user : "");
 		return GATE_EXIT_USAGE;
 	}
-	if (lock_fd >= 0) {
-		r = runlock_acquire(lock_fd, start_ns + (int64_t)(tset.o.deadline_s * 1e9));
-		if (r == 1)
-			log_info("waited for another tset; measuring afresh");
-		if (r == -ETIMEDOUT) {
-			failures |= GATE_FAIL_LOCK;
-			rep.fatal = "another tset held the lock until the deadline";
-			log_err("%s", rep.fatal);
-		} else if (r < 0) {
-			lock_err = r;
-		}
-	}
+	if (lock_fd >= 0)
+		failures = main_lock(lock_fd, start_ns, &rep, &lock_err);
 	if (!failures)
 		failures = main_measure_and_apply(&rep, start_ns, rtc_err, lock_err);
 	rep.exit_status = gate_exit_status(failures);
