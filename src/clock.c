@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include <math.h>
-
 #include "clock.h"
 
 #define CLOCK_PRECISION_MIN_LOG2 (-30)
@@ -22,6 +20,10 @@ int clock_precision_log2(const struct clock_ops *clock)
 		if (d > 0 && d < best)
 			best = d;
 	}
-	e = best == INT64_MAX ? CLOCK_PRECISION_MIN_LOG2 : (int)ceil(log2((double)best * 1e-9));
-	return e < CLOCK_PRECISION_MIN_LOG2 ? CLOCK_PRECISION_MIN_LOG2 : e;
+	/* the smallest e with 2^e s >= best ns, from 2^-30 s (0.93 ns) up */
+	e = CLOCK_PRECISION_MIN_LOG2;
+	for (double step_ns = 1e9 / (1 << 30); best != INT64_MAX && step_ns < (double)best && e < 0;
+	     step_ns *= 2)
+		e++;
+	return e;
 }

@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include <math.h>
-
 #include "ntp_time.h"
 
 #define NS_PER_S 1000000000LL
@@ -44,18 +42,23 @@ int64_t ntp_time_diff(uint64_t a, uint64_t b)
 	return (int64_t)(a - b);
 }
 
+/* Powers of two: scaling by them is exact. (No libm here: tsetd links
+ * this file and keeps its memory small.) */
+#define NTP_TIME_2P32 4294967296.0
+#define NTP_TIME_2P16 65536.0
+
 double ntp_time_fixed_to_s(int64_t fixed)
 {
-	return ldexp((double)fixed, -32);
+	return (double)fixed / NTP_TIME_2P32;
 }
 
 int64_t ntp_time_fixed_from_s(double s)
 {
-	double v = ldexp(s, 32);
+	double v = s * NTP_TIME_2P32;
 
-	if (!(fabs(v) < 0x1p63)) /* out of range or NaN: saturate */
+	if (!(v < 0x1p63 && v > -0x1p63)) /* out of range or NaN: saturate */
 		return v < 0 ? INT64_MIN : INT64_MAX;
-	return (int64_t)llround(v);
+	return (int64_t)(v < 0 ? v - 0.5 : v + 0.5); /* to nearest, halves away */
 }
 
 uint64_t ntp_time_add(uint64_t ntp64, int64_t fixed)
@@ -65,7 +68,7 @@ uint64_t ntp_time_add(uint64_t ntp64, int64_t fixed)
 
 double ntp_time_short_to_s(uint32_t ntp32)
 {
-	return ldexp((double)ntp32, -16);
+	return (double)ntp32 / NTP_TIME_2P16;
 }
 
 uint32_t ntp_time_short_from_s(double s)
@@ -74,7 +77,7 @@ uint32_t ntp_time_short_from_s(double s)
 
 	if (!(s > 0))
 		return 0;
-	v = nearbyint(ldexp(s, 16));
+	v = s * NTP_TIME_2P16 + 0.5; /* to nearest */
 	return v >= 4294967295.0 ? 0xffffffffu : (uint32_t)v;
 }
 

@@ -46,9 +46,9 @@ static int server_setopt(int fd, int level, int name)
 	return setsockopt(fd, level, name, &one, sizeof(one)) < 0 ? -errno : 0;
 }
 
-/* A non-blocking UDP socket bound to sa, receiving destination addresses
- * and kernel timestamps. */
-static int server_socket(const struct sockaddr *sa, socklen_t len, bool wildcard)
+/* A non-blocking UDP socket bound to sa, receiving kernel timestamps and,
+ * with pktinfo, destination addresses and interfaces. */
+static int server_socket(const struct sockaddr *sa, socklen_t len, bool wildcard, bool pktinfo)
 {
 	int fd, r, size = SERVER_RCVBUF, v6 = sa->sa_family == AF_INET6;
 
@@ -56,7 +56,7 @@ static int server_socket(const struct sockaddr *sa, socklen_t len, bool wildcard
 	if (fd < 0)
 		return -errno;
 	r = server_setopt(fd, SOL_SOCKET, SO_TIMESTAMPNS);
-	if (r == 0)
+	if (r == 0 && pktinfo)
 		r = v6 ? server_setopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO)
 		       : server_setopt(fd, IPPROTO_IP, IP_PKTINFO);
 	if (r == 0 && v6)
@@ -105,12 +105,19 @@ static int server_bind(struct server *s, int family, const struct config_addr *a
 	char text[80];
 	int fd;
 
+	struct server_sock *sock = &s->socks[s->n_socks];
+	/* a bound address is the destination and the reply's source; its
+	 * interface is needed only when rules name interfaces */
+	bool pktinfo = a == NULL || s->need_ifname;
+
 	server_sockaddr(family, a, port, &sa, &len);
 	netio_sockaddr_str((struct sockaddr *)&sa, text, sizeof(text));
-	fd = server_socket((struct sockaddr *)&sa, len, a == NULL);
+	fd = server_socket((struct sockaddr *)&sa, len, a == NULL, pktinfo);
 	if (fd < 0)
 		return log_errno(LOG_ERR, fd, "cannot listen on %s port %u", text, port);
-	s->fds[s->n_fds++] = fd;
+	*sock = (struct server_sock){ .srv = s, .fd = fd, .pktinfo = pktinfo };
+	server_sockaddr(family, a, 0, &sock->local, &len);
+	s->n_socks++;
 	log_info("listening on %s port %u", text, port);
 	return 0;
 }
@@ -138,7 +145,7 @@ int server_open(struct server *s, const struct config *cfg, int family, uint16_t
 {
 	int r = 0;
 
-	s->n_fds = 0;
+	s->n_socks = 0;
 	s->n_ifnames = 0;
 	s->need_ifname = ifrule_needs_ifname(cfg);
 	s->batch = calloc(1, sizeof(*s->batch));
@@ -148,7 +155,7 @@ int server_open(struct server *s, const struct config *cfg, int family, uint16_t
 		r = server_open_family(s, cfg, AF_INET, port);
 	if (r == 0 && family != AF_INET)
 		r = server_open_family(s, cfg, AF_INET6, port);
-	if (r == 0 && s->n_fds == 0) {
+	if (r == 0 && s->n_socks == 0) {
 		log_err("the interface rules leave nothing to listen on");
 		r = -EADDRNOTAVAIL;
 	}
@@ -159,9 +166,9 @@ int server_open(struct server *s, const struct config *cfg, int family, uint16_t
 
 void server_close(struct server *s)
 {
-	for (unsigned i = 0; i < s->n_fds; i++)
-		close(s->fds[i]);
-	s->n_fds = 0;
+	for (unsigned i = 0; i < s->n_socks; i++)
+		close(s->socks[i].fd);
+	s->n_socks = 0;
 	free(s->batch);
 	s->batch = NULL;
 }
@@ -278,12 +285,13 @@ static int server_recv(struct server *s, int fd)
 
 /* Handle datagram i; when it gets a reply, queue it as out[k]. Returns
  * whether it did. */
-static bool server_one(struct server *s, unsigned i, const struct ref_state *ref, int64_t now_ns,
-		       unsigned k)
+static bool server_one(const struct server_sock *sock, unsigned i, const struct ref_state *ref,
+		       int64_t now_ns, unsigned k)
 {
+	struct server *s = sock->srv;
 	struct server_batch *b = s->batch;
 	struct msghdr *mh = &b->in[i].msg_hdr;
-	struct sockaddr_storage dst = { .ss_family = AF_UNSPEC };
+	struct sockaddr_storage dst = sock->local;
 	unsigned ifindex = 0;
 	struct handle_in in = {
 		.buf = b->in_buf[i],
@@ -308,7 +316,8 @@ static bool server_one(struct server *s, unsigned i, const struct ref_state *ref
 		.msg_iov = &b->out_iov[k],
 		.msg_iovlen = 1,
 	};
-	server_reply_source(&b->out[k].msg_hdr, &b->out_ctl[k], &dst, ifindex);
+	if (sock->pktinfo)
+		server_reply_source(&b->out[k].msg_hdr, &b->out_ctl[k], &dst, ifindex);
 	return true;
 }
 
@@ -333,7 +342,8 @@ static void server_send(struct server *s, int fd, unsigned k)
 
 static void server_on_readable(void *userdata, int fd, short revents)
 {
-	struct server *s = userdata;
+	const struct server_sock *sock = userdata;
+	struct server *s = sock->srv;
 	struct ref_state ref;
 
 	for (unsigned round = 0; round < SERVER_ROUNDS; round++) {
@@ -346,7 +356,7 @@ static void server_on_readable(void *userdata, int fd, short revents)
 		refclock_current(&s->refs, &ref);
 		now_ns = loop_now_ns();
 		for (int i = 0; i < n; i++)
-			k += server_one(s, (unsigned)i, &ref, now_ns, k);
+			k += server_one(sock, (unsigned)i, &ref, now_ns, k);
 		server_send(s, fd, k);
 		if (n < SERVER_BATCH)
 			return;
@@ -355,8 +365,8 @@ static void server_on_readable(void *userdata, int fd, short revents)
 
 int server_watch(struct server *s, struct loop *l)
 {
-	for (unsigned i = 0; i < s->n_fds; i++) {
-		int r = loop_watch(l, s->fds[i], POLLIN, server_on_readable, s);
+	for (unsigned i = 0; i < s->n_socks; i++) {
+		int r = loop_watch(l, s->socks[i].fd, POLLIN, server_on_readable, &s->socks[i]);
 
 		if (r < 0)
 			return r;

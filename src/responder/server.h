@@ -23,10 +23,21 @@
 #define SERVER_IFNAME_CACHE 32
 
 struct server_batch; /* the receive and send buffers */
+struct server;
+
+/* One socket: the wildcard of a family (which needs IP_PKTINFO to learn a
+ * request's destination and to answer from it), or one address (which is
+ * both, so it needs no ancillary data: cheaper per packet). */
+struct server_sock {
+	struct server *srv;
+	int fd;
+	bool pktinfo;
+	struct sockaddr_storage local; /* the bound address, port 0 */
+};
 
 struct server {
-	int fds[SERVER_MAX_SOCKS];
-	unsigned n_fds;
+	struct server_sock socks[SERVER_MAX_SOCKS];
+	unsigned n_socks;
 	bool need_ifname;
 	struct handle_env env;
 	struct refclock_set refs;
