@@ -65,14 +65,14 @@
 
 #define MAX_SOCKETS 1024
 #define MAX_BATCH   1024
-#define PKT_LEN     48
-#define RX_BUF      128
-#define MAX_SEQ     (UINT32_C(1) << 27) /* 134 M requests per run */
+#define PKT_LEN	    48
+#define RX_BUF	    128
+#define MAX_SEQ	    (UINT32_C(1) << 27) /* 134 M requests per run */
 
 /* histogram: 10 ns bins below 1 ms, 10 us bins up to 1 s, then overflow */
-#define H_FINE	    100000
-#define H_COARSE    100000
-#define H_BINS	    (H_FINE + H_COARSE + 1)
+#define H_FINE	 100000
+#define H_COARSE 100000
+#define H_BINS	 (H_FINE + H_COARSE + 1)
 
 struct hist {
 	uint64_t bin[H_BINS];
@@ -99,12 +99,12 @@ static struct {
 	int ep;
 	uint32_t key;
 	uint32_t next_seq;
-	uint64_t *seen;     /* bitmap of answered sequence numbers */
-	uint32_t *sent_at;  /* per sequence: send time, units of 100 ns since t0 */
+	uint64_t *seen;	   /* bitmap of answered sequence numbers */
+	uint32_t *sent_at; /* per sequence: send time, units of 100 ns since t0 */
 	int64_t t0, t_end;
 	/* counters */
-	uint64_t sent, valid, valid_in_run, invalid, dups, foreign, send_eagain,
-		send_errors, recv_calls, send_calls, timeouts_reclaimed, inflight;
+	uint64_t sent, valid, valid_in_run, invalid, dups, foreign, send_eagain, send_errors,
+		recv_calls, send_calls, timeouts_reclaimed, inflight;
 	struct hist proc, rtt;
 	/* batch buffers */
 	struct mmsghdr out[MAX_BATCH], in[MAX_BATCH];
@@ -209,18 +209,17 @@ static int parse_addr(const char *text, struct sockaddr_in *ret, bool need_port)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: loadgen -s ADDR:PORT [-b ADDR] [-k SOCKETS] [-B BATCH] [-w WINDOW]\n"
-		"               [-d SECONDS] [-r RATE] [-c CPU] [--timeout-ms MS]\n"
-		"               [--drain-ms MS] [--tick-us US] [-q]\n"
-		"  -s  server (loopback only)             -b  local address (127.0.200.1)\n"
-		"  -k  sockets = source ports (64)        -B  batch per sendmmsg/recvmmsg (64)\n"
-		"  -w  flood: requests in flight (192)    -d  seconds (5)\n"
-		"  -r  fixed rate, requests/s (0: flood)  -c  pin to this CPU (-1: no)\n"
-		"  --gso  send each batch as one UDP_SEGMENT write (the kernel splits it\n"
-		"         into 48-byte datagrams before the server's socket)\n"
-		"  --spin flood: never sleep waiting for replies (epoll_wait with\n"
-		"         timeout 0): no wake-up for the server to pay\n");
+	fprintf(f, "usage: loadgen -s ADDR:PORT [-b ADDR] [-k SOCKETS] [-B BATCH] [-w WINDOW]\n"
+		   "               [-d SECONDS] [-r RATE] [-c CPU] [--timeout-ms MS]\n"
+		   "               [--drain-ms MS] [--tick-us US] [-q]\n"
+		   "  -s  server (loopback only)             -b  local address (127.0.200.1)\n"
+		   "  -k  sockets = source ports (64)        -B  batch per sendmmsg/recvmmsg (64)\n"
+		   "  -w  flood: requests in flight (192)    -d  seconds (5)\n"
+		   "  -r  fixed rate, requests/s (0: flood)  -c  pin to this CPU (-1: no)\n"
+		   "  --gso  send each batch as one UDP_SEGMENT write (the kernel splits it\n"
+		   "         into 48-byte datagrams before the server's socket)\n"
+		   "  --spin flood: never sleep waiting for replies (epoll_wait with\n"
+		   "         timeout 0): no wake-up for the server to pay\n");
 }
 
 static void parse_opts(int argc, char **argv)
@@ -250,7 +249,8 @@ static void parse_opts(int argc, char **argv)
 		switch (c) {
 		case 's':
 			if (parse_addr(optarg, &g.server, true) < 0) {
-				fprintf(stderr, "loadgen: bad server '%s' (127.x.y.z:port)\n", optarg);
+				fprintf(stderr, "loadgen: bad server '%s' (127.x.y.z:port)\n",
+					optarg);
 				exit(2);
 			}
 			have_server = true;
@@ -448,7 +448,8 @@ static void recv_all(struct sock *s, bool in_run)
 		uint32_t t_stamp;
 
 		for (unsigned i = 0; i < g.batch; i++)
-			g.in[i].msg_hdr = (struct msghdr){ .msg_iov = &g.in_iov[i], .msg_iovlen = 1 };
+			g.in[i].msg_hdr =
+				(struct msghdr){ .msg_iov = &g.in_iov[i], .msg_iovlen = 1 };
 		g.recv_calls++;
 		n = recvmmsg(s->fd, g.in, g.batch, MSG_DONTWAIT, NULL);
 		if (n <= 0)
@@ -485,8 +486,8 @@ static void recv_all(struct sock *s, bool in_run)
 			}
 			rec = get_be64(p + 32);
 			xmt = get_be64(p + 40);
-			hist_add(&g.proc, (int64_t)((double)(int64_t)(xmt - rec) *
-						    (1e9 / 4294967296.0)));
+			hist_add(&g.proc,
+				 (int64_t)((double)(int64_t)(xmt - rec) * (1e9 / 4294967296.0)));
 			hist_add(&g.rtt, (int64_t)(t_stamp - g.sent_at[seq]) * 100);
 		}
 		if ((unsigned)n < g.batch)
@@ -643,19 +644,19 @@ int main(int argc, char **argv)
 	       ", \"send_calls\": %" PRIu64 ", \"recv_calls\": %" PRIu64
 	       ", \"sent_per_s\": %.1f, \"valid_per_s\": %.1f"
 	       ", \"proc_ns\": {\"n\": %" PRIu64 ", \"negative\": %" PRIu64
-	       ", \"p50\": %.0f, \"p90\": %.0f, \"p99\": %.0f, \"p999\": %.0f, \"max\": %" PRId64 "}"
+	       ", \"p50\": %.0f, \"p90\": %.0f, \"p99\": %.0f, \"p999\": %.0f, \"max\": %" PRId64
+	       "}"
 	       ", \"rtt_ns\": {\"n\": %" PRIu64 ", \"p50\": %.0f, \"p90\": %.0f, \"p99\": %.0f"
 	       ", \"p999\": %.0f, \"max\": %" PRId64 "}"
 	       ", \"cpu_user_s\": %.3f, \"cpu_sys_s\": %.3f}\n",
 	       g.rate > 0 ? "rate" : "flood", g.gso ? "true" : "false", g.spin ? "true" : "false",
-	       server, ntohs(g.server.sin_port), g.n_socks, g.batch, g.window, g.rate, g.tick_us, g.cpu, run_s, g.sent, g.valid,
-	       g.valid_in_run, g.sent - g.valid, g.invalid, g.foreign, g.dups,
-	       g.timeouts_reclaimed, g.send_eagain, g.send_errors, g.send_calls, g.recv_calls,
-	       (double)g.sent / run_s, (double)g.valid_in_run / run_s, g.proc.n, g.proc.negative,
-	       hist_quantile(&g.proc, 0.5), hist_quantile(&g.proc, 0.9),
-	       hist_quantile(&g.proc, 0.99), hist_quantile(&g.proc, 0.999), g.proc.max_ns,
-	       g.rtt.n, hist_quantile(&g.rtt, 0.5), hist_quantile(&g.rtt, 0.9),
-	       hist_quantile(&g.rtt, 0.99), hist_quantile(&g.rtt, 0.999), g.rtt.max_ns,
-	       cpu_user, cpu_sys);
+	       server, ntohs(g.server.sin_port), g.n_socks, g.batch, g.window, g.rate, g.tick_us,
+	       g.cpu, run_s, g.sent, g.valid, g.valid_in_run, g.sent - g.valid, g.invalid,
+	       g.foreign, g.dups, g.timeouts_reclaimed, g.send_eagain, g.send_errors, g.send_calls,
+	       g.recv_calls, (double)g.sent / run_s, (double)g.valid_in_run / run_s, g.proc.n,
+	       g.proc.negative, hist_quantile(&g.proc, 0.5), hist_quantile(&g.proc, 0.9),
+	       hist_quantile(&g.proc, 0.99), hist_quantile(&g.proc, 0.999), g.proc.max_ns, g.rtt.n,
+	       hist_quantile(&g.rtt, 0.5), hist_quantile(&g.rtt, 0.9), hist_quantile(&g.rtt, 0.99),
+	       hist_quantile(&g.rtt, 0.999), g.rtt.max_ns, cpu_user, cpu_sys);
 	return 0;
 }

@@ -194,7 +194,8 @@ int main(int argc, char **argv)
 					.msg_namelen = sizeof(b.src[i]),
 					.msg_iov = &b.in_iov[i],
 					.msg_iovlen = 1,
-					.msg_control = pktinfo || timestamp ? b.in_ctl[i].buf : NULL,
+					.msg_control =
+						pktinfo || timestamp ? b.in_ctl[i].buf : NULL,
 					.msg_controllen = pktinfo || timestamp ? CTL : 0,
 				};
 			}
@@ -204,7 +205,8 @@ int main(int argc, char **argv)
 				break;
 			received += (unsigned)n;
 			if (clock) {
-				struct timex tx = { .modes = 0 }, ss = { .modes = ADJ_OFFSET_SS_READ };
+				struct timex tx = { .modes = 0 },
+					     ss = { .modes = ADJ_OFFSET_SS_READ };
 
 				(void)clock_adjtime(CLOCK_REALTIME, &tx);
 				(void)clock_adjtime(CLOCK_REALTIME, &ss);
@@ -232,8 +234,8 @@ int main(int argc, char **argv)
 						}
 					}
 				p[0] = (uint8_t)((p[0] & 0x38) | 4); /* LI 0, same VN, mode 4 */
-				memcpy(p + 24, p + 40, 8);           /* origin = transmit */
-				memset(p + 32, 0, 16);               /* rec, xmt: no clock */
+				memcpy(p + 24, p + 40, 8);	     /* origin = transmit */
+				memset(p + 32, 0, 16);		     /* rec, xmt: no clock */
 				if (clock) {
 					struct timespec now;
 
