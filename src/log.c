@@ -57,11 +57,6 @@ void log_close(void)
 		closelog();
 }
 
-bool log_is_debug(void)
-{
-	return log_state.debug;
-}
-
 __attribute__((format(printf, 2, 0))) static void log_vmsg(int prio, const char *fmt, va_list ap,
 							   const char *suffix)
 {

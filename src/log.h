@@ -15,7 +15,6 @@ void log_open(const char *ident, bool use_syslog, bool debug);
 /* Send further messages to a file (tsetd's logfile) instead; NULL: back. */
 int log_to_file(const char *path);
 void log_close(void);
-bool log_is_debug(void);
 
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -84,10 +84,10 @@ static void query_measure(const struct query *q, const struct ntp_pkt *p, const 
 }
 
 enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
-				    const struct netio_dgram *dg, struct ntp_pkt *ret)
+				    const struct netio_dgram *dg, struct ntp_pkt *ret,
+				    struct est_sample *ret_sample)
 {
 	enum ntp_pkt_status st;
-	struct est_sample s;
 
 	st = ntp_pkt_decode(buf, dg->len, ret);
 	if (dg->truncated || st == NTP_PKT_E_SHORT)
@@ -115,8 +115,8 @@ enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 		return QUERY_REJECT_ZERO_TIME;
 	if (ntp_pkt_root_dist_s(ret) >= NTP_MAXDIST_S)
 		return QUERY_REJECT_ROOT_DISTANCE;
-	query_measure(q, ret, &dg->rx, &s);
-	if (s.delay_s < -(ldexp(1, ret->precision) + q->env->precision_s))
+	query_measure(q, ret, &dg->rx, ret_sample);
+	if (ret_sample->delay_s < -(ldexp(1, ret->precision) + q->env->precision_s))
 		return QUERY_REJECT_DELAY;
 	return QUERY_REJECT_NONE;
 }
@@ -157,7 +157,7 @@ static void query_handle(struct query *q, const uint8_t *buf, const struct netio
 {
 	struct ntp_pkt p;
 	struct est_sample s;
-	enum query_reject rej = query_check_reply(q, buf, dg, &p);
+	enum query_reject rej = query_check_reply(q, buf, dg, &p, &s);
 	bool ours = rej == QUERY_REJECT_NONE || rej >= QUERY_REJECT_VERSION;
 
 	if (rej == QUERY_REJECT_KOD && ntp_kiss_stops_source(ntp_pkt_kiss(&p))) {
@@ -173,7 +173,6 @@ static void query_handle(struct query *q, const uint8_t *buf, const struct netio
 		q->n_rejects++;
 		*q->env->changed = true;
 	} else {
-		query_measure(q, &p, &dg->rx, &s);
 		if (s.delay_s < q->env->precision_s)
 			s.delay_s = q->env->precision_s;
 		log_debug("%s: stratum %u offset %+.6f delay %.6f%s", q->addr, p.stratum,

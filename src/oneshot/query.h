@@ -90,10 +90,12 @@ void query_tick(struct query *q, int64_t now_ns);
 /*
  * The reply checks of DESIGN.md 3.4, in the order of enum query_reject, on
  * a datagram received on the query's socket. Fills *ret with the decoded
- * packet (when it decodes).
+ * packet (when it decodes) and, when it passes, *ret_sample with what it
+ * measures (offset, delay, dispersion).
  */
 enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
-				    const struct netio_dgram *dg, struct ntp_pkt *ret);
+				    const struct netio_dgram *dg, struct ntp_pkt *ret,
+				    struct est_sample *ret_sample);
 
 /* "bogus origin", "kiss-o'-death", ... */
 const char *query_reject_str(enum query_reject r);

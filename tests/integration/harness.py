@@ -868,6 +868,19 @@ def sanitizer_reports(text):
     return [line for line in text.splitlines() if any(m in line for m in SANITIZER_MARKS)]
 
 
+def stop_all_checked(s, exit_0=True):
+    """End of a test: stop every process of session s still running
+    (SIGTERM, by PID), checking that each exits 0 (with exit_0) and that no
+    log holds a sanitizer report."""
+    for p in list(s.procs):
+        if p.poll() is None:
+            Session.stop(p)
+            if exit_0:
+                check(p.returncode == 0, f"{p.name}: SIGTERM, exit 0 ({p.returncode})")
+        rep = sanitizer_reports(s.log_of(p.name))
+        check(not rep, f"{p.name}: no sanitizer report in its log ({rep[:3]})")
+
+
 def ntp_ts(value):
     """A 64-bit NTP timestamp as Unix seconds (era 0)."""
     return (value >> 32) - NTP_DELTA + (value & 0xffffffff) / 2**32

@@ -706,12 +706,7 @@ def body(s):
     test_hostile(s, hostile)
 
     # every tsetd: still running, SIGTERM ends it with 0, no sanitizer report
-    for p in list(s.procs):
-        if p.poll() is None:
-            h.Session.stop(p)
-            check(p.returncode == 0, f"tsetd {p.name}: SIGTERM, exit 0 ({p.returncode})")
-        rep = h.sanitizer_reports(s.log_of(p.name))
-        check(not rep, f"tsetd {p.name}: no sanitizer report in its log ({rep[:3]})")
+    h.stop_all_checked(s)
 
 
 def main():

@@ -369,12 +369,7 @@ def body(s):
     test_burst_allowance(s, p_m1)
     test_drain(s, p_a1)
     test_table_bounded(s, p_kod)
-    for p in list(s.procs):
-        if p.poll() is None:
-            h.Session.stop(p)
-            check(p.returncode == 0, f"tsetd {p.name}: SIGTERM, exit 0 ({p.returncode})")
-        rep = h.sanitizer_reports(s.log_of(p.name))
-        check(not rep, f"tsetd {p.name}: no sanitizer report in its log ({rep[:3]})")
+    h.stop_all_checked(s)
 
 
 def main():

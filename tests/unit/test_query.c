@@ -69,11 +69,12 @@ static enum query_reject check(const struct query *q, const struct ntp_pkt *p, s
 	uint8_t buf[64] = { 0 };
 	struct netio_dgram dg = { .len = len };
 	struct ntp_pkt out;
+	struct est_sample sample;
 
 	ntp_pkt_encode(p, buf);
 	memcpy(&dg.from, &srv_sa, sizeof(srv_sa));
 	clock_gettime(CLOCK_REALTIME, &dg.rx);
-	return query_check_reply(q, buf, &dg, &out);
+	return query_check_reply(q, buf, &dg, &out, &sample);
 }
 
 static void make_query(struct query *q, bool burst)
@@ -138,6 +139,7 @@ START_TEST(test_query_reply_from_another_address_is_rejected)
 	struct netio_dgram dg = { .len = 48 };
 	struct sockaddr_in other = srv_sa;
 	struct ntp_pkt out;
+	struct est_sample sample;
 
 	make_query(&q, false);
 	q.cookie = 42;
@@ -146,7 +148,7 @@ START_TEST(test_query_reply_from_another_address_is_rejected)
 	ntp_pkt_encode(&p, buf);
 	other.sin_port = htons(ntohs(srv_sa.sin_port) + 1);
 	memcpy(&dg.from, &other, sizeof(other));
-	ck_assert_int_eq(query_check_reply(&q, buf, &dg, &out), QUERY_REJECT_SOURCE);
+	ck_assert_int_eq(query_check_reply(&q, buf, &dg, &out, &sample), QUERY_REJECT_SOURCE);
 }
 END_TEST
 
