@@ -17,10 +17,8 @@ Run as root (chronyd binds port 123): sudo bench/run.sh [options]
 """
 
 import argparse
-import ctypes
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -32,12 +30,13 @@ import sys
 import tempfile
 import time
 
+from benchlib import die_with_parent, machine
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 NTPDATE = "/usr/sbin/ntpdate"
 STEP_OFFSET = 10.0          # the faked servers are this far ahead
-PR_SET_PDEATHSIG = 1
 
 # ---------------------------------------------------------------- safety
 
@@ -74,11 +73,6 @@ def check_safe(argv):
         raise SystemExit("run.py: refusing to run %r: it could set the clock" % (argv,))
 
 
-def die_with_parent():
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 # ---------------------------------------------------------------- NTP probe
 
@@ -324,15 +318,6 @@ def peak_rss_kib(argv, n):
 # ---------------------------------------------------------------- main
 
 
-def machine():
-    model = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return {"nproc": os.cpu_count(), "cpu": model, "kernel": platform.release(),
-            "loadavg": open("/proc/loadavg").read().split()[:3]}
 
 
 def main():

@@ -27,10 +27,8 @@ Run as root: sudo bench/tsetd.sh [options]
 """
 
 import argparse
-import ctypes
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -40,9 +38,10 @@ import subprocess
 import tempfile
 import time
 
+from benchlib import die_with_parent, machine
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-PR_SET_PDEATHSIG = 1
 # informational reflectors (name, label, reflector flags), at .5, .6, ...
 OPTS = ["--pktinfo", "--timestamp", "--clock", "--rounds", "16"]
 VARIANTS = {
@@ -85,11 +84,6 @@ def check_safe(argv):
         raise SystemExit("tsetd_bench: refusing to run %r" % (argv,))
 
 
-def die_with_parent():
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 # ---------------------------------------------------------------- build
 
@@ -388,15 +382,6 @@ def kib(text):
     return int(text.split()[0]) if text else None
 
 
-def machine():
-    model = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return {"nproc": os.cpu_count(), "cpu": model, "kernel": platform.release(),
-            "loadavg": open("/proc/loadavg").read().split()[:3]}
 
 
 def main():
