@@ -14,9 +14,15 @@ What it gives:
 - check(cond, msg): prints "ok   msg" or "FAIL msg" and counts failures;
   note(msg) prints an indented measurement line.
 - main(body, ...): exit 77 (skip) with a reason when a prerequisite is
-  missing (root, a program, a file); SIGTERM/SIGINT/SIGHUP become an exit
-  that still runs every cleanup; an exception is a failure; the status is 1
-  on any failure, else 0.
+  missing (root, a program, a file); under CI (CI=true in the environment)
+  a missing prerequisite that scripts/deps installs is a failure instead.
+  Then the test runs in a network namespace of its own (private_network()),
+  so no two suites, and no two builds tested at once, ever see each
+  other's sockets. SIGTERM/SIGINT/SIGHUP become an exit that still runs
+  every cleanup; an exception is a failure; the status is 1 on any
+  failure, else 0.
+- skip_part(reason): a part of a suite that cannot run here says so with
+  a "skip:" line (scripts/check lists them); under CI it is a failure.
 - Session: a temporary directory and an ExitStack. Every process started
   through it is stopped by its PID (SIGTERM, then SIGKILL) on every exit
   path, and also gets PR_SET_PDEATHSIG so that it dies with the test even
@@ -35,17 +41,17 @@ What it gives:
   datagrams (from a chosen source address); tsetd_counters() reads its
   counters line (tsetd_ask_counters() asks for one with SIGUSR1);
   sanitizer_reports() finds ASan/UBSan reports in a log.
-- wait_port_free(): a fixed address:port still held by another process
-  (another test running at the same time) is waited for a few seconds, then
-  reported as such (Busy), rather than silently shared (SO_REUSEADDR).
 
 Network traffic stays on loopback: every address that the harness binds,
-relays to or probes is checked.
+relays to or probes is checked. Nothing binds with SO_REUSEADDR: in its own
+namespace a suite's fixed ports are its own, and an address still in use
+is an error, never a silent share.
 """
 
 import collections
 import contextlib
 import ctypes
+import fcntl
 import heapq
 import ipaddress
 import json
@@ -74,11 +80,13 @@ _failures = []
 
 
 class Skip(Exception):
-    """A prerequisite is missing: the test exits 77."""
+    """The test cannot run here: it exits 77. prerequisite: what is missing
+    is something scripts/deps installs (a program, root), so under CI the
+    skip is a failure."""
 
-
-class Busy(Exception):
-    """An address:port the test needs is held by another process."""
+    def __init__(self, reason, prerequisite=True):
+        super().__init__(reason)
+        self.prerequisite = prerequisite
 
 
 # ---------------------------------------------------------------- reporting
@@ -101,8 +109,31 @@ def failures():
     return len(_failures)
 
 
-def skip(reason):
-    raise Skip(reason)
+def skip(reason, prerequisite=True):
+    raise Skip(reason, prerequisite)
+
+
+def under_ci():
+    return os.environ.get("CI") == "true"
+
+
+def skip_exit(e):
+    """The exit status of a suite that cannot run (e, a Skip): 77 after a
+    "skip:" line; under CI, for a missing prerequisite, 1 after a FAIL."""
+    if e.prerequisite and under_ci():
+        print(f"FAIL prerequisite missing under CI: {e}", flush=True)
+        return 1
+    print(f"skip: {e}", flush=True)
+    return SKIP
+
+
+def skip_part(reason, prerequisite=True):
+    """Part of a suite cannot run here: a "skip:" line (scripts/check lists
+    it), or under CI, for a missing prerequisite, a failure."""
+    if prerequisite and under_ci():
+        check(False, f"prerequisite missing under CI: {reason}")
+    else:
+        print(f"skip: {reason}", flush=True)
 
 
 # ------------------------------------------------------------ prerequisites
@@ -162,7 +193,8 @@ def _on_signal(signum, frame):
 
 
 def main(body, root=None, programs=(), files=()):
-    """Run body(session); return the exit status (0, 1, or 77)."""
+    """Run body(session) in a network namespace of its own; return the exit
+    status (0, 1, or 77)."""
     for sig in _SIGNALS:
         signal.signal(sig, _on_signal)
     name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
@@ -174,15 +206,13 @@ def main(body, root=None, programs=(), files=()):
             require_program(prog, package)
         for path, package in files:
             require_file(path, package)
+        private_network()
         with Session(prefix=f"tset-{name}-") as s:
             body(s)
     except Skip as e:
-        print(f"skip: {e}", flush=True)
-        return SKIP
+        return skip_exit(e)
     except SystemExit as e:
         check(False, f"the test ran to its end ({e})")
-    except Busy as e:
-        check(False, f"address in use: {e}")
     except Exception:
         traceback.print_exc()
         check(False, "the test ran without an exception")
@@ -215,8 +245,7 @@ def have_ipv6_loopback():
 
 
 def port_free(addr, port):
-    """True when nothing holds addr:port (UDP). Binds without SO_REUSEADDR,
-    so a socket that another process bound with it is seen too."""
+    """True when nothing holds addr:port (UDP)."""
     with socket.socket(family_of(addr), socket.SOCK_DGRAM) as s:
         try:
             s.bind((addr, port))
@@ -225,14 +254,41 @@ def port_free(addr, port):
             return False
 
 
-def wait_port_free(addr, port, timeout_s=5.0):
-    """Wait (bounded) for another test still holding addr:port; raise Busy."""
-    end = time.monotonic() + timeout_s
-    while not port_free(addr, port):
-        if time.monotonic() > end:
-            raise Busy(f"udp {addr}:{port} is held by another process "
-                       f"(see `ss -ulpn`); another test running at the same time?")
-        time.sleep(0.1)
+# ------------------------------------------------------------ private network
+
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+
+
+def private_network():
+    """Move this process (and so everything it starts) into a new network
+    namespace whose loopback is up: 127.0.0.0/8 and ::1, nothing else, and
+    no socket of any other process. As root a plain new namespace; else
+    one inside a user namespace that maps only our own uid and gid, so the
+    tests keep running unprivileged. Must run before any thread starts.
+    Skips (not a missing prerequisite: the kernel's setting) when neither
+    is allowed: with fixed ports, a shared namespace could mix two runs."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if os.geteuid() == 0:
+        if libc.unshare(CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"unshare(CLONE_NEWNET): {os.strerror(err)}")
+    else:
+        uid, gid = os.geteuid(), os.getegid()
+        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+            skip("no network namespace of its own: not root, and unprivileged user "
+                 f"namespaces are disabled ({os.strerror(ctypes.get_errno())})",
+                 prerequisite=False)
+        for path, text in (("/proc/self/uid_map", f"{uid} {uid} 1"),
+                           ("/proc/self/setgroups", "deny"),
+                           ("/proc/self/gid_map", f"{gid} {gid} 1")):
+            with open(path, "w") as f:
+                f.write(text)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        ifr = fcntl.ioctl(s, SIOCGIFFLAGS, struct.pack("16sh22x", b"lo", 0))
+        flags = struct.unpack("16sh22x", ifr)[1]
+        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sh22x", b"lo", flags | IFF_UP))
 
 
 # ------------------------------------------------------------ NTP probe
@@ -550,7 +606,6 @@ class Session:
     def ntpserver(self, addr, port, *extra, name=None, timeout_s=10.0):
         """tests/integration/ntpserver.py on addr:port (extra: its options).
         Returns once it has written its --ready file."""
-        wait_port_free(addr, port)
         name = name or f"ntpserver-{addr}-{port}".replace(":", "_")
         ready = self.path(name + ".ready")
         proc = self.start([sys.executable, NTPSERVER, addr, str(port), "--ready", ready]
@@ -572,7 +627,6 @@ class Session:
         pid is not chronyd's). Returns (proc, probe) once it serves time."""
         chronyd = require_program("chronyd", "chrony")
         loopback(addr)
-        wait_port_free(addr, port)
         tag = f"chronyd-{addr}-{port}".replace(":", "_")
         conf = self.write(tag + ".conf", "\n".join([
             "# tset integration test: serve the local clock, never set it",
@@ -602,7 +656,6 @@ class Session:
         the offset stays unbiased). Runs in a thread of the test."""
         loopback(listen[0])
         loopback(upstream[0])
-        wait_port_free(*listen)
         r = DelayRelay(listen, upstream, delay_s)
         r.start()
         self.stack.callback(r.close)
@@ -611,7 +664,6 @@ class Session:
     def black_hole(self, addr, port):
         """A UDP socket bound on addr:port that never answers. Its
         wait_request(timeout) tells when the first datagram arrived."""
-        wait_port_free(addr, port)
         b = BlackHole(addr, port)
         self.stack.callback(b.close)
         return b
@@ -622,7 +674,6 @@ class Session:
         forwarded. Returns once it answers."""
         dnsmasq = require_program("dnsmasq", "dnsmasq-base")
         loopback(listen)
-        wait_port_free(listen, 53)
         hosts = self.write("dnsmasq.hosts", hosts_text)
         proc = self.start([dnsmasq, "--no-daemon", "--conf-file=/dev/null", "--no-resolv",
                            "--no-hosts", "--bind-interfaces", f"--listen-address={listen}",
@@ -647,9 +698,7 @@ class Session:
         once tsetd has logged that it serves and, with probe=(addr, port),
         answered a request there (any mode-4 reply: an unsynchronised one
         counts). Stopped by its PID (SIGTERM) when the session ends."""
-        port, addrs = tsetd_conf_check(conf)
-        for a in addrs:
-            wait_port_free(a, port)
+        tsetd_conf_check(conf)
         conf_path = self.write(name + ".conf", conf)
         args = [str(a) for a in args]
         logpath = self.path(name + ".log")

@@ -63,7 +63,6 @@ def main():
         sys.exit("ntpserver: loopback addresses only")
     fam = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((a.addr, a.port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if a.ready:

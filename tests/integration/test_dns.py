@@ -12,7 +12,6 @@ Exit 0 pass, 1 fail, 77 skip (not root, or no dnsmasq).
 """
 
 import os
-import shutil
 import signal
 import socket
 import struct
@@ -21,7 +20,9 @@ import sys
 import tempfile
 import time
 
-SKIP = 77
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness as h  # noqa: E402
+
 DNS_ADDR = "127.0.0.153"  # dnsmasq
 HOLE_ADDR = "127.0.0.154"  # bound, never answers
 DEAD_ADDR = "127.0.0.155"  # nothing bound: port unreachable
@@ -247,13 +248,12 @@ def main():
         print("usage: test_dns.py PATH/TO/resolve_probe", file=sys.stderr)
         return 2
     probe_path = os.path.abspath(sys.argv[1])
-    if os.geteuid() != 0:
-        print("skip: binding port 53 on loopback needs root (c-ares 1.18 ignores ports)")
-        return SKIP
-    dnsmasq = shutil.which("dnsmasq") or shutil.which("dnsmasq", path="/usr/sbin:/sbin")
-    if not dnsmasq:
-        print("skip: dnsmasq not installed (Debian package dnsmasq-base)")
-        return SKIP
+    try:
+        h.require_root("binding port 53 on loopback (c-ares 1.18 ignores ports)")
+        dnsmasq = h.require_program("dnsmasq", "dnsmasq-base")
+        h.private_network()
+    except h.Skip as e:
+        return h.skip_exit(e)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, on_signal)
     with tempfile.TemporaryDirectory(prefix="tset-dns-") as tmp:

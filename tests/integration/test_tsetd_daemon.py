@@ -268,7 +268,6 @@ def test_background(s):
     note(f"PR_SET_CHILD_SUBREAPER: {'set' if sub else 'not available'}")
     pidfile, logf = s.path("bg.pid"), s.path("bg.out")
     cf = s.write("bg.conf", conf(12563))
-    h.wait_port_free(ADDR, 12563)
     t0 = time.monotonic()
     launcher = subprocess.run([tsetd, "-c", cf, "-p", pidfile, "-l", logf], capture_output=True,
                               text=True, timeout=10, preexec_fn=h._pdeathsig)
@@ -320,7 +319,6 @@ def test_error_after_fork(s):
     Noted, not checked: DESIGN.md does not say."""
     logf = s.path("bg-bad.out")
     cf = s.write("bg-bad.conf", conf(12564))
-    h.wait_port_free(ADDR, 12564)
     r = subprocess.run([tsetd, "-c", cf, "-u", "no-such-user-tsetd", "-l", logf],
                        capture_output=True, text=True, timeout=10, preexec_fn=h._pdeathsig)
     time.sleep(0.3)
@@ -412,7 +410,6 @@ def test_privileges(s):
         h.Session.stop(p)
 
     cf = s.write("baduser.conf", conf(12569))
-    h.wait_port_free(ADDR, 12569)
     r = subprocess.run([tsetd, "-n", "-c", cf, "-u", "no-such-user-tsetd"], capture_output=True,
                        text=True, timeout=10, preexec_fn=h._pdeathsig)
     check(r.returncode == 1 and "unknown user or group in 'no-such-user-tsetd'" in r.stderr,
@@ -447,7 +444,6 @@ def test_usage(s):
     check(r.returncode == 2 and "cannot read config" in r.stderr,
           f"-c a missing file: exit 2 ({r.returncode}, {r.stderr.strip()!r})")
     # a port held by another socket: tsetd says so and exits, no hang
-    h.wait_port_free(ADDR, 12570)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as held:
         held.bind((ADDR, 12570))
         cf = s.write("busy.conf", conf(12570))
