@@ -518,6 +518,47 @@ def fmt_offset(x):
     return "null" if x is None else f"{x * 1000:+.3f} ms"
 
 
+# What tset prints of a server in its default output (ntpdate's line)
+TEXT_SERVER_LINE = re.compile(r"^server (\S+), stratum (\d+), offset ([-+.\d]+), delay ([.\d]+)$",
+                              re.M)
+# printing and rounding: 9 decimals in JSON, 5 for the delay in the text,
+# whole microseconds in a slew, nanoseconds in a step
+OFFSET_ROUNDING_S = 20e-6
+COMBINED_STATES = ("system-peer", "survivor")
+
+
+def offset_bound_s(r):
+    """How far an offset that tset measured in run r can be from the true
+    one. A server's timestamps lie between the request's arrival and the
+    reply's departure (every server the tests run reads its clock after it
+    received and before it sent; tset reads T1 before it sends and takes
+    T4 from the kernel), so the true offset is within delay / 2 of the
+    measured one (RFC 5905 section 8), delay being the round trip of the
+    sample that gave the offset. The system offset is a weighted mean of
+    the servers it combined: within the largest of their bounds. From r's
+    JSON (-j) when it has one, else from its default output, whose server
+    lines give every delay (a looser bound: not only the combined ones).
+    Plus OFFSET_ROUNDING_S. None when r shows no delay at all (-s, -q
+    without answers). This holds whatever the load on the machine: a late
+    server only widens the delay it reports."""
+    if r.json:
+        delays = [sv["delay"] for sv in r.json.get("servers", [])
+                  if sv.get("state") in COMBINED_STATES and sv.get("delay") is not None]
+    else:
+        delays = [float(m.group(4)) for m in TEXT_SERVER_LINE.finditer(r.out or "")
+                  if int(m.group(2)) != 0]
+    if not delays:
+        return None
+    return max(delays) / 2 + OFFSET_ROUNDING_S
+
+
+def offset_is_true(measured_s, true_s, r):
+    """measured_s (an offset of run r, in seconds) is true_s within
+    offset_bound_s(r)."""
+    bound = offset_bound_s(r)
+    return measured_s is not None and bound is not None and abs(measured_s - true_s) <= bound
+
+
 # ------------------------------------------------------------ processes
 
 def _pdeathsig():
