@@ -26,6 +26,8 @@ import harness as h  # noqa: E402
 DNS_ADDR = "127.0.0.153"  # dnsmasq
 HOLE_ADDR = "127.0.0.154"  # bound, never answers
 DEAD_ADDR = "127.0.0.155"  # nothing bound: port unreachable
+# c-ares asks a silent server again after 1 s and gives up 2 s later
+CARES_GIVES_UP_S = 3.0
 
 POOL = {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}
 DUAL_V4 = {"127.0.0.6", "127.0.0.7"}
@@ -146,7 +148,8 @@ def test_answers(probe_path, conf):
           and set(dual) == DUAL_V4 | {"::1"},
           f"dual.test interleaves the families, IPv4 first: {out.get('dual.test')}")
     check(out.get("127.0.0.1") == ("ok", "127.0.0.1"), "a numeric host needs no DNS")
-    check(elapsed < 0.5, f"names of one run resolve in parallel, well under 1 s ({elapsed:.3f} s)")
+    # that the names of one run are resolved in parallel is proven by
+    # test_silent_server (three time-outs together), not by a stopwatch
 
 
 def test_families(probe_path, conf):
@@ -178,33 +181,27 @@ def test_silent_server(probe_path, tmp):
     conf = os.path.join(tmp, "hole.conf")
     write(conf, f"nameserver {HOLE_ADDR}\n")
     names = ["a.test", "b.test", "c.test"]
-    # c-ares waits 1 s, then 2 s: 3 s in parallel, 9 s one after the other
-    out, elapsed, _ = probe(probe_path, conf, 0, 6, names)
-    check(all(out.get(n) == ("error", "dns timed out") for n in names) and 2.9 < elapsed < 3.8,
-          f"a silent server: every name times out together after ~3 s ({elapsed:.3f} s) {out}")
+    # c-ares waits 1 s, then 2 s: 3 s in parallel, 6 s for two names one
+    # after the other, 9 s for three (the deadline, 10 s, lets them)
+    out, elapsed, _ = probe(probe_path, conf, 0, 10, names)
+    check(all(out.get(n) == ("error", "dns timed out") for n in names)
+          and CARES_GIVES_UP_S - 0.1 < elapsed < 2 * CARES_GIVES_UP_S,
+          f"a silent server: every name times out together, after c-ares's "
+          f"{CARES_GIVES_UP_S:g} s, not one after the other ({elapsed:.3f} s) {out}")
     out, elapsed, _ = probe(probe_path, conf, 0, 2, ["a.test"])
-    check(out.get("a.test") == ("deadline", "") and 1.95 < elapsed < 2.3,
-          f"a silent server: the deadline (2 s) ends the run ({elapsed:.3f} s)")
-
-
-def address_is_free(addr):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.bind((addr, 53))
-            return True
-        except OSError:
-            return False
+    check(out.get("a.test") == ("deadline", "") and 1.95 < elapsed < CARES_GIVES_UP_S,
+          f"a silent server: the deadline (2 s) ends the run, before c-ares gives up "
+          f"({elapsed:.3f} s)")
 
 
 def test_refused(probe_path, tmp):
-    if not address_is_free(DEAD_ADDR):
-        print(f"skip {DEAD_ADDR}:53 is in use: refused-server check not run")
-        return
+    # nothing else runs in this test's network namespace
+    check(h.port_free(DEAD_ADDR, 53), f"nothing is bound on {DEAD_ADDR}:53")
     conf = os.path.join(tmp, "dead.conf")
     write(conf, f"nameserver {DEAD_ADDR}\n")
     out, elapsed, _ = probe(probe_path, conf, 0, 5, ["a.test"])
-    check(out.get("a.test") == ("error", "dns server refused") and elapsed < 1.0,
-          f"no server on the port: refused at once ({elapsed:.3f} s) {out}")
+    check(out.get("a.test") == ("error", "dns server refused") and elapsed < CARES_GIVES_UP_S,
+          f"no server on the port: refused, not timed out ({elapsed:.3f} s) {out}")
 
 
 def test_missing_resolvconf(probe_path, tmp):

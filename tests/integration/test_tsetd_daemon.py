@@ -43,6 +43,10 @@ ADDR = "127.0.0.42"
 LOCAL = "server 127.127.1.0\nfudge 127.127.1.0 stratum 10\n"
 CAP_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
 PR_SET_CHILD_SUBREAPER = 36
+# tsetd reads signals from a signalfd in its poll loop, so it acts on one
+# as soon as it runs: no timer of its own is involved (the shortest, the
+# counters, is an hour). PROMPT_S allows for a loaded machine.
+PROMPT_S = 3.0
 
 tset = tsetd = None
 
@@ -161,12 +165,12 @@ def test_foreground(s):
           f"the counters line names every counter ({sorted(c1)})")
 
     rc, el = stop_and_time(p, signal.SIGTERM)
-    check(rc == 0 and el < 1.0, f"SIGTERM: exit 0 promptly ({rc}, {el * 1000:.0f} ms)")
+    check(rc == 0 and el < PROMPT_S, f"SIGTERM: exit 0 promptly ({rc}, {el * 1000:.0f} ms)")
     check("exiting: received" in s.log_of("fg"), "SIGTERM: the counters logged on the way out")
 
     p = start(s, "fg-int", 12560)
     rc, el = stop_and_time(p, signal.SIGINT)
-    check(rc == 0 and el < 1.0, f"SIGINT: exit 0 promptly ({rc}, {el * 1000:.0f} ms)")
+    check(rc == 0 and el < PROMPT_S, f"SIGINT: exit 0 promptly ({rc}, {el * 1000:.0f} ms)")
 
     p = start(s, "debug", 12560, "-d")
     time.sleep(0.2)
@@ -272,7 +276,7 @@ def test_background(s):
     launcher = subprocess.run([tsetd, "-c", cf, "-p", pidfile, "-l", logf], capture_output=True,
                               text=True, timeout=10, preexec_fn=h._pdeathsig)
     el = time.monotonic() - t0
-    check(launcher.returncode == 0 and el < 1.0,
+    check(launcher.returncode == 0 and el < PROMPT_S,
           f"without -n: the command returns at once, exit 0 "
           f"({launcher.returncode}, {el * 1000:.0f} ms)")
     text = wait_for(lambda: read(pidfile).strip())
@@ -303,7 +307,7 @@ def test_background(s):
     os.kill(pid, signal.SIGTERM)
     if sub:
         rc = d.wait(5)
-        check(rc == 0 and time.monotonic() - t0 < 1.0,
+        check(rc == 0 and time.monotonic() - t0 < PROMPT_S,
               f"SIGTERM by the pidfile's pid: exit 0 promptly ({rc}, "
               f"{(time.monotonic() - t0) * 1000:.0f} ms)")
     else:
