@@ -52,6 +52,48 @@ START_TEST(test_pipeline_two_against_two_is_no_majority)
 }
 END_TEST
 
+/* cand()'s root distance: MINDISP / 2 + root disp + disp + jitter */
+#define CAND_DIST_S (NTP_MINDISP_S / 2 + 0.001 + 0.0001 + 0.00001)
+
+START_TEST(test_pipeline_two_overlapping_servers_agree)
+{
+	/* 4 ms apart, each +- 3.61 ms: neither midpoint lies in the other's
+	 * interval, the intervals overlap; by RFC CMIN and by a majority of 2 */
+	struct pipeline_cand c[] = { cand(0.0), cand(0.004) };
+	struct est_system sys;
+
+	for (unsigned quorum = NTP_CMIN; quorum <= 2; quorum++) {
+		ck_assert_int_eq(pipeline_run(c, 2, quorum, NOW_NS, &sys), PIPELINE_OK);
+		ck_assert_double_eq_tol(c[0].dist_s, CAND_DIST_S, 1e-12);
+		ck_assert(c[0].verdict >= PIPELINE_SURVIVOR && c[1].verdict >= PIPELINE_SURVIVOR);
+		ck_assert_uint_eq(sys.n_survivors, 2);
+		ck_assert_double_eq_tol(sys.offset_s, 0.002, 1e-9);
+	}
+}
+END_TEST
+
+START_TEST(test_pipeline_overlapping_honest_servers_outvote_liars)
+{
+	/* honest at 0, 4 and 5.5 ms share [1.89, 3.61] ms, none of their
+	 * midpoints in it; one liar 50 ms away of three, two liars of five */
+	struct pipeline_cand three[] = { cand(0.0), cand(0.050), cand(0.004) };
+	struct pipeline_cand five[] = { cand(3600.0), cand(0.0), cand(-7.0), cand(0.004),
+					cand(0.0055) };
+	struct est_system sys;
+
+	ck_assert_int_eq(pipeline_run(three, 3, NTP_CMIN, NOW_NS, &sys), PIPELINE_OK);
+	ck_assert_int_eq(three[1].verdict, PIPELINE_FALSETICKER);
+	ck_assert(three[0].verdict >= PIPELINE_SURVIVOR && three[2].verdict >= PIPELINE_SURVIVOR);
+	ck_assert_double_eq_tol(sys.offset_s, 0.002, 1e-9);
+
+	ck_assert_int_eq(pipeline_run(five, 5, NTP_CMIN, NOW_NS, &sys), PIPELINE_OK);
+	ck_assert_int_eq(five[0].verdict, PIPELINE_FALSETICKER);
+	ck_assert_int_eq(five[2].verdict, PIPELINE_FALSETICKER);
+	ck_assert_uint_eq(sys.n_survivors, 3);
+	ck_assert_double_eq_tol(sys.offset_s, (0.0 + 0.004 + 0.0055) / 3, 1e-9);
+}
+END_TEST
+
 START_TEST(test_pipeline_unfit_and_noselect_are_not_candidates)
 {
 	struct pipeline_cand c[] = { cand(0.0), cand(5.0), cand(0.0001), cand(5.0) };
@@ -123,6 +165,8 @@ int main(void)
 
 	tcase_add_test(tc, test_pipeline_two_liars_of_five_are_falsetickers);
 	tcase_add_test(tc, test_pipeline_two_against_two_is_no_majority);
+	tcase_add_test(tc, test_pipeline_two_overlapping_servers_agree);
+	tcase_add_test(tc, test_pipeline_overlapping_honest_servers_outvote_liars);
 	tcase_add_test(tc, test_pipeline_unfit_and_noselect_are_not_candidates);
 	tcase_add_test(tc, test_pipeline_prefer_survivor_is_system_peer);
 	tcase_add_test(tc, test_pipeline_true_peer_is_never_a_falseticker);
