@@ -67,19 +67,31 @@ int64_t query_next_ns(const struct query *q)
 	return q->next_ns;
 }
 
-/* Offset, delay and dispersion of a reply (RFC 5905 section 8). */
+/*
+ * Offset, delay and dispersion of a reply (RFC 5905 section 8). T1 and T4
+ * are local clock readings, full instants already; T2 and T3 are resolved
+ * to instants around the local clock (the pivot floor keeps a clock that
+ * started at 1970 right). Differences are int64 nanoseconds, not wrapping
+ * 32.32: a clock at 1970 gets the whole +56 years of a server in 2026, or
+ * the +70 years of one in 2040, where a 32.32 difference wraps at 2^31 s.
+ */
 static void query_measure(const struct query *q, const struct ntp_pkt *p, const struct timespec *rx,
 			  struct est_sample *ret)
 {
-	uint64_t t1 = ntp_time_from_timespec(&q->t1), t4 = ntp_time_from_timespec(rx);
-	double t2_t1 = ntp_time_fixed_to_s(ntp_time_diff(p->rec_ntp64, t1));
-	double t3_t4 = ntp_time_fixed_to_s(ntp_time_diff(p->xmt_ntp64, t4));
-	double t4_t1 = ntp_time_fixed_to_s(ntp_time_diff(t4, t1));
-	double t3_t2 = ntp_time_fixed_to_s(ntp_time_diff(p->xmt_ntp64, p->rec_ntp64));
+	int64_t pivot_s = ntp_time_pivot(rx->tv_sec);
+	struct timespec t2, t3;
+	int64_t t2_t1, t3_t4, t4_t1, t3_t2;
 
-	ret->offset_s = (t2_t1 + t3_t4) / 2;
-	ret->delay_s = t4_t1 - t3_t2;
-	ret->disp_s = ldexp(1, p->precision) + q->env->precision_s + NTP_PHI * t4_t1;
+	ntp_time_to_timespec(p->rec_ntp64, pivot_s, &t2);
+	ntp_time_to_timespec(p->xmt_ntp64, pivot_s, &t3);
+	t2_t1 = ntp_time_timespec_diff_ns(&t2, &q->t1);
+	t3_t4 = ntp_time_timespec_diff_ns(&t3, rx);
+	t4_t1 = ntp_time_timespec_diff_ns(rx, &q->t1);
+	t3_t2 = ntp_time_timespec_diff_ns(&t3, &t2);
+
+	ret->offset_s = ((double)t2_t1 + (double)t3_t4) / 2 * 1e-9;
+	ret->delay_s = ((double)t4_t1 - (double)t3_t2) * 1e-9;
+	ret->disp_s = ldexp(1, p->precision) + q->env->precision_s + NTP_PHI * (double)t4_t1 * 1e-9;
 	ret->t_ns = loop_now_ns();
 }
 

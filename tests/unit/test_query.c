@@ -2,6 +2,8 @@
 /* query: the reply checks as named tests, the request's contents, pacing. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -128,6 +130,73 @@ START_TEST(test_query_reply_checks_in_order)
 	q.waiting = false;
 	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_DUPLICATE);
 	ck_assert_str_eq(query_reject_str(QUERY_REJECT_ORIGIN), "bogus origin");
+}
+END_TEST
+
+#define NS     INT64_C(1000000000)
+#define ERA1_S INT64_C(2085978496) /* 2036-02-07 06:28:16 UTC, NTP era 1 */
+
+/* The server's clock is offset_ns ahead of the client's, whose clock
+ * reads client_ns at T1 (both Unix time in ns). */
+static const struct {
+	const char *what;
+	int64_t client_ns, offset_ns;
+} era_cases[] = {
+	{ "1970 board, server in 2026 (+56 years)", 60 * NS + 123456789,
+	  INT64_C(1767225600) * NS + 250 },
+	/* a 32.32 difference gave 2^31 s + 1 day - 2^32 s = -2147397248 s */
+	{ "1970 board, server on 2038-01-20", 60 * NS + 123456789,
+	  (INT64_C(1) << 31) * NS + 86400 * NS },
+	/* a 32.32 difference gave 2208988800 - 2^32 = -2085978496 s */
+	{ "1970 board, server in 2040 (era 1)", 60 * NS + 123456789,
+	  INT64_C(2208988800) * NS + 250 },
+	/* the server's clock passes into era 1 between T2 and T3 */
+	{ "1970 board, server at the start of era 1", 60 * NS + 123456789,
+	  (ERA1_S - 60) * NS - 123456789 - 100000 - 5000 },
+	{ "client in era 0, server in era 1", (ERA1_S - 3600) * NS, 7200 * NS + 250 },
+	{ "client in era 1, server in era 0", (ERA1_S + 3600) * NS, -7200 * NS - 250 },
+	{ "client in 2040 (era 1), server in 2026", INT64_C(2208988800) * NS,
+	  (INT64_C(1767225600) - INT64_C(2208988800)) * NS + 250 },
+	{ "client in 2026, server in 2040 (era 1)", INT64_C(1767225600) * NS,
+	  (INT64_C(2208988800) - INT64_C(1767225600)) * NS + 250 },
+	{ "LAN in 2026, 250 ns", INT64_C(1795744666) * NS, 250 },
+};
+
+static struct timespec ts_of_ns(int64_t ns)
+{
+	return (struct timespec){ (time_t)(ns / NS), (long)(ns % NS) };
+}
+
+START_TEST(test_query_offset_is_right_across_eras)
+{
+	/* 100 us each way, 10 us in the server: offset exactly offset_ns,
+	 * delay 200 us */
+	int64_t t1 = era_cases[_i].client_ns, off = era_cases[_i].offset_ns;
+	struct timespec t2 = ts_of_ns(t1 + 100000 + off), t3 = ts_of_ns(t1 + 110000 + off);
+	struct query q;
+	struct ntp_pkt p;
+	uint8_t buf[48];
+	struct netio_dgram dg = { .len = 48, .rx = ts_of_ns(t1 + 210000) };
+	struct ntp_pkt out;
+	struct est_sample sample;
+	/* a double holds the offset to about 2^-52 of itself */
+	double tol = 1e-9 + (double)llabs(off) * 1e-9 * 0x1p-51;
+
+	make_query(&q, false);
+	q.cookie = 0x1122334455667788ull;
+	q.waiting = true;
+	q.t1 = ts_of_ns(t1);
+	p = good_reply(&q);
+	p.rec_ntp64 = ntp_time_from_timespec(&t2);
+	p.xmt_ntp64 = ntp_time_from_timespec(&t3);
+	ntp_pkt_encode(&p, buf);
+	memcpy(&dg.from, &srv_sa, sizeof(srv_sa));
+	ck_assert_int_eq(query_check_reply(&q, buf, &dg, &out, &sample), QUERY_REJECT_NONE);
+	ck_assert_msg(fabs(sample.offset_s - (double)off * 1e-9) <= tol,
+		      "%s: offset %.9f s, want %.9f s", era_cases[_i].what, sample.offset_s,
+		      (double)off * 1e-9);
+	ck_assert_msg(fabs(sample.delay_s - 200e-6) <= 1e-9, "%s: delay %.9f s, want 200 us",
+		      era_cases[_i].what, sample.delay_s);
 }
 END_TEST
 
@@ -293,6 +362,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_query_reply_checks_in_order);
 	tcase_add_test(tc, test_query_reply_from_another_address_is_rejected);
+	tcase_add_loop_test(tc, test_query_offset_is_right_across_eras, 0,
+			    sizeof(era_cases) / sizeof(era_cases[0]));
 	tcase_add_test(tc, test_query_request_is_data_minimised);
 	tcase_add_test(tc, test_query_spaces_requests_two_seconds_apart);
 	tcase_add_test(tc, test_query_burst_goes_again_at_once_and_stops_at_p);
