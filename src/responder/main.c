@@ -274,6 +274,9 @@ static int tsetd_setup_server(void)
 	if (tsetd_limits(&d.cfg)) {
 		r = ratelimit_new(&d.srv.env.rl, d.cfg.discard_average_log2,
 				  d.cfg.discard_minimum_s, tsetd_seed());
+		if (r == 0)
+			r = ratelimit_set_prefixes(d.srv.env.rl, d.cfg.limit_prefix4,
+						   d.cfg.limit_prefix6);
 		if (r < 0)
 			return log_errno(LOG_ERR, r, "cannot set up rate limiting");
 	}
