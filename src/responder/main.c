@@ -24,7 +24,6 @@
 
 #define TSETD_CONFIG   "/etc/tsetd.conf"
 #define TSETD_PORT     123
-#define TSETD_STATS_NS (INT64_C(3600) * 1000000000) /* counters hourly */
 #define TSETD_MAX_FILE (1024 * 1024)
 
 struct tsetd_opts {
@@ -329,17 +328,24 @@ static int tsetd_become_daemon(int *ret_ready)
 	return tsetd_drop_privileges();
 }
 
+/* Serve until SIGTERM; the counters every `statsinterval` (hourly by
+ * default), on a fixed schedule from the start: the loop never wakes
+ * early, a late wake-up does not delay the next line, and one that missed
+ * whole periods (a stopped process) logs once, not once for each. */
 static void tsetd_run(void)
 {
-	int64_t next = loop_now_ns() + TSETD_STATS_NS;
+	int64_t period = (int64_t)(d.cfg.stats_interval_s * 1e9);
+	int64_t next = loop_now_ns() + period, now;
 
 	while (!d.stop) {
 		if (loop_run_once(d.loop, next) < 0)
 			break;
-		if (loop_now_ns() >= next) {
-			tsetd_counters("counters");
-			next += TSETD_STATS_NS;
-		}
+		now = loop_now_ns();
+		if (now < next)
+			continue;
+		tsetd_counters("counters");
+		while (next <= now)
+			next += period;
 	}
 }
 

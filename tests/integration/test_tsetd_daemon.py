@@ -17,7 +17,8 @@ that forked twice).
 Checked: -n and -d stay in the foreground; without -n tsetd detaches
 (double fork, new session, no tty, cwd /, stdio on /dev/null) and writes
 its pid to -p; -l and `logfile`; SIGHUP reopens the log (the file renamed
-away, a new one appears); SIGUSR1 logs the counters; SIGTERM and SIGINT end
+away, a new one appears); SIGUSR1 logs the counters, and so does
+`statsinterval 1` every second (never early, the numbers add up); SIGTERM and SIGINT end
 it with 0 promptly; started as root with -u it keeps no capability at all
 (CapInh/CapPrm/CapEff/CapBnd/CapAmb 0) under that uid and gid, and with -i
 its root (and cwd) is the chroot, the sockets, log file and signalfd
@@ -208,6 +209,56 @@ def test_logfile(s):
     p = start(s, "logconf", 12562, lines=[f"logfile {logc}"])
     check(h.TSETD_SERVING.search(read(logc)), "`logfile FILE` in the config: the log goes there")
     h.Session.stop(p)
+
+
+def test_periodic_counters(s):
+    """`statsinterval P`: the counters line every P seconds, on tsetd's
+    fixed schedule (line k is due P * k after tsetd read its clock at the
+    start, which is after this test's t_launch; poll's timeout is rounded
+    up, so a line is never early, and a late one does not delay the
+    next), and its numbers add up with what this test sent."""
+    period = 1.0
+    t_launch = time.monotonic()
+    p = start(s, "stats", 12571, lines=[f"statsinterval {period:g}"])
+    h.ntp_ask(ADDR, 12571, h.ntp_packet(mode=6), timeout_s=0.05)
+    h.ntp_ask(ADDR, 12571, b"\x23" * 20, timeout_s=0.05)
+    answered = sum(asks(12571) for _ in range(3))  # in order: the others came first
+    t_done = time.monotonic()
+    want = dict.fromkeys(h.TSETD_COUNTER_NAMES, 0)
+    want.update({"received": 5, "served": 3, "control": 1, "malformed": 1})
+    # the first line due after every request was handled has them all
+    k_all = int((t_done - t_launch) // period) + 1
+    n_lines = max(3, k_all)
+    seen = []  # (monotonic time first seen, counters) per line, in order
+    end = t_launch + n_lines * period + 10.0  # generous: a loaded machine
+    while len(seen) < n_lines and time.monotonic() < end:
+        lines = [x for x in s.log_of("stats").splitlines() if "counters:" in x]
+        now = time.monotonic()
+        seen += [(now, h.tsetd_counters(x)) for x in lines[len(seen):]]
+        time.sleep(0.005)
+    note(f"statsinterval {period:g}: lines seen at " + ", ".join(
+        f"{t - t_launch:.3f}" for t, _ in seen) + " s after the launch; requests handled by "
+        f"{t_done - t_launch:.3f} s")
+    check(answered == 3, f"statsinterval: the 3 requests answered ({answered})")
+    check(len(seen) >= n_lines, f"statsinterval {period:g}: {n_lines} counters lines within "
+          f"{end - t_launch:.0f} s, without SIGUSR1 ({len(seen)})")
+    for k, (t, _) in enumerate(seen, 1):
+        check(t - t_launch >= k * period,
+              f"line {k}: never early, at least {k} periods after the launch "
+              f"({t - t_launch:.3f} s)")
+    gaps = [b[0] - a[0] for a, b in zip(seen, seen[1:])]
+    check(gaps and all(abs(g - period) < period / 2 for g in gaps),
+          f"lines {period:g} s apart, within half a period of wake-up delay "
+          f"({', '.join(f'{g:.3f}' for g in gaps)})")
+    if len(seen) >= k_all:
+        got = seen[k_all - 1][1]
+        check(got == want, f"line {k_all} (the first due after the requests were handled): "
+              f"received 5, served 3, control 1, malformed 1, the rest 0 ({got})")
+    check(all(c["received"] <= 5 for _, c in seen) and
+          [c["received"] for _, c in seen] == sorted(c["received"] for _, c in seen),
+          "every line: counts only grow and never exceed what was sent")
+    h.Session.stop(p)
+    check(p.returncode == 0, f"statsinterval: SIGTERM, exit 0 ({p.returncode})")
 
 
 # ---------------------------------------------------------------- background
@@ -464,6 +515,7 @@ def body(s):
     test_usage(s)
     test_foreground(s)
     test_logfile(s)
+    test_periodic_counters(s)
     test_background(s)
     test_error_after_fork(s)
     test_privileges(s)
