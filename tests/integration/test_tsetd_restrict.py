@@ -496,11 +496,16 @@ def test_ipv6_limited_per_64(s):
          f"{show(got[:12])} ... ({got.count('pass')} answered, {got.count('kod')} KoD)")
     check(got == want, f"{what}: limited as one client, as ntpd's bucket says "
           f"({show(want[:4])} ...)")
-    check(got == ["pass", "kod"] + ["drop"] * 198,
-          f"{what}: 1 answer, 1 RATE KoD, then silence (not 200 answers)")
+    check(got.count("pass") + got.count("kod") <= 10 and got.count("drop") >= 190,
+          f"{what}: a few replies at most (one client's burst), the rest silence, not 200 "
+          f"answers ({got.count('pass')} answers, {got.count('kod')} KoD)")
     check(served(f_other), "meanwhile a host in fd00:2::/64 is another client: answered")
-    check(d.get("served") == 2 and d.get("kod sent") == 1 and d.get("rate-limited") == 198,
-          f"{what}: counted: served 2, kod sent 1, rate-limited 198 ({d})")
+    n_pass, n_kod = got.count("pass"), got.count("kod")
+    want_d = {"received": 201, "served": n_pass + 1, "kod sent": n_kod,
+              "rate-limited": 200 - n_pass - n_kod}
+    check(d == {k: v for k, v in want_d.items() if v},
+          f"{what}: counted: received 201, served {n_pass + 1}, kod sent {n_kod}, "
+          f"rate-limited {200 - n_pass - n_kod} ({d})")
 
 
 # ---------------------------------------------------------------- main
