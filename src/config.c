@@ -76,6 +76,8 @@ static const struct config_range config_range_gate = { 0, CONFIG_MAX_ABS_S, fals
 						       "seconds 0 <= S <= 1e9" };
 static const struct config_range config_range_any = { -CONFIG_MAX_ABS_S, CONFIG_MAX_ABS_S, false,
 						      "a number -1e9 <= X <= 1e9" };
+static const struct config_range config_range_stats = { 1, 86400, false,
+							"seconds 1 <= S <= 86400" };
 static const struct config_range config_range_fudge = { -CONFIG_MAX_ABS_S, CONFIG_MAX_ABS_S, false,
 							"seconds -1e9 <= S <= 1e9" };
 
@@ -557,6 +559,9 @@ void config_init(struct config *ret)
 	ret->port = CONFIG_NTP_PORT;
 	ret->discard_average_log2 = 3; /* ntpd: 8 s between packets on average */
 	ret->discard_minimum_s = 2;    /* ntpd: 2 s guard time */
+	ret->limit_prefix4 = CONFIG_LIMIT_PREFIX4_DEF;
+	ret->limit_prefix6 = CONFIG_LIMIT_PREFIX6_DEF;
+	ret->stats_interval_s = CONFIG_STATS_INTERVAL_DEF_S;
 }
 
 /* ---- server, pool, peer ---- */
@@ -1157,37 +1162,85 @@ static int config_do_gpsd(struct config_ctx *ctx)
 	return 0;
 }
 
+/* One KEY VALUE option of discard or limitprefix: an integer in min..max. */
+struct config_key {
+	const char *name;
+	unsigned long min, max;
+};
+
+/* KEY VALUE pairs from token 1 on, keys from keys[n]; ret[k] and
+ * ret_given[k] are set for each key k given (the last one wins). */
+static int config_pairs(struct config_ctx *ctx, const struct config_key *keys, size_t n,
+			unsigned long *ret, bool *ret_given)
+{
+	int r = config_need(ctx, 1, ctx->tok[0]);
+
+	for (unsigned i = 1; r == 0 && i < ctx->n; i += 2) {
+		size_t k = 0;
+
+		while (k < n && strcmp(keys[k].name, ctx->tok[i]) != 0)
+			k++;
+		if (k == n)
+			return config_fail(ctx, ctx->col[i], "unknown %s option '%.*s'",
+					   ctx->tok[0], CONFIG_TOKEN_SHOW, ctx->tok[i]);
+		r = config_uint_at(ctx, i + 1, keys[k].name, keys[k].min, keys[k].max, &ret[k]);
+		if (r == 0)
+			ret_given[k] = true;
+	}
+	return r;
+}
+
 /* discard [average A] [minimum M] [monitor N] */
 static int config_do_discard(struct config_ctx *ctx)
 {
+	static const struct config_key keys[] = {
+		{ "average", 0, 16 },
+		{ "minimum", 0, 3600 },
+		{ "monitor", 0, UINT_MAX },
+	};
 	struct config *cfg = ctx->cfg;
-	unsigned long v = 0;
-	unsigned i;
-	int r = config_need(ctx, 1, "discard");
+	unsigned long v[3] = { 0 };
+	bool given[3] = { false };
+	int r = config_pairs(ctx, keys, 3, v, given);
 
-	for (i = 1; r == 0 && i < ctx->n; i += 2) {
-		const char *key = ctx->tok[i];
+	if (r < 0)
+		return r;
+	if (given[0])
+		cfg->discard_average_log2 = (int)v[0];
+	if (given[1])
+		cfg->discard_minimum_s = (unsigned)v[1];
+	if (given[2])
+		cfg->discard_monitor = (unsigned)v[2];
+	cfg->has_discard = true;
+	return 0;
+}
 
-		if (strcmp(key, "average") == 0) {
-			r = config_uint_at(ctx, i + 1, key, 0, 16, &v);
-			if (r == 0)
-				cfg->discard_average_log2 = (int)v;
-		} else if (strcmp(key, "minimum") == 0) {
-			r = config_uint_at(ctx, i + 1, key, 0, 3600, &v);
-			if (r == 0)
-				cfg->discard_minimum_s = (unsigned)v;
-		} else if (strcmp(key, "monitor") == 0) {
-			r = config_uint_at(ctx, i + 1, key, 0, UINT_MAX, &v);
-			if (r == 0)
-				cfg->discard_monitor = (unsigned)v;
-		} else {
-			return config_fail(ctx, ctx->col[i], "unknown discard option '%.*s'",
-					   CONFIG_TOKEN_SHOW, key);
-		}
-	}
-	if (r == 0)
-		cfg->has_discard = true;
-	return r;
+/* limitprefix [ipv4 N] [ipv6 N] */
+static int config_do_limitprefix(struct config_ctx *ctx)
+{
+	static const struct config_key keys[] = {
+		{ "ipv4", CONFIG_LIMIT_PREFIX4_MIN, 32 },
+		{ "ipv6", CONFIG_LIMIT_PREFIX6_MIN, 128 },
+	};
+	struct config *cfg = ctx->cfg;
+	unsigned long v[2] = { 0 };
+	bool given[2] = { false };
+	int r = config_pairs(ctx, keys, 2, v, given);
+
+	if (r < 0)
+		return r;
+	if (given[0])
+		cfg->limit_prefix4 = (unsigned)v[0];
+	if (given[1])
+		cfg->limit_prefix6 = (unsigned)v[1];
+	cfg->has_limitprefix = true;
+	return 0;
+}
+
+static int config_do_statsinterval(struct config_ctx *ctx)
+{
+	return config_one_seconds(ctx, &config_range_stats, &ctx->cfg->stats_interval_s,
+				  &ctx->cfg->has_statsinterval);
 }
 
 /* ---- restrict ---- */
@@ -1216,6 +1269,14 @@ static int config_restrict_flags_at(struct config_ctx *ctx, unsigned i, unsigned
 		if (k == n)
 			return config_fail(ctx, ctx->col[i], "unknown restrict flag '%.*s'",
 					   CONFIG_TOKEN_SHOW, ctx->tok[i]);
+		/* ntpd serves a notrust client only what it can authenticate:
+		 * without authentication, ignoring the flag would fail open */
+		if (config_restrict_flags[k].flag == CONFIG_RESTRICT_NOTRUST &&
+		    ctx->prog == CONFIG_PROGRAM_TSETD)
+			return config_fail(
+				ctx, ctx->col[i],
+				"restrict flag 'notrust' needs authentication, which tsetd "
+				"does not have yet; use noserve");
 		*flags |= config_restrict_flags[k].flag;
 	}
 	return 0;
@@ -1446,6 +1507,7 @@ static const struct config_directive config_directives[] = {
 	CONFIG_DAEMON("keysdir"),
 	CONFIG_DAEMON("leapfile"),
 	CONFIG_DAEMON("leapsmearinterval"),
+	{ "limitprefix", CONFIG_USE_TSETD, config_do_limitprefix },
 	CONFIG_DAEMON("logconfig"),
 	{ "logfile", CONFIG_USE_TSETD, config_do_logfile },
 	CONFIG_DAEMON("manycastclient"),
@@ -1475,6 +1537,7 @@ static const struct config_directive config_directives[] = {
 	{ "server", CONFIG_USE_BOTH, config_do_server },
 	CONFIG_DAEMON("setvar"),
 	CONFIG_DAEMON("statistics"),
+	{ "statsinterval", CONFIG_USE_TSETD, config_do_statsinterval },
 	CONFIG_DAEMON("statsdir"),
 	{ "timeout", CONFIG_USE_TSET, config_do_timeout },
 	{ "tinker", CONFIG_USE_TSET, config_do_tinker },

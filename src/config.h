@@ -28,6 +28,19 @@
 #define CONFIG_MAX_PATH	      256 /* file names, NUL included */
 #define CONFIG_MAX_IFNAME     16  /* IFNAMSIZ */
 
+/*
+ * tsetd's `limitprefix`: rate limiting counts a client per network of this
+ * prefix length. Shorter prefixes would let one noisy host silence the
+ * unrelated ones beside it; an IPv6 host owns a /64 and can send from any
+ * address in it.
+ */
+#define CONFIG_LIMIT_PREFIX4_MIN 16
+#define CONFIG_LIMIT_PREFIX4_DEF 32
+#define CONFIG_LIMIT_PREFIX6_MIN 32
+#define CONFIG_LIMIT_PREFIX6_DEF 64
+/* tsetd's `statsinterval`: seconds between two counters lines. */
+#define CONFIG_STATS_INTERVAL_DEF_S 3600.0
+
 /* The program reading the file: decides what is used and what is skipped. */
 enum config_program {
 	CONFIG_PROGRAM_TSET,
@@ -194,6 +207,11 @@ struct config {
 	int discard_average_log2;   /* discard average A (log2 s), default 3 */
 	unsigned discard_minimum_s; /* discard minimum M (s), default 2 */
 	unsigned discard_monitor;   /* discard monitor N: accepted */
+	bool has_limitprefix;
+	unsigned limit_prefix4; /* limitprefix ipv4 N: IPv4 clients rate-limited per /N (32) */
+	unsigned limit_prefix6; /* limitprefix ipv6 N: IPv6 clients per /N (64) */
+	bool has_statsinterval;
+	double stats_interval_s; /* statsinterval S: counters logged every S s (3600) */
 	char logfile[CONFIG_MAX_PATH];
 	/* notices for the caller */
 	struct config_notice notices[CONFIG_MAX_NOTICES];

@@ -576,11 +576,14 @@ def judge_rtc_slew(c, s):
 def judge_tsetd(c, s):
     _tset_ran(c, s, "unsynced", 0, "none")
     disp = s.server("unsynced", "root_dispersion")
-    c.check(disp is not None and abs(disp - 0.010) < 2e-5
+    # tsetd(8): unsynchronised, never less than the local 10 ms (plus 15 ppm
+    # of the time since boot, or since the last synchronised value that
+    # tsetd saw in the scenarios before), at most 1 s
+    c.check(disp is not None and 0.010 - 2e-5 <= disp <= 1.0 + 2e-5
             and s.server("unsynced", "leap") == "none"
             and s.server("unsynced", "stratum") == 10,
             f"kernel unsynchronised: tsetd serves stratum {s.server('unsynced', 'stratum')}, "
-            f"leap {s.server('unsynced', 'leap')}, root dispersion {disp} (fixed 10 ms)")
+            f"leap {s.server('unsynced', 'leap')}, root dispersion {disp} (10 ms .. 1 s)")
     c.check(s.rc("set") == 0 and s.j("set", "action") in ("slew", "step"),
             f"tset sets the clock from vmtool's server: exit {s.rc('set')}, "
             f"{s.j('set', 'action')}, root distance {s.j('set', 'root_distance')}")
