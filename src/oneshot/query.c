@@ -236,6 +236,47 @@ static uint64_t query_cookie(void)
 	return c;
 }
 
+bool query_errno_is_unreachable(int err)
+{
+	switch (-err) {
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case EADDRNOTAVAIL:
+	case EAFNOSUPPORT:
+	case EINVAL:
+	case ENODEV:
+	case EACCES:
+	case EPERM:
+		return true;
+	}
+	return false;
+}
+
+bool query_has_replied(const struct query *q)
+{
+	return q->n_samples || q->n_rejects || q->kiss;
+}
+
+/*
+ * A request could not leave this host (err from socket, connect or send).
+ * An address that never replied and that this host cannot reach at all
+ * is unreachable: no more requests. Other errors end the query when the
+ * socket could not be made (gave_up), else only this request.
+ */
+static void query_send_failed(struct query *q, int err, bool gave_up, int64_t now_ns)
+{
+	q->error = err;
+	log_debug("%s: cannot send: %s", q->addr, strerror(-err));
+	if (query_errno_is_unreachable(err) && !query_has_replied(q)) {
+		q->unreachable = true;
+		query_finish(q);
+	} else if (gave_up) {
+		query_finish(q);
+	} else {
+		query_after_request(q, now_ns);
+	}
+}
+
 /* Data-minimised client request: zero but LI/VN/mode and the cookie. */
 static void query_send(struct query *q, int64_t now_ns)
 {
@@ -246,10 +287,9 @@ static void query_send(struct query *q, int64_t now_ns)
 	query_close(q);
 	fd = netio_udp_connect((const struct sockaddr *)&q->sa, q->sa_len);
 	if (fd < 0 || (r = loop_watch(q->env->loop, fd, POLLIN, query_on_readable, q)) < 0) {
-		q->error = fd < 0 ? fd : r;
 		if (fd >= 0)
 			close(fd);
-		query_finish(q);
+		query_send_failed(q, fd < 0 ? fd : r, true, now_ns);
 		return;
 	}
 	q->fd = fd;
@@ -260,9 +300,7 @@ static void query_send(struct query *q, int64_t now_ns)
 	q->n_sent++;
 	q->waiting = true;
 	if (send(fd, buf, sizeof(buf), 0) < 0) {
-		q->error = -errno;
-		log_debug("%s: cannot send: %s", q->addr, strerror(errno));
-		query_after_request(q, now_ns);
+		query_send_failed(q, -errno, false, now_ns);
 		return;
 	}
 	log_debug("%s: request %u of %u", q->addr, q->n_sent, q->env->max_samples);

@@ -4,6 +4,8 @@
  * from a new socket each (RFC 9109), applies every reply check of
  * DESIGN.md 3.4 as a named test, keeps the valid samples, and paces
  * itself: at most -p requests, 2 s apart unless the server says `burst`.
+ * An address this host cannot send to at all (no route, no such family)
+ * is marked unreachable and asked nothing more.
  */
 #ifndef TSET_ONESHOT_QUERY_H
 #define TSET_ONESHOT_QUERY_H
@@ -63,8 +65,9 @@ struct query {
 	struct timespec t1;	  /* local time when it was sent */
 	int64_t sent_ns, next_ns; /* CLOCK_MONOTONIC */
 	unsigned n_sent;
-	bool waiting; /* latest request not answered yet */
-	bool done;
+	bool waiting;	  /* latest request not answered yet */
+	bool done;	  /* no more requests */
+	bool unreachable; /* this host cannot send to it: no more requests */
 	/* what came back */
 	struct est_sample samples[NTP_NSTAGE];
 	unsigned n_samples;
@@ -73,7 +76,7 @@ struct query {
 	unsigned n_rejects;
 	enum ntp_kiss kiss; /* a kiss that stopped this address */
 	char kiss_code[5];
-	int error; /* socket error that ended it, negative errno */
+	int error; /* the latest socket error, negative errno */
 };
 
 void query_init(struct query *q, const struct query_env *env, unsigned server,
@@ -99,5 +102,17 @@ enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 
 /* "bogus origin", "kiss-o'-death", ... */
 const char *query_reject_str(enum query_reject r);
+
+/* Did err (a negative errno from socket, connect or send) come from this
+ * host, saying that it cannot reach the address at all: no route
+ * (ENETUNREACH, EHOSTUNREACH, a blackhole route's EINVAL, a link-local
+ * address without its zone), no address of that family here
+ * (EADDRNOTAVAIL, EAFNOSUPPORT), no such interface (ENODEV), or a local
+ * rule forbids it (EACCES, EPERM)? An ICMP error read back later is the
+ * network's answer, not this. */
+bool query_errno_is_unreachable(int err);
+
+/* Has the address sent anything back: a sample, a rejected reply, a kiss? */
+bool query_has_replied(const struct query *q);
 
 #endif

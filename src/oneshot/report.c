@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <ctype.h>
 #include <math.h>
 #include <string.h>
 #include <syslog.h>
@@ -33,6 +34,16 @@ static const char *report_verdict_state(enum pipeline_verdict v)
 	return "invalid";
 }
 
+/* "not reachable from this host: network is unreachable" */
+static void report_unreachable_error(int err, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "not reachable from this host: %s", strerror(-err));
+	size_t at = sizeof("not reachable from this host: ") - 1;
+
+	if (n > 0 && at < len && buf[at])
+		buf[at] = (char)tolower((unsigned char)buf[at]);
+}
+
 static void report_addr_of(const struct run *r, unsigned i, struct report_addr *ret)
 {
 	const struct query *q = &r->q[i];
@@ -40,7 +51,10 @@ static void report_addr_of(const struct run *r, unsigned i, struct report_addr *
 
 	memset(ret, 0, sizeof(*ret));
 	ret->cand = c;
-	if (q->kiss) {
+	if (q->unreachable) {
+		ret->state = "unreachable";
+		report_unreachable_error(q->error, ret->error, sizeof(ret->error));
+	} else if (q->kiss) {
 		ret->state = "kod";
 		snprintf(ret->error, sizeof(ret->error), "kiss-o'-death %s", q->kiss_code);
 	} else if (c && r->outcome != RUN_NO_TIME) {
@@ -138,6 +152,22 @@ void report_ntpdate(const struct report *rep, FILE *out)
 		fprintf(out, "rtc not written: %s\n", rep->ap->rtc_error);
 }
 
+/* The other names that led to address i: one candidate, one vote. */
+static void report_table_names(const struct report *rep, unsigned i, FILE *out)
+{
+	const struct candset_entry *e = &rep->run->cs.e[i];
+	const char *sep = " (also through ";
+
+	for (unsigned k = 0; k < rep->o->cfg.n_servers && k < CANDSET_MAX_NAMES; k++) {
+		if (k == e->name || !(e->names & (UINT64_C(1) << k)))
+			continue;
+		fprintf(out, "%s'%s'", sep, rep->o->cfg.servers[k].host);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		fputc(')', out);
+}
+
 void report_table(const struct report *rep, FILE *out)
 {
 	const struct run *r = rep->run;
@@ -169,6 +199,7 @@ void report_table(const struct report *rep, FILE *out)
 		if (q->n_rejects && a.cand)
 			fprintf(out, " (%u rejected, last: %s)", q->n_rejects,
 				query_reject_str(q->last_reject));
+		report_table_names(rep, i, out);
 		fputc('\n', out);
 	}
 	for (unsigned i = 0; i < rep->o->cfg.n_servers; i++)

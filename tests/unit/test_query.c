@@ -2,6 +2,7 @@
 /* query: the reply checks as named tests, the request's contents, pacing. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,37 @@ START_TEST(test_query_timeout_then_next_request)
 }
 END_TEST
 
+START_TEST(test_query_address_this_host_cannot_reach_is_unreachable)
+{
+	/* a link-local address without its zone: connect() fails here, and
+	 * nothing leaves the host */
+	struct sockaddr_in6 ll = { .sin6_family = AF_INET6, .sin6_port = htons(123) };
+	struct query q;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, "fe80::1", &ll.sin6_addr), 1);
+	query_init(&q, &env, 0, (struct sockaddr *)&ll, sizeof(ll), false, 4);
+	query_tick(&q, loop_now_ns());
+	ck_assert(q.unreachable);
+	ck_assert(q.done);
+	ck_assert(query_errno_is_unreachable(q.error));
+	ck_assert_int_eq(query_next_ns(&q), INT64_MAX);
+}
+END_TEST
+
+START_TEST(test_query_only_local_errors_mean_unreachable)
+{
+	static const int local[] = { ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT,
+				     EINVAL,	  ENODEV,	EACCES,	       EPERM };
+	/* answers of the network, and passing shortages, are not */
+	static const int other[] = { ECONNREFUSED, EAGAIN, ENOBUFS, EMFILE, ENOMEM, EINTR, 0 };
+
+	for (unsigned i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		ck_assert_msg(query_errno_is_unreachable(-local[i]), "%s", strerror(local[i]));
+	for (unsigned i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		ck_assert_msg(!query_errno_is_unreachable(-other[i]), "%s", strerror(other[i]));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("query");
@@ -370,6 +402,8 @@ int main(void)
 	tcase_add_test(tc, test_query_kod_rate_stops_the_address);
 	tcase_add_test(tc, test_query_useless_answer_ends_the_request_without_a_sample);
 	tcase_add_test(tc, test_query_timeout_then_next_request);
+	tcase_add_test(tc, test_query_address_this_host_cannot_reach_is_unreachable);
+	tcase_add_test(tc, test_query_only_local_errors_mean_unreachable);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
