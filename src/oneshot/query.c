@@ -113,7 +113,9 @@ enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 		return QUERY_REJECT_MODE;
 	if (ret->org_ntp64 != q->cookie)
 		return QUERY_REJECT_ORIGIN;
-	if (!q->waiting)
+	/* the request's first reply counts even after the timeout: the cookie
+	 * proves whose it is, and T4 - T1 measures the slow round trip */
+	if (q->answered)
 		return QUERY_REJECT_DUPLICATE;
 	if (ret->version != q->version)
 		return QUERY_REJECT_VERSION;
@@ -172,6 +174,8 @@ static void query_handle(struct query *q, const uint8_t *buf, const struct netio
 	enum query_reject rej = query_check_reply(q, buf, dg, &p, &s);
 	bool ours = rej == QUERY_REJECT_NONE || rej >= QUERY_REJECT_VERSION;
 
+	if (ours)
+		q->answered = true;
 	if (rej == QUERY_REJECT_KOD && ntp_kiss_stops_source(ntp_pkt_kiss(&p))) {
 		q->kiss = ntp_pkt_kiss(&p);
 		ntp_pkt_refid_ascii(&p, q->kiss_code);
@@ -187,11 +191,13 @@ static void query_handle(struct query *q, const uint8_t *buf, const struct netio
 	} else {
 		if (s.delay_s < q->env->precision_s)
 			s.delay_s = q->env->precision_s;
-		log_debug("%s: stratum %u offset %+.6f delay %.6f%s", q->addr, p.stratum,
-			  s.offset_s, s.delay_s,
-			  dg->rx_from_kernel ? "" : " (no kernel timestamp)");
+		log_debug("%s: stratum %u offset %+.6f delay %.6f%s%s", q->addr, p.stratum,
+			  s.offset_s, s.delay_s, dg->rx_from_kernel ? "" : " (no kernel timestamp)",
+			  q->waiting ? "" : " (late: after the timeout)");
 		query_add_sample(q, &s);
+		q->n_late += !q->waiting;
 		q->hdr = p;
+		*q->env->changed = true;
 	}
 	/* an authentic answer, even a useless one, ends the request */
 	if (ours && q->waiting)
@@ -299,6 +305,7 @@ static void query_send(struct query *q, int64_t now_ns)
 	q->sent_ns = now_ns;
 	q->n_sent++;
 	q->waiting = true;
+	q->answered = false;
 	if (send(fd, buf, sizeof(buf), 0) < 0) {
 		query_send_failed(q, -errno, false, now_ns);
 		return;

@@ -29,7 +29,7 @@ enum query_reject {
 	QUERY_REJECT_SOURCE,	/* not from the address and port asked */
 	QUERY_REJECT_MODE,	/* mode other than 4 (server) */
 	QUERY_REJECT_ORIGIN,	/* origin is not our cookie */
-	QUERY_REJECT_DUPLICATE, /* a second reply to one request */
+	QUERY_REJECT_DUPLICATE, /* a second reply to one request (a late first one is used) */
 	/* the server's answer to our request, but useless as time */
 	QUERY_REJECT_VERSION,	    /* not the version we sent */
 	QUERY_REJECT_KOD,	    /* kiss-o'-death: never time */
@@ -65,12 +65,14 @@ struct query {
 	struct timespec t1;	  /* local time when it was sent */
 	int64_t sent_ns, next_ns; /* CLOCK_MONOTONIC */
 	unsigned n_sent;
-	bool waiting;	  /* latest request not answered yet */
+	bool waiting;	  /* latest request within its timeout, not answered yet */
+	bool answered;	  /* latest request had its reply (a later copy is a duplicate) */
 	bool done;	  /* no more requests */
 	bool unreachable; /* this host cannot send to it: no more requests */
 	/* what came back */
 	struct est_sample samples[NTP_NSTAGE];
 	unsigned n_samples;
+	unsigned n_late;    /* samples from replies that came after the timeout */
 	struct ntp_pkt hdr; /* header of the latest valid reply */
 	enum query_reject last_reject;
 	unsigned n_rejects;

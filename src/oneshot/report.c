@@ -199,6 +199,8 @@ void report_table(const struct report *rep, FILE *out)
 		if (q->n_rejects && a.cand)
 			fprintf(out, " (%u rejected, last: %s)", q->n_rejects,
 				query_reject_str(q->last_reject));
+		if (q->n_late)
+			fprintf(out, " (%u late)", q->n_late);
 		report_table_names(rep, i, out);
 		fputc('\n', out);
 	}

@@ -128,7 +128,7 @@ START_TEST(test_query_reply_checks_in_order)
 	p.xmt_ntp64 = p.rec_ntp64 + (10ull << 32); /* server "worked" 10 s: delay < 0 */
 	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_DELAY);
 	p = good_reply(&q);
-	q.waiting = false;
+	q.answered = true;
 	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_DUPLICATE);
 	ck_assert_str_eq(query_reject_str(QUERY_REJECT_ORIGIN), "bogus origin");
 }
@@ -251,17 +251,27 @@ START_TEST(test_query_request_is_data_minimised)
 }
 END_TEST
 
-/* Answer the outstanding request with p (org filled in) and let the loop run. */
-static void serve_reply(struct query *q, struct ntp_pkt *p)
+/* Answer the outstanding request with p (org filled in) and let the loop
+ * run; when late, only once the request has timed out. */
+static void serve_reply_at(struct query *q, struct ntp_pkt *p, bool late)
 {
 	uint8_t buf[512];
 	struct sockaddr_in from;
 
 	ck_assert_int_eq(serve_recv(buf, &from), 48);
+	if (late) {
+		query_tick(q, q->sent_ns + (int64_t)(env.timeout_s * 1e9));
+		ck_assert(!q->waiting);
+	}
 	p->org_ntp64 = q->cookie;
 	ntp_pkt_encode(p, buf);
 	ck_assert_int_eq(sendto(srv, buf, 48, 0, (struct sockaddr *)&from, sizeof(from)), 48);
 	ck_assert_int_ge(loop_run_once(lp, loop_now_ns() + 1000000000), 1);
+}
+
+static void serve_reply(struct query *q, struct ntp_pkt *p)
+{
+	serve_reply_at(q, p, false);
 }
 
 START_TEST(test_query_spaces_requests_two_seconds_apart)
@@ -355,6 +365,55 @@ START_TEST(test_query_timeout_then_next_request)
 }
 END_TEST
 
+START_TEST(test_query_late_reply_is_a_sample_and_its_copy_a_duplicate)
+{
+	struct query q;
+	struct ntp_pkt p;
+	uint8_t buf[48];
+	struct sockaddr_in to;
+	socklen_t len = sizeof(to);
+	int64_t next;
+
+	make_query(&q, false);
+	query_tick(&q, loop_now_ns());
+	p = good_reply(&q);
+	serve_reply_at(&q, &p, true);
+	next = query_next_ns(&q);
+	ck_assert_uint_eq(q.n_samples, 1);
+	ck_assert_uint_eq(q.n_late, 1);
+	ck_assert_uint_eq(q.n_rejects, 0);
+	/* a second copy of the same reply is a duplicate */
+	ntp_pkt_encode(&p, buf);
+	ck_assert_int_eq(getsockname(q.fd, (struct sockaddr *)&to, &len), 0);
+	ck_assert_int_eq(sendto(srv, buf, 48, 0, (struct sockaddr *)&to, len), 48);
+	ck_assert_int_ge(loop_run_once(lp, loop_now_ns() + 1000000000), 1);
+	ck_assert_uint_eq(q.n_samples, 1);
+	ck_assert_uint_eq(q.n_rejects, 1);
+	ck_assert_int_eq(q.last_reject, QUERY_REJECT_DUPLICATE);
+	/* the late reply did not move the next request */
+	ck_assert_int_eq(query_next_ns(&q), next);
+	ck_assert_int_eq(next, q.sent_ns + 2000000000);
+	query_close(&q);
+}
+END_TEST
+
+START_TEST(test_query_late_reply_to_the_last_request_counts)
+{
+	struct query q;
+	struct ntp_pkt p;
+
+	env.max_samples = 1;
+	make_query(&q, true);
+	query_tick(&q, loop_now_ns());
+	p = good_reply(&q);
+	serve_reply_at(&q, &p, true);
+	ck_assert(q.done);
+	ck_assert_uint_eq(q.n_samples, 1);
+	ck_assert_uint_eq(q.n_late, 1);
+	query_close(&q);
+}
+END_TEST
+
 START_TEST(test_query_address_this_host_cannot_reach_is_unreachable)
 {
 	/* a link-local address without its zone: connect() fails here, and
@@ -402,6 +461,8 @@ int main(void)
 	tcase_add_test(tc, test_query_kod_rate_stops_the_address);
 	tcase_add_test(tc, test_query_useless_answer_ends_the_request_without_a_sample);
 	tcase_add_test(tc, test_query_timeout_then_next_request);
+	tcase_add_test(tc, test_query_late_reply_is_a_sample_and_its_copy_a_duplicate);
+	tcase_add_test(tc, test_query_late_reply_to_the_last_request_counts);
 	tcase_add_test(tc, test_query_address_this_host_cannot_reach_is_unreachable);
 	tcase_add_test(tc, test_query_only_local_errors_mean_unreachable);
 	suite_add_tcase(s, tc);
