@@ -12,6 +12,12 @@
 #define QUERY_SPACING_NS INT64_C(2000000000) /* DESIGN.md 3.5: 2 s per address */
 #define QUERY_RX_BUF	 2048
 
+/* The root distance threshold: `tos maxdist`, else MAXDIST (RFC 5905 A.1.1). */
+static double query_maxdist_s(const struct query_env *env)
+{
+	return env->maxdist_s > 0 ? env->maxdist_s : NTP_MAXDIST_S;
+}
+
 void query_init(struct query *q, const struct query_env *env, unsigned server,
 		const struct sockaddr *sa, socklen_t sa_len, bool burst, unsigned version)
 {
@@ -127,7 +133,7 @@ enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 		return QUERY_REJECT_STRATUM;
 	if (ntp_pkt_xmt_is_zero(ret) || ntp_pkt_rec_is_zero(ret))
 		return QUERY_REJECT_ZERO_TIME;
-	if (ntp_pkt_root_dist_s(ret) >= NTP_MAXDIST_S)
+	if (ntp_pkt_root_dist_s(ret) >= query_maxdist_s(q->env))
 		return QUERY_REJECT_ROOT_DISTANCE;
 	query_measure(q, ret, &dg->rx, ret_sample);
 	if (ret_sample->delay_s < -(ldexp(1, ret->precision) + q->env->precision_s))

@@ -36,7 +36,7 @@ enum query_reject {
 	QUERY_REJECT_UNSYNC,	    /* leap indicator 3 */
 	QUERY_REJECT_STRATUM,	    /* stratum 0 without a kiss, or above 15 */
 	QUERY_REJECT_ZERO_TIME,	    /* receive or transmit timestamp zero */
-	QUERY_REJECT_ROOT_DISTANCE, /* root delay / 2 + root dispersion >= MAXDIST */
+	QUERY_REJECT_ROOT_DISTANCE, /* root delay / 2 + root dispersion >= maxdist */
 	QUERY_REJECT_DELAY,	    /* round trip negative beyond the precision */
 };
 
@@ -47,6 +47,7 @@ struct query_env {
 	double precision_s;   /* local clock precision */
 	double timeout_s;     /* -t */
 	unsigned max_samples; /* -p: requests per address */
+	double maxdist_s;     /* `tos maxdist`; 0: MAXDIST */
 	bool *changed;	      /* set when a sample or a verdict arrives */
 };
 

@@ -108,8 +108,11 @@ static void report_final_text(const struct report *rep, char *buf, size_t len)
 	size_t n;
 
 	if (!sp) {
-		snprintf(buf, len, "%s",
-			 rep->fatal ? rep->fatal : "no server suitable for synchronization found");
+		const char *why = rep->run ? rep->run->why : "";
+
+		snprintf(buf, len, "%s%s%s",
+			 rep->fatal ? rep->fatal : "no server suitable for synchronization found",
+			 !rep->fatal && *why ? ": " : "", rep->fatal ? "" : why);
 		return;
 	}
 	n = (size_t)snprintf(buf, len, "%s time server %s offset %+.6f sec", report_verb(rep),
@@ -378,6 +381,10 @@ void report_plan(const struct opts *o, FILE *out)
 	}
 	fprintf(out, "samples %u timeout %g deadline %g accuracy %g\n", o->samples, o->timeout_s,
 		o->deadline_s, o->accuracy_s);
+	fprintf(out, "tos minsane %u minclock %u maxdist %g\n",
+		o->cfg.minsane ? o->cfg.minsane : NTP_CMIN,
+		o->cfg.minclock ? o->cfg.minclock : NTP_NMIN,
+		o->cfg.maxdist_s > 0 ? o->cfg.maxdist_s : NTP_MAXDIST_S);
 	fprintf(out, "step %g panic %g%s%s%s%s\n", o->gate.step_s, o->gate.panic_s,
 		o->gate.mode == GATE_MODE_STEP	 ? " always-step"
 		: o->gate.mode == GATE_MODE_SLEW ? " always-slew"

@@ -123,6 +123,7 @@ int run_init(struct run *r, const struct opts *o, const struct clock_ops *clock,
 		.precision_s = ldexp(1, clock_precision_log2(clock)),
 		.timeout_s = o->timeout_s,
 		.max_samples = o->samples,
+		.maxdist_s = o->cfg.maxdist_s,
 		.changed = &r->changed,
 	};
 	return run_start_names(r);
@@ -174,6 +175,14 @@ static bool run_all_done(const struct run *r)
 	return true;
 }
 
+/* `tos minsane`, `tos minclock`, `tos maxdist` (zero: the defaults). */
+static struct pipeline_tos run_tos(const struct run *r)
+{
+	return (struct pipeline_tos){ .minsane = r->o->cfg.minsane,
+				      .minclock = r->o->cfg.minclock,
+				      .maxdist_s = r->o->cfg.maxdist_s };
+}
+
 /* DESIGN.md 3.6: may we decide now? Only once every name is resolved,
  * since the majority counts every candidate address: each (address, port)
  * once, those this host cannot reach left out. */
@@ -184,6 +193,7 @@ static enum settle_verdict run_settle(struct run *r, int64_t now_ns)
 		.step_s = r->o->gate.step_s,
 		.may_step = r->o->gate.mode != GATE_MODE_SLEW,
 		.accuracy_s = r->o->accuracy_s,
+		.tos = run_tos(r),
 	};
 
 	if (resolve_busy(r->res) || p.n_all == 0)
@@ -267,8 +277,18 @@ static bool run_any_answer(const struct run *r)
 	return false;
 }
 
+static unsigned run_count_verdict(const struct run *r, enum pipeline_verdict v)
+{
+	unsigned n = 0;
+
+	for (unsigned j = 0; j < r->n_cand; j++)
+		n += r->cand[j].verdict == v;
+	return n;
+}
+
 void run_decide(struct run *r)
 {
+	struct pipeline_tos tos = run_tos(r);
 	enum pipeline_status st;
 
 	if (r->settled != SETTLE_WAIT) {
@@ -280,6 +300,13 @@ void run_decide(struct run *r)
 		r->outcome = run_any_answer(r) ? RUN_NO_MAJORITY : RUN_NO_TIME;
 		return;
 	}
-	st = pipeline_run(r->cand, r->n_cand, NTP_CMIN, r->decided_ns, &r->sys);
+	st = pipeline_run(r->cand, r->n_cand, NTP_CMIN, &tos, r->decided_ns, &r->sys);
 	r->outcome = st == PIPELINE_OK ? RUN_OK : RUN_NO_MAJORITY;
+	if (st == PIPELINE_TOO_FEW) {
+		unsigned n = run_count_verdict(r, PIPELINE_SURVIVOR);
+
+		snprintf(r->why, sizeof(r->why), "%u server%s agree%s, tos minsane wants %u", n,
+			 n == 1 ? "" : "s", n == 1 ? "s" : "", tos.minsane);
+		log_err("no majority: %s", r->why);
+	}
 }

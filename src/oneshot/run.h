@@ -56,6 +56,7 @@ struct run {
 	enum settle_verdict settled;
 	enum run_outcome outcome;
 	struct est_system sys;
+	char why[128]; /* what kept a majority from deciding (`tos minsane`), or "" */
 };
 
 /* Set up (loop, resolver); start_ns is the run's start on CLOCK_MONOTONIC. */

@@ -234,6 +234,30 @@ def test_e_black_hole(s):
           f"({(h.servers_by_address(r.json).get(HOLE[0]) or {}).get('error')})")
 
 
+def test_f_minsane(s):
+    """(f) `tos minsane N`: fewer servers that agree than N is no answer."""
+    servers = HONEST[:3] + ["127.0.0.6"]
+    lines = [f"server {a} burst" for a in servers]
+    what = "(f) 3 honest + liar +3600, tos minsane 4"
+    conf = conf_servers(s, "f1.conf", ["tos minsane 4"] + lines)
+    r = run(s, ["-q", "-c", conf], what)
+    last = r.out.rstrip("\n").split("\n")[-1] if r.out.strip() else ""
+    check(r.rc == 6, f"{what}: exit 6, the clock untouched (got {r.rc})")
+    check(last.endswith("no server suitable for synchronization found: "
+                        "3 servers agree, tos minsane wants 4"),
+          f"{what}: the report says why: {last!r}")
+    r = run(s, ["-q", "-j", "-c", conf], what + ", -j")
+    doc = r.json or {}
+    check(r.rc == 6 and doc.get("offset") is None and doc.get("action") == "none",
+          f"{what}: -j: exit 6, offset null ({r.rc}, {doc.get('offset')})")
+    check(all(states(r).get(a) == "survivor" for a in HONEST[:3]),
+          f"{what}: the three that agree are survivors, none the system peer ({states(r)})")
+    what = "(f) 3 honest + liar +3600, tos minsane 3"
+    conf = conf_servers(s, "f2.conf", ["tos minsane 3"] + lines)
+    r = run(s, ["-q", "-j", "-c", conf], what)
+    check_truth(r, what)
+
+
 def body(s):
     h.libfaketime()  # skips when missing
     probes = {}
@@ -251,6 +275,7 @@ def body(s):
     test_c_liar_first(s)
     test_d_no_majority(s)
     test_e_black_hole(s)
+    test_f_minsane(s)
 
 
 def main():

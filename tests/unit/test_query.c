@@ -201,6 +201,26 @@ START_TEST(test_query_offset_is_right_across_eras)
 }
 END_TEST
 
+START_TEST(test_query_root_distance_bound_is_tos_maxdist)
+{
+	struct query q;
+	struct ntp_pkt p;
+
+	make_query(&q, false);
+	q.cookie = 42;
+	q.waiting = true;
+	clock_gettime(CLOCK_REALTIME, &q.t1);
+	p = good_reply(&q);
+	p.root_disp_ntp32 = 1u << 16; /* 1 s: within MAXDIST (1.5 s) */
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_NONE);
+	env.maxdist_s = 0.5; /* tos maxdist 0.5 */
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_ROOT_DISTANCE);
+	p.root_disp_ntp32 = 3u << 16; /* 3 s: beyond MAXDIST, within tos maxdist 16 */
+	env.maxdist_s = 16;
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_NONE);
+}
+END_TEST
+
 START_TEST(test_query_reply_from_another_address_is_rejected)
 {
 	struct query q;
@@ -452,6 +472,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_query_reply_checks_in_order);
+	tcase_add_test(tc, test_query_root_distance_bound_is_tos_maxdist);
 	tcase_add_test(tc, test_query_reply_from_another_address_is_rejected);
 	tcase_add_loop_test(tc, test_query_offset_is_right_across_eras, 0,
 			    sizeof(era_cases) / sizeof(era_cases[0]));
