@@ -44,6 +44,26 @@ static void report_unreachable_error(int err, char *buf, size_t len)
 		buf[at] = (char)tolower((unsigned char)buf[at]);
 }
 
+/* The state of an address with samples is what the pipeline made of them;
+ * a kiss that came after them is noted, not a verdict. */
+static void report_addr_verdict(const struct query *q, const struct pipeline_cand *c,
+				struct report_addr *ret)
+{
+	const char *why = "";
+
+	ret->state = report_verdict_state(c->verdict);
+	if (c->verdict == PIPELINE_UNFIT)
+		why = select_fit_str(c->fit);
+	else if (c->verdict == PIPELINE_NOSELECT)
+		why = "noselect";
+	if (q->kiss)
+		snprintf(ret->error, sizeof(ret->error), "%s%skiss-o'-death %s after %u sample%s",
+			 why, *why ? "; " : "", q->kiss_code, q->n_samples,
+			 q->n_samples == 1 ? "" : "s");
+	else
+		snprintf(ret->error, sizeof(ret->error), "%s", why);
+}
+
 static void report_addr_of(const struct run *r, unsigned i, struct report_addr *ret)
 {
 	const struct query *q = &r->q[i];
@@ -54,25 +74,49 @@ static void report_addr_of(const struct run *r, unsigned i, struct report_addr *
 	if (q->unreachable) {
 		ret->state = "unreachable";
 		report_unreachable_error(q->error, ret->error, sizeof(ret->error));
+	} else if (c && r->outcome != RUN_NO_TIME) {
+		report_addr_verdict(q, c, ret);
 	} else if (q->kiss) {
 		ret->state = "kod";
 		snprintf(ret->error, sizeof(ret->error), "kiss-o'-death %s", q->kiss_code);
-	} else if (c && r->outcome != RUN_NO_TIME) {
-		ret->state = report_verdict_state(c->verdict);
-		if (c->verdict == PIPELINE_UNFIT)
-			snprintf(ret->error, sizeof(ret->error), "%s", select_fit_str(c->fit));
-		else if (c->verdict == PIPELINE_NOSELECT)
-			snprintf(ret->error, sizeof(ret->error), "noselect");
 	} else if (q->n_rejects) {
 		ret->state = "invalid";
 		snprintf(ret->error, sizeof(ret->error), "%s", query_reject_str(q->last_reject));
+	} else if (!q->done && !q->error) {
+		ret->state = "not-waited";
+		snprintf(ret->error, sizeof(ret->error), "decided before its reply");
 	} else {
 		ret->state = "unreachable";
 		snprintf(ret->error, sizeof(ret->error), "%s",
-			 q->error  ? strerror(-q->error)
-			 : q->done ? "no reply"
-				   : "not waited for: decided before its reply");
+			 q->error ? strerror(-q->error) : "no reply");
 	}
+}
+
+/* Addresses of name k that were not queried, and why: "more than 8
+ * addresses of a family" (per name), "more than 64 candidate addresses"
+ * (per run). */
+struct report_unqueried {
+	unsigned n;
+	char reason[48];
+};
+
+static unsigned report_unqueried_of(const struct run *r, unsigned k, struct report_unqueried *ret)
+{
+	unsigned m = 0, n;
+
+	n = r->names[k].n_over_family;
+	if (n) {
+		ret[m].n = n;
+		snprintf(ret[m++].reason, sizeof(ret->reason), "more than %u addresses of a family",
+			 RESOLVE_MAX_ADDRS);
+	}
+	n = candset_name_dropped(&r->cs, k);
+	if (n) {
+		ret[m].n = n;
+		snprintf(ret[m++].reason, sizeof(ret->reason), "more than %u candidate addresses",
+			 CANDSET_LIVE_MAX);
+	}
+	return m;
 }
 
 static const char *report_leap_str(enum ntp_leap l)
@@ -207,11 +251,19 @@ void report_table(const struct report *rep, FILE *out)
 		report_table_names(rep, i, out);
 		fputc('\n', out);
 	}
-	for (unsigned i = 0; i < rep->o->cfg.n_servers; i++)
+	for (unsigned i = 0; i < rep->o->cfg.n_servers; i++) {
+		struct report_unqueried u[2];
+		unsigned m = report_unqueried_of(r, i, u);
+
 		if (r->names[i].error[0] || r->names[i].pending)
 			fprintf(out, "%-28s %-15s %2s %5s %10s %12s %10s  unreachable: %s\n",
 				rep->o->cfg.servers[i].host, "-", "-", "-", "-", "-", "-",
 				r->names[i].pending ? RUN_DNS_DEADLINE : r->names[i].error);
+		for (unsigned k = 0; k < m; k++)
+			fprintf(out, "%-28s %u more address%s not queried: %s\n",
+				rep->o->cfg.servers[i].host, u[k].n, u[k].n == 1 ? "" : "es",
+				u[k].reason);
+	}
 }
 
 /* A JSON string: the hosts are validated names, but escape anyway. */
@@ -312,6 +364,30 @@ static const char *report_json_action(const struct report *rep)
 	return gate_action_str(ap->action);
 }
 
+/* Addresses of a name that were not queried (the per-family and the
+ * per-run limits): one entry per name and reason. */
+static void report_json_unqueried(const struct report *rep, FILE *out)
+{
+	const struct run *r = rep->run;
+	bool first = true;
+
+	fputs("  \"not_queried\": [", out);
+	for (unsigned i = 0; r && i < rep->o->cfg.n_servers; i++) {
+		struct report_unqueried u[2];
+		unsigned m = report_unqueried_of(r, i, u);
+
+		for (unsigned k = 0; k < m; k++) {
+			fputs(first ? "\n    {\"name\": " : ",\n    {\"name\": ", out);
+			report_json_str(out, rep->o->cfg.servers[i].host);
+			fprintf(out, ", \"addresses\": %u, \"reason\": ", u[k].n);
+			report_json_str(out, u[k].reason);
+			fputs("}", out);
+			first = false;
+		}
+	}
+	fputs(first ? "],\n" : "\n  ],\n", out);
+}
+
 static void report_json_servers(const struct report *rep, FILE *out)
 {
 	const struct run *r = rep->run;
@@ -355,7 +431,12 @@ void report_json(const struct report *rep, FILE *out)
 		fputs("null, \"leap\": null,\n", out);
 	fprintf(out, "  \"action\": \"%s\",\n", report_json_action(rep));
 	report_json_servers(rep, out);
-	fprintf(out, "  \"elapsed\": %.6f,\n  \"exit\": %d}\n", rep->elapsed_s, rep->exit_status);
+	report_json_unqueried(rep, out);
+	/* elapsed: start to decision; elapsed_total: to now (setting the
+	 * clock and writing the RTC, which waits for its second, included) */
+	fprintf(out, "  \"elapsed\": %.6f, \"elapsed_total\": %.6f,\n  \"exit\": %d}\n",
+		r ? (double)(r->decided_ns - r->start_ns) * 1e-9 : rep->elapsed_s, rep->elapsed_s,
+		rep->exit_status);
 }
 
 void report_plan(const struct opts *o, FILE *out)

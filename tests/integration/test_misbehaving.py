@@ -56,6 +56,23 @@ def test_late_reply_is_used(s, tset):
             f"{what}: -d says the samples came late ({lines})")
 
 
+def test_kod_after_samples_keeps_the_samples(s, tset):
+    """A server that gave a sample and then a RATE kiss: the kiss stops the
+    requests, the sample still counts, and the state says what the
+    selection made of it (on 76f3073: 'kod', though it was the system peer)."""
+    port = 12496
+    s.ntpserver("127.0.0.5", port, "--offset", "0.05", "--behave", "rate-after-1")
+    cfg = s.write("kod-late.conf", f"accuracy 0.000000001\nserver 127.0.0.5 port {port} burst\n")
+    what = "one good reply, then RATE"
+    r = h.run_tset(tset, ["-q", "-j", "-p", "3", "-c", cfg])
+    e = h.servers_by_address(r.json).get("127.0.0.5", {})
+    h.note(f"{what}: exit {r.rc}, {e.get('state')}, samples {e.get('samples')}, {e.get('error')}")
+    h.check(r.rc == 0 and e.get("state") == "system-peer" and e.get("samples") == 1,
+            f"{what}: exit 0, the system peer with its one sample ({r.rc}, {e.get('state')})")
+    h.check("kiss-o'-death RATE" in (e.get("error") or ""),
+            f"{what}: the kiss is noted in its error ({e.get('error')})")
+
+
 def main():
     tset = h.tset_arg(sys.argv, "test_misbehaving.py TSET")
 
@@ -100,6 +117,7 @@ def main():
             h.Session.stop(p)
 
         test_late_reply_is_used(s, tset)
+        test_kod_after_samples_keeps_the_samples(s, tset)
 
     return h.main(body, root="binding loopback addresses 127.0.0.2-5")
 

@@ -44,7 +44,12 @@ VOTE_HOSTS = ("127.0.0.20 liar.test\n::1 liar.test\n"  # a dual-stack liar
               # overlapping pools: two liars in both, one honest in each
               "127.0.0.20 pool-a.test\n127.0.0.24 pool-a.test\n127.0.0.21 pool-a.test\n"
               "127.0.0.20 pool-b.test\n127.0.0.24 pool-b.test\n127.0.0.22 pool-b.test\n"
-              "127.0.0.23 honest3.test\n")
+              "127.0.0.23 honest3.test\n"
+              # ten addresses: two beyond 8 per family (nothing answers there)
+              + "".join(f"127.0.1.{i} big.test\n" for i in range(1, 11))
+              # nine pools of eight: 72 addresses, 8 beyond 64 candidates
+              + "".join(f"127.0.2.{8 * k + i} pool{k}.test\n"
+                        for k in range(9) for i in range(1, 9)))
 SPACING_S = 2.0  # tset: requests to one address are 2 s apart (without burst)
 ACCURACY_S = 0.05  # good enough to stop sampling, for the single-stack hosts
 
@@ -239,6 +244,32 @@ def test_overlapping_pools(conf):
           f"({sv.get(LIARS[0], {}).get('name')})")
 
 
+def test_not_queried_addresses_are_reported(conf):
+    """Addresses beyond the limits (8 of a family per name, 64 candidates
+    per run) are listed under not_queried (JSON) and in the -d table."""
+    what = "big.test (10 A records)"
+    r = run(["-c", conf, "-q", "-j", "-p", "1", "-t", "0.2", f"big.test:{VOTE_PORT}"], what)
+    doc = r.json or {}
+    check(len(doc.get("servers", [])) == 8, f"{what}: 8 queried ({len(doc.get('servers', []))})")
+    check(doc.get("not_queried") == [{"name": "big.test", "addresses": 2,
+                                      "reason": "more than 8 addresses of a family"}],
+          f"{what}: -j lists the 2 others under not_queried: {doc.get('not_queried')}")
+    el, tot = doc.get("elapsed"), doc.get("elapsed_total")
+    check(el is not None and tot is not None and 0 <= el <= tot,
+          f"{what}: elapsed (to the decision) <= elapsed_total: {el} {tot}")
+    r = run(["-c", conf, "-q", "-d", "-p", "1", "-t", "0.2", f"big.test:{VOTE_PORT}"], what)
+    check("big.test" in r.err and "2 more addresses not queried: more than 8 addresses of a "
+          "family" in r.err, f"{what}: -d says so")
+    what = "9 pools of 8"
+    r = run(["-c", conf, "-q", "-j", "-p", "1", "-t", "0.2"]
+            + [f"pool{k}.test:{VOTE_PORT}" for k in range(9)], what)
+    doc = r.json or {}
+    check(len(doc.get("servers", [])) == 64 and doc.get("not_queried") ==
+          [{"name": "pool8.test", "addresses": 8, "reason": "more than 64 candidate addresses"}],
+          f"{what}: 64 queried, the last pool's 8 listed as not queried: "
+          f"{len(doc.get('servers', []))}, {doc.get('not_queried')}")
+
+
 def start_vote_servers(s, ipv6):
     for a in LIARS:
         s.ntpserver(a, VOTE_PORT, "--offset", LIE_S)
@@ -360,6 +391,7 @@ def body(s):
     start_vote_servers(s, ipv6)
     test_one_address_one_vote(conf, ipv6)
     test_overlapping_pools(conf)
+    test_not_queried_addresses_are_reported(conf)
     test_ipv4_only_host(s)
     test_ipv6_only_host(s)
 
