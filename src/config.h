@@ -6,7 +6,8 @@
  * allocation. It fills one struct config with everything either program
  * understands; directives the reading program does not use are recorded
  * as notices (the caller prints them), anything malformed is an error with
- * file, line and column. CONTRACT.md lists the directives of each program.
+ * file, line and column. tset.conf(5) and tsetd(8) list the directives of
+ * each program.
  */
 #ifndef TSET_CONFIG_H
 #define TSET_CONFIG_H

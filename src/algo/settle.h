@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * settle: may a one-shot run decide now, before every sample is in?
- * DESIGN.md 3.6: -p is a maximum, not a quota.
+ * -p is a maximum, not a quota.
  */
 #ifndef TSET_ALGO_SETTLE_H
 #define TSET_ALGO_SETTLE_H

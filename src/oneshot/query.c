@@ -9,7 +9,7 @@
 #include "ntp_time.h"
 #include "query.h"
 
-#define QUERY_SPACING_NS INT64_C(2000000000) /* DESIGN.md 3.5: 2 s per address */
+#define QUERY_SPACING_NS INT64_C(2000000000) /* RFC 5905 burst spacing: 2 s per address */
 #define QUERY_RX_BUF	 2048
 
 /* The root distance threshold: `tos maxdist`, else MAXDIST (RFC 5905 A.1.1). */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * query: one server address for one run. It sends data-minimised requests
- * from a new socket each (RFC 9109), applies every reply check of
- * DESIGN.md 3.4 as a named test, keeps the valid samples, and paces
- * itself: at most -p requests, 2 s apart unless the server says `burst`.
+ * from a new socket each (RFC 9109), applies every reply check (RFC 5905
+ * section 8, appendix A.5.1.1) as a named test, keeps the valid samples,
+ * and paces itself: at most -p requests, 2 s apart unless the server says
+ * `burst`.
  * An address this host cannot send to at all (no route, no such family)
  * is marked unreachable and asked nothing more.
  */
@@ -94,7 +95,7 @@ int64_t query_next_ns(const struct query *q);
 void query_tick(struct query *q, int64_t now_ns);
 
 /*
- * The reply checks of DESIGN.md 3.4, in the order of enum query_reject, on
+ * The reply checks, in the order of enum query_reject, on
  * a datagram received on the query's socket. Fills *ret with the decoded
  * packet (when it decodes) and, when it passes, *ret_sample with what it
  * measures (offset, delay, dispersion).

@@ -11,7 +11,7 @@
 
 /* One address as the report shows it. */
 struct report_addr {
-	const char *state; /* JSON spelling, CONTRACT.md */
+	const char *state; /* JSON spelling, as tset(8) lists them */
 	char error[96];
 	const struct pipeline_cand *cand; /* NULL without samples */
 };

@@ -183,7 +183,7 @@ static struct pipeline_tos run_tos(const struct run *r)
 				      .maxdist_s = r->o->cfg.maxdist_s };
 }
 
-/* DESIGN.md 3.6: may we decide now? Only once every name is resolved,
+/* May we decide now (settle.h)? Only once every name is resolved,
  * since the majority counts every candidate address: each (address, port)
  * once, those this host cannot reach left out. */
 static enum settle_verdict run_settle(struct run *r, int64_t now_ns)

@@ -104,7 +104,7 @@ def test_a_honest(s):
     check(all(sv[a].get("state") in GOOD_STATES and sv[a].get("stratum") == 10 for a in answered),
           f"{what}: every server that answered is system-peer/survivor/outlier at stratum 10 "
           f"({states(r)})")
-    # DESIGN.md 3.6 (b): with 3 of 4 in, tset may decide without the last
+    # the settle rule (b): with 3 of 4 in, tset may decide without the last
     # one; that one is then reported as not waited for, not as a liar
     late = [a for a in sv if a not in answered]
     check(all(sv[a].get("state") == "not-waited" and sv[a].get("error") == "decided before its reply"
@@ -119,7 +119,7 @@ def test_b_falsetickers(s):
     """(b) five chronyd, two of them lying: the three honest win."""
     liars = ["127.0.0.6", "127.0.0.7"]
     servers = HONEST[:3] + liars
-    # `accuracy 1e-9` turns off the early decision (DESIGN.md 3.6 b): every
+    # `accuracy 1e-9` turns off the early decision (the settle rule b): every
     # address is sampled to -p 4, the liars included, so their verdict is
     # certain. Without `burst`, requests to one address are 2 s apart.
     what = "(b) 3 honest + liars +3600/-7, polite (2 s apart), 4 samples each"

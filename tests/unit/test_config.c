@@ -391,7 +391,7 @@ START_TEST(test_config_accepts_debian_ntpsec_conf)
 }
 END_TEST
 
-/* The CONTRACT.md example of a tsetd.conf. */
+/* The tsetd.conf example of tsetd(8). */
 START_TEST(test_config_accepts_contract_tsetd_conf)
 {
 	parse_ok("server 127.127.1.0                 # local clock reference\n"
