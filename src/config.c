@@ -72,6 +72,7 @@ struct config_range {
 static const struct config_range config_range_timeout = { 0, 60, true, "seconds 0 < S <= 60" };
 static const struct config_range config_range_deadline = { 0, 3600, true, "seconds 0 < S <= 3600" };
 static const struct config_range config_range_accuracy = { 0, 1, true, "seconds 0 < S <= 1" };
+static const struct config_range config_range_maxdist = { 0, 1000, true, "seconds 0 < S <= 1000" };
 static const struct config_range config_range_gate = { 0, CONFIG_MAX_ABS_S, false,
 						       "seconds 0 <= S <= 1e9" };
 static const struct config_range config_range_any = { -CONFIG_MAX_ABS_S, CONFIG_MAX_ABS_S, false,
@@ -988,6 +989,81 @@ static int config_do_tinker(struct config_ctx *ctx)
 	return r;
 }
 
+/* ---- tos ---- */
+
+/* How tset reads a `tos` key: ntpd's selection limits it honours, the
+ * rest (orphan mode, the daemon's association counts) skipped. */
+enum config_tos_kind {
+	CONFIG_TOS_DAEMON,	/* a number tset does not use */
+	CONFIG_TOS_DAEMON_DATE, /* basedate: a date tset does not use */
+	CONFIG_TOS_MINSANE,
+	CONFIG_TOS_MINCLOCK,
+	CONFIG_TOS_MAXDIST,
+};
+
+static const struct {
+	const char *name;
+	enum config_tos_kind kind;
+} config_tos_keys[] = {
+	{ "basedate", CONFIG_TOS_DAEMON_DATE }, { "bcpollbstep", CONFIG_TOS_DAEMON },
+	{ "beacon", CONFIG_TOS_DAEMON },	{ "ceiling", CONFIG_TOS_DAEMON },
+	{ "cohort", CONFIG_TOS_DAEMON },	{ "floor", CONFIG_TOS_DAEMON },
+	{ "maxclock", CONFIG_TOS_DAEMON },	{ "maxdisp", CONFIG_TOS_DAEMON },
+	{ "maxdist", CONFIG_TOS_MAXDIST },	{ "minclock", CONFIG_TOS_MINCLOCK },
+	{ "mindist", CONFIG_TOS_DAEMON },	{ "minsane", CONFIG_TOS_MINSANE },
+	{ "orphan", CONFIG_TOS_DAEMON },	{ "orphanwait", CONFIG_TOS_DAEMON },
+};
+
+/* One `KEY VALUE` pair of a tos line at token i. */
+static int config_tos_opt(struct config_ctx *ctx, unsigned i)
+{
+	struct config *cfg = ctx->cfg;
+	unsigned long count = 0;
+	char what[32];
+	double v = 0;
+	size_t k;
+	int r = 0;
+
+	for (k = 0; k < sizeof(config_tos_keys) / sizeof(config_tos_keys[0]); k++)
+		if (strcmp(config_tos_keys[k].name, ctx->tok[i]) == 0)
+			break;
+	if (k == sizeof(config_tos_keys) / sizeof(config_tos_keys[0]))
+		return config_fail(ctx, ctx->col[i], "unknown tos key '%.*s'", CONFIG_TOKEN_SHOW,
+				   ctx->tok[i]);
+	snprintf(what, sizeof(what), "tos %s", config_tos_keys[k].name);
+	switch (config_tos_keys[k].kind) {
+	case CONFIG_TOS_DAEMON_DATE:
+		r = config_need(ctx, i + 1, what);
+		break;
+	case CONFIG_TOS_DAEMON:
+		r = config_seconds_at(ctx, i + 1, what, &config_range_any, &v);
+		break;
+	case CONFIG_TOS_MAXDIST:
+		return config_seconds_at(ctx, i + 1, what, &config_range_maxdist, &cfg->maxdist_s);
+	case CONFIG_TOS_MINSANE:
+	case CONFIG_TOS_MINCLOCK:
+		r = config_uint_at(ctx, i + 1, what, 1, CONFIG_MAX_TOS_COUNT, &count);
+		if (r == 0 && config_tos_keys[k].kind == CONFIG_TOS_MINSANE)
+			cfg->minsane = (unsigned)count;
+		else if (r == 0)
+			cfg->minclock = (unsigned)count;
+		return r;
+	}
+	if (r == 0 && ctx->prog == CONFIG_PROGRAM_TSET)
+		config_notice(ctx, "%s is for a daemon; skipped", what);
+	return r;
+}
+
+static int config_do_tos(struct config_ctx *ctx)
+{
+	unsigned i;
+	int r = config_need(ctx, 1, "tos");
+
+	for (i = 1; r == 0 && i < ctx->n; i += 2)
+		r = config_tos_opt(ctx, i);
+	return r;
+}
+
 /* ntpd's system flags of enable/disable; only kernel matters to tset. */
 static const char *const config_system_flags[] = {
 	"auth",
@@ -1541,7 +1617,7 @@ static const struct config_directive config_directives[] = {
 	CONFIG_DAEMON("statsdir"),
 	{ "timeout", CONFIG_USE_TSET, config_do_timeout },
 	{ "tinker", CONFIG_USE_TSET, config_do_tinker },
-	CONFIG_DAEMON("tos"),
+	{ "tos", CONFIG_USE_TSET, config_do_tos },
 	CONFIG_DAEMON("trap"),
 	{ "trustedkey", CONFIG_USE_TSET, config_do_trustedkey },
 	CONFIG_DAEMON("ttl"),

@@ -6,7 +6,8 @@
  * allocation. It fills one struct config with everything either program
  * understands; directives the reading program does not use are recorded
  * as notices (the caller prints them), anything malformed is an error with
- * file, line and column. CONTRACT.md lists the directives of each program.
+ * file, line and column. tset.conf(5) and tsetd(8) list the directives of
+ * each program.
  */
 #ifndef TSET_CONFIG_H
 #define TSET_CONFIG_H
@@ -27,6 +28,7 @@
 #define CONFIG_MAX_HOST	      256 /* host name or address text, NUL included */
 #define CONFIG_MAX_PATH	      256 /* file names, NUL included */
 #define CONFIG_MAX_IFNAME     16  /* IFNAMSIZ */
+#define CONFIG_MAX_TOS_COUNT  64  /* tos minsane / minclock: at most one per server */
 
 /*
  * tsetd's `limitprefix`: rate limiting counts a client per network of this
@@ -188,6 +190,9 @@ struct config {
 	unsigned samples; /* 1..8 */
 	double timeout_s, deadline_s, accuracy_s;
 	char resolvconf[CONFIG_MAX_PATH]; /* "" = c-ares default */
+	unsigned minsane;		  /* tos minsane N: fewest that agree; 0 = not given */
+	unsigned minclock;		  /* tos minclock N: cluster floor; 0 = not given */
+	double maxdist_s;		  /* tos maxdist S: root distance bound; 0 = not given */
 	/* tset: symmetric-key authentication (tsetd notices keys/trustedkey) */
 	char keys[CONFIG_MAX_PATH]; /* "" = none */
 	unsigned trusted[CONFIG_MAX_TRUSTED];
@@ -248,9 +253,10 @@ void config_init(struct config *ret);
  * tset; skipped" (a directive of the other program, fully validated and
  * stored all the same), "X is for a daemon; skipped" (an ntpd/ntpsec
  * directive neither uses, not validated), "tinker K is for a daemon;
- * skipped", "disable F is for a daemon; skipped", "127.127.t.u is a
- * reference clock for a daemon; skipped" (tset), "upstream server skipped:
- * tsetd serves only reference clocks" (tsetd; the server is stored).
+ * skipped", "tos K is for a daemon; skipped", "disable F is for a daemon;
+ * skipped", "127.127.t.u is a reference clock for a daemon; skipped"
+ * (tset), "upstream server skipped: tsetd serves only reference clocks"
+ * (tsetd; the server is stored).
  */
 int config_parse(struct config *cfg, const char *buf, size_t len, const char *file,
 		 enum config_program prog, struct config_error *ret_err);

@@ -38,6 +38,10 @@ What it gives:
 - wait_port_free(): a fixed address:port still held by another process
   (another test running at the same time) is waited for a few seconds, then
   reported as such (Busy), rather than silently shared (SO_REUSEADDR).
+- own_netns(s, ipv4=, ipv6=): a network namespace that the test creates,
+  with loopback up and, on request, IPv6 disabled (an IPv4-only host) or
+  127.0.0.1/8 removed (an IPv6-only host); what the test starts inside
+  lives and dies there.
 
 Network traffic stays on loopback: every address that the harness binds,
 relays to or probes is checked.
@@ -233,6 +237,54 @@ def wait_port_free(addr, port, timeout_s=5.0):
             raise Busy(f"udp {addr}:{port} is held by another process "
                        f"(see `ss -ulpn`); another test running at the same time?")
         time.sleep(0.1)
+
+
+# ------------------------------------------------------------ own namespaces
+
+CLONE_NEWNET = 0x40000000
+
+
+def _ip(*args):
+    ip = require_program("ip", "iproute2")
+    p = subprocess.run([ip] + list(args), capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"ip {' '.join(args)}: {p.stderr.strip()}")
+
+
+@contextlib.contextmanager
+def own_netns(s, ipv4=True, ipv6=True):
+    """Run the body in a new network namespace that this test creates (root):
+    the test's thread enters it, so every socket it opens and every process
+    it starts there (through Session s) belongs to it. Loopback is up.
+    ipv6=False disables IPv6 in it: an IPv4-only host, where connecting to
+    an IPv6 address fails at once (EADDRNOTAVAIL). ipv4=False removes
+    127.0.0.1/8 from lo: an IPv6-only host, where connecting to 127.x fails
+    at once (ENETUNREACH); ::1 still works. Leaving stops what was started
+    inside (by PID) and returns to the test's namespace."""
+    require_root("creating a network namespace")
+    libc = ctypes.CDLL(None, use_errno=True)
+    back = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    first = len(s.procs)
+    try:
+        if libc.unshare(CLONE_NEWNET) != 0:
+            skip(f"cannot create a network namespace: {os.strerror(ctypes.get_errno())}")
+        try:
+            _ip("link", "set", "lo", "up")
+            if not ipv6:
+                for conf in ("all", "default", "lo"):
+                    with open(f"/proc/sys/net/ipv6/conf/{conf}/disable_ipv6", "w") as f:
+                        f.write("1\n")
+            if not ipv4:
+                _ip("addr", "del", "127.0.0.1/8", "dev", "lo")
+            yield
+        finally:
+            for p in s.procs[first:]:
+                Session.stop(p)
+            if libc.setns(back, CLONE_NEWNET) != 0:
+                raise RuntimeError("cannot return to the test's network namespace: "
+                                   + os.strerror(ctypes.get_errno()))
+    finally:
+        os.close(back)
 
 
 # ------------------------------------------------------------ NTP probe
@@ -616,26 +668,27 @@ class Session:
         self.stack.callback(b.close)
         return b
 
-    def dnsmasq(self, listen, hosts_text, timeout_s=5.0):
+    def dnsmasq(self, listen, hosts_text, timeout_s=5.0, name="dnsmasq"):
         """dnsmasq on listen:53 serving hosts_text for *.test; every other
         name is NXDOMAIN (--local=/test/ and --address=/#/), nothing is
-        forwarded. Returns once it answers."""
+        forwarded. Returns once it answers. name: of its files and log
+        (another dnsmasq of the test, in another namespace, needs its own)."""
         dnsmasq = require_program("dnsmasq", "dnsmasq-base")
         loopback(listen)
         wait_port_free(listen, 53)
-        hosts = self.write("dnsmasq.hosts", hosts_text)
+        hosts = self.write(name + ".hosts", hosts_text)
         proc = self.start([dnsmasq, "--no-daemon", "--conf-file=/dev/null", "--no-resolv",
                            "--no-hosts", "--bind-interfaces", f"--listen-address={listen}",
                            "--port=53", "--local=/test/", "--address=/#/",
                            f"--addn-hosts={hosts}", "--pid-file", "--log-queries",
-                           f"--log-facility={self.path('dnsmasq-queries.log')}"], "dnsmasq")
+                           f"--log-facility={self.path(name + '-queries.log')}"], name)
         end = time.monotonic() + timeout_s
         while time.monotonic() < end and proc.poll() is None:
             if dns_answers(listen, "probe.test"):
                 return proc
             time.sleep(0.05)
         raise RuntimeError(f"dnsmasq on {listen}:53 does not answer: "
-                           + self.log_of("dnsmasq")[-500:])
+                           + self.log_of(name)[-500:])
 
     def tsetd(self, tsetd_path, conf, *args, name="tsetd", probe=None, env=None,
               timeout_s=5.0):

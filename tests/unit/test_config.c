@@ -337,11 +337,15 @@ START_TEST(test_config_accepts_debian_ntp_conf)
 	assert_notice(6, "leapfile is for a daemon; skipped");
 	assert_notice(11, "statistics is for a daemon; skipped");
 	assert_notice(14, "filegen is for a daemon; skipped");
-	assert_notice(18, "tos is for a daemon; skipped");
+	/* tset honours minclock and minsane, not the daemon's maxclock */
+	assert_notice(17, "tos maxclock is for a daemon; skipped");
+	ck_assert_ptr_null(notice_of(18));
+	ck_assert_uint_eq(cfg.minclock, 4);
+	ck_assert_uint_eq(cfg.minsane, 3);
 	assert_notice(35, "restrict is for tsetd; skipped");
 	ck_assert_ptr_null(notice_of(21));
-	/* driftfile, leapfile, statistics, 3 filegen, 2 tos, 5 restrict */
-	ck_assert_uint_eq(cfg.n_notices, 13);
+	/* driftfile, leapfile, statistics, 3 filegen, 1 tos, 5 restrict */
+	ck_assert_uint_eq(cfg.n_notices, 12);
 }
 END_TEST
 
@@ -381,12 +385,13 @@ START_TEST(test_config_accepts_debian_ntpsec_conf)
 	ck_assert_uint_eq(cfg.restricts[0].flags & CONFIG_RESTRICT_LIMITED,
 			  CONFIG_RESTRICT_LIMITED);
 	assert_notice(18, "upstream pool skipped: tsetd serves only reference clocks");
-	assert_notice(14, "tos is for a daemon; skipped");
+	assert_notice(14, "tos is for tset; skipped");
+	assert_notice(15, "tos is for tset; skipped");
 	ck_assert_ptr_null(notice_of(23));
 }
 END_TEST
 
-/* The CONTRACT.md example of a tsetd.conf. */
+/* The tsetd.conf example of tsetd(8). */
 START_TEST(test_config_accepts_contract_tsetd_conf)
 {
 	parse_ok("server 127.127.1.0                 # local clock reference\n"
@@ -493,6 +498,31 @@ START_TEST(test_config_tinker_daemon_keys_get_one_notice)
 	ck_assert_double_eq(cfg.step_s, 0.2);
 	ck_assert_uint_eq(cfg.n_notices, 1);
 	assert_notice(1, "tinker stepout is for a daemon; skipped");
+}
+END_TEST
+
+START_TEST(test_config_reads_tos_limits_and_skips_the_daemon_keys)
+{
+	parse_ok("tos minsane 3\n"
+		 "tos minclock 4 maxdist 16\n"
+		 "tos orphan 10 orphanwait 300\n"
+		 "tos basedate 2024-01-01 mindist 0.02\n"
+		 "tos maxclock 11 minsane 2\n",
+		 CONFIG_PROGRAM_TSET);
+	ck_assert_uint_eq(cfg.minsane, 2); /* the last one wins */
+	ck_assert_uint_eq(cfg.minclock, 4);
+	ck_assert_double_eq(cfg.maxdist_s, 16.0);
+	ck_assert_ptr_null(notice_of(1));
+	ck_assert_ptr_null(notice_of(2));
+	assert_notice(3, "tos orphan is for a daemon; skipped");
+	assert_notice(4, "tos basedate is for a daemon; skipped");
+	assert_notice(5, "tos maxclock is for a daemon; skipped");
+	ck_assert_uint_eq(cfg.n_notices, 3);
+	/* none given: zero, the defaults */
+	config_init(&cfg);
+	ck_assert_uint_eq(cfg.minsane, 0);
+	ck_assert_uint_eq(cfg.minclock, 0);
+	ck_assert_double_eq(cfg.maxdist_s, 0.0);
 }
 END_TEST
 
@@ -808,6 +838,16 @@ static const struct bad_line bad_lines[] = {
 	{ "tinker step -1\n", 1, 13, "tinker step '-1' out of range" },
 	{ "tinker step\n", 1, 12, "missing argument to 'tinker step'" },
 	{ "tinker stepout x\n", 1, 16, "bad number 'x' for tinker stepout" },
+	{ "tos\n", 1, 4, "missing argument to 'tos'" },
+	{ "tos minsane\n", 1, 12, "missing argument to 'tos minsane'" },
+	{ "tos minsane 0\n", 1, 13, "tos minsane '0' out of range (expected an integer 1..64)" },
+	{ "tos minclock 65\n", 1, 14, "tos minclock '65' out of range" },
+	{ "tos minsane 2.5\n", 1, 13, "bad number '2.5' for tos minsane" },
+	{ "tos maxdist 0\n", 1, 13, "tos maxdist '0' out of range (expected seconds 0 < S" },
+	{ "tos maxdist x\n", 1, 13, "bad number 'x' for tos maxdist" },
+	{ "tos minclock 3 maxdist\n", 1, 23, "missing argument to 'tos maxdist'" },
+	{ "tos orphan x\n", 1, 12, "bad number 'x' for tos orphan" },
+	{ "tos bogus 1\n", 1, 5, "unknown tos key 'bogus'" },
 	{ "disable kernal\n", 1, 9, "unknown disable flag 'kernal'" },
 	{ "interface serve eth0\n", 1, 11, "unknown interface action 'serve'" },
 	{ "interface listen bad%name\n", 1, 18, "bad interface 'bad%name'" },
@@ -1186,6 +1226,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_config_reads_tset_directives);
 	tcase_add_test(tc, test_config_tset_directives_are_noticed_by_tsetd);
 	tcase_add_test(tc, test_config_tinker_daemon_keys_get_one_notice);
+	tcase_add_test(tc, test_config_reads_tos_limits_and_skips_the_daemon_keys);
 	tcase_add_test(tc, test_config_enable_disable_kernel_last_wins);
 	tcase_add_test(tc, test_config_reads_tsetd_directives);
 	tcase_add_test(tc, test_config_tsetd_refuses_notrust_with_its_column);

@@ -174,6 +174,22 @@ START_TEST(test_settle_single_server_decides_alone)
 }
 END_TEST
 
+START_TEST(test_settle_waits_for_tos_minsane)
+{
+	struct settle_policy minsane4 = lan4;
+	struct pipeline_cand c[] = { cand(10.0, 0.0001), cand(10.00001, 0.0001),
+				     cand(10.00002, 0.0001), cand(10.00001, 0.0001) };
+	struct est_system sys;
+
+	/* three of four agree on a step: certain by default, but `tos minsane
+	 * 4` wants four that agree, so the fourth is waited for */
+	minsane4.tos.minsane = 4;
+	ck_assert_int_eq(settle_check(c, 3, &lan4, NOW_NS, &sys), SETTLE_STEP);
+	ck_assert_int_eq(settle_check(c, 3, &minsane4, NOW_NS, &sys), SETTLE_WAIT);
+	ck_assert_int_eq(settle_check(c, 4, &minsane4, NOW_NS, &sys), SETTLE_STEP);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("settle");
@@ -190,6 +206,7 @@ int main(void)
 	tcase_add_test(tc, test_settle_near_threshold_is_not_a_certain_step);
 	tcase_add_test(tc, test_settle_always_slew_needs_a_good_answer);
 	tcase_add_test(tc, test_settle_single_server_decides_alone);
+	tcase_add_test(tc, test_settle_waits_for_tos_minsane);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
