@@ -161,7 +161,7 @@ void apply_run(const struct apply_input *in, const struct clock_ops *clock,
 	if (in->lock_error) {
 		/* without the lock another tset may step the clock at the same time */
 		snprintf(ret->why_not, sizeof(ret->why_not), "cannot take the run lock: %s",
-			 strerror(-in->lock_error));
+			 in->lock_error);
 		ret->failures |= GATE_FAIL_CLOCK;
 		return;
 	}

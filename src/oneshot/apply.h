@@ -17,13 +17,15 @@ struct apply_input {
 	bool disable_kernel; /* `disable kernel`: no hand-off */
 	bool write_rtc;	     /* -w */
 	int rtc_open_error;  /* from opening the RTC early, 0 if fine */
-	int lock_error;	     /* the run lock could not be taken: never set the clock */
+	/* why the run lock could not be taken, or NULL: without it the clock
+	 * is never set */
+	const char *lock_error;
 };
 
 struct apply_result {
 	enum gate_action action;
 	bool clock_set;
-	char why_not[128];	/* why the clock was not set, or "" */
+	char why_not[256];	/* why the clock was not set, or "" */
 	double slew_duration_s; /* how long the kernel will slew */
 	bool handed_off;	/* kernel told it is synchronised */
 	bool kept_unsync;	/* ... except STA_UNSYNC: RTC in local time */

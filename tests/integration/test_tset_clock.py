@@ -253,7 +253,8 @@ def test_lock(lab):
     name = f"shim{lab.n}"
     os.makedirs(lab.s.path(name))
     lock = lab.s.path(name + "/tset.lock")
-    with open(lock, "w") as f:
+    # as tset makes it: root's alone (tset refuses a lock others may open)
+    with os.fdopen(os.open(lock, os.O_RDWR | os.O_CREAT, 0o600), "w") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         cfg = lab.s.write("deadline.conf", "deadline 1\n")
         r = h.run_tset_shim(lab.s, lab.tset, ["-c", cfg] + srv, name=name)
@@ -302,6 +303,40 @@ def test_two_at_once(lab):
     h.note("records: " + "; ".join(records))
 
 
+def test_lock_is_roots_alone(lab):
+    # flock needs only an open file: a lock that others may open or
+    # replace lets any user hold back every tset, and a link makes root
+    # open what it points to. Each is refused: exit 4, the offset
+    # reported, the clock and the link's target untouched.
+    srv = lab.servers(1, 1, 1)
+    d = lab.s.path("locks")
+    os.makedirs(d, mode=0o755)
+    target = lab.s.write("locks/target", "precious\n")
+    os.symlink(target, d + "/link.lock")
+    os.close(os.open(d + "/nobody.lock", os.O_RDWR | os.O_CREAT, 0o600))
+    os.chown(d + "/nobody.lock", 65534, 65534)
+    os.mkfifo(d + "/fifo.lock", 0o600)
+    os.close(os.open(d + "/world.lock", os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(d + "/world.lock", 0o666)
+    sticky = lab.s.path("sticky")  # like /tmp or /run/lock
+    os.makedirs(sticky)
+    os.chmod(sticky, 0o1777)
+    for path, why in ((d + "/link.lock", "is a symbolic link"),
+                      (d + "/nobody.lock", "is owned by uid 65534, not root"),
+                      (d + "/fifo.lock", "is not a regular file"),
+                      (d + "/world.lock", "can be opened by others than root (mode 0666)"),
+                      (sticky + "/tset.lock", "can be written by others than root (mode 1777)")):
+        r = lab.run(["-j"] + srv, env={"TSET_LOCK": path})
+        off = r.json and r.json["offset"]
+        h.check(r.rc == 4 and r.records == [] and "cannot take the run lock" in r.err
+                and why in r.err and off is not None and abs(off - 1) < 0.01,
+                f"lock {os.path.basename(path)}: exit 4, '{why}', offset {off} reported, "
+                f"clock untouched ({r.rc}, {r.records}, {r.err.strip()!r})")
+    h.check(open(target).read() == "precious\n" and os.stat(target).st_mode & 0o777 == 0o644,
+            "the link's target is untouched")
+    h.check(not os.path.exists(sticky + "/tset.lock"), "nothing made in the open directory")
+
+
 def main():
     tset = h.tset_arg(sys.argv, "test_tset_clock.py TSET")
 
@@ -310,7 +345,7 @@ def main():
         lab = Lab(s, tset)
         for t in (test_step_and_slew, test_panic_gate, test_cannot_set, test_hand_off,
                   test_leap, test_rtc, test_failures_touch_nothing, test_lock,
-                  test_no_lock_no_clock, test_two_at_once):
+                  test_no_lock_no_clock, test_two_at_once, test_lock_is_roots_alone):
             t(lab)
 
     return h.main(body, root="binding loopback addresses 127.0.0.2-5")

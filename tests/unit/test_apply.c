@@ -332,10 +332,11 @@ START_TEST(test_apply_without_the_run_lock_touches_nothing)
 	struct est_system sys = sys_at(5.0);
 	struct apply_result res;
 
-	in.lock_error = -ENOENT;
+	in.lock_error = "cannot open '/nonexistent/tset.lock': No such file or directory";
 	apply_run(&in, &ops, &sys, &res);
 	ck_assert_uint_eq(res.failures, GATE_FAIL_CLOCK);
 	ck_assert(strstr(res.why_not, "run lock") != NULL);
+	ck_assert(strstr(res.why_not, "/nonexistent/tset.lock") != NULL);
 	ck_assert_int_eq(rec.n_step + rec.n_slew + rec.n_sync + rec.n_marked + rec.n_rtc, 0);
 }
 END_TEST
