@@ -11,6 +11,7 @@
 
 #include "apply.h"
 #include "clock_linux.h"
+#include "clockguard.h"
 #include "log.h"
 #include "opts.h"
 #include "priv.h"
@@ -24,7 +25,9 @@ static struct {
 	struct opts o;
 	struct run run;
 	struct clock_linux cl;
-	struct clock_ops clock;
+	struct clock_ops kernel; /* clock_linux's */
+	struct clockguard guard;
+	struct clock_ops clock; /* the guarded one: every write goes through it */
 	struct apply_result ap;
 	char lock_why[224];
 } tset;
@@ -140,11 +143,15 @@ int main(int argc, char **argv)
 		report_plan(&tset.o, stdout);
 		return 0;
 	}
-	clock_linux_init(&tset.cl, &tset.clock);
+	clock_linux_init(&tset.cl, &tset.kernel);
+	clockguard_init(&tset.guard, &tset.kernel, &tset.clock);
 	if (!tset.o.gate.query_only) {
 		lock_fd = main_lock_open();
 		if (lock_fd < 0)
 			lock_err = tset.lock_why;
+		/* while still root: daemons' run directories and other users'
+		 * /proc/PID/fd are not readable after the drop */
+		clockguard_check(&tset.guard, "/");
 		if (tset.o.write_rtc)
 			rtc_err = tset.clock.rtc_open(tset.clock.ctx);
 	}
