@@ -26,6 +26,8 @@ What it gives:
   elapsed); TsetRun(...) the same in the background (its pid, then
   result()). Both refuse to run tset without -q: tests never touch the
   clock. Without -c they give tset an empty config (/dev/null).
+  run_tset_shim() runs tset for real under the clock shim, after
+  private_run() has hidden this machine's /run (time daemons' pid files).
 - ntp_probe()/wait_ntp(): a minimal NTP client, to wait until a server
   really serves time (chronyd may start mute or unsynchronised).
 - Session.tsetd(): tsetd in the foreground on loopback (its config must
@@ -457,13 +459,35 @@ def shim_paths():
     return noclock, preload
 
 
+def private_run():
+    """Give this test process, and all it starts from now on, a mount
+    namespace of its own with an empty tmpfs on /run. tset looks there for
+    a time daemon (pid files, systemd's unit records) before it sets the
+    clock, and what runs on the test machine must not decide a test. Call
+    it first, before any thread starts (unshare(CLONE_NEWNS) wants a
+    process that shares its file system information with no thread)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
+                           ctypes.c_char_p]
+    clone_newns, ms_rec, ms_private = 0x00020000, 0x4000, 1 << 18
+    for what, r in (("unshare(CLONE_NEWNS)", lambda: libc.unshare(clone_newns)),
+                    ("mount --make-rprivate /",
+                     lambda: libc.mount(b"none", b"/", None, ms_rec | ms_private, None)),
+                    ("mount -t tmpfs /run",
+                     lambda: libc.mount(b"tset-test-run", b"/run", b"tmpfs", 0, b"mode=0755"))):
+        if r() != 0:
+            e = ctypes.get_errno()
+            raise OSError(e, f"{what}: {os.strerror(e)}")
+
+
 def run_tset_shim(s, tset_path, args, shim=None, env=None, timeout=30, name="shim"):
     """Run tset for real, but under noclock (seccomp: no clock-writing system
     call gets through) and clockshim.so (a virtual kernel clock that records
     what tset did). s: the Session; the shim's directory is s.path(name),
     kept between runs of one name unless removed. shim: CLOCKSHIM_* values
     (STATUS, NOCAP, FAIL_RTC, NO_RTC, STATE). Returns ShimResult, whose
-    records are the shim's log lines of this run."""
+    records are the shim's log lines of this run. Call private_run() first:
+    tset looks for time daemons in /run."""
     noclock, preload = shim_paths()
     d = s.path(name)
     os.makedirs(d, exist_ok=True)

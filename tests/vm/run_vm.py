@@ -622,6 +622,17 @@ def judge_pll(c, s):
         c.note(line)
 
 
+def judge_guard(c, s):
+    _tset_ran(c, s, "run", 4, "failed")
+    off = s.j("run", "offset")
+    c.check(off is not None and abs(off - 5.0) < 0.010, f"the offset is reported ({off})")
+    moved = s.moved_s("before", "after")
+    c.check(abs(moved) < 1e-4, f"the clock unmoved ({ms(moved)})")
+    named = [x for x in s.logs if re.search(r"vmtool \(pid \d+\) is bound to udp port 123", x)]
+    c.check(named, "tset names the program on port 123, not the tsetd beside it: "
+            + (named[0] if named else "; ".join(s.logs)))
+
+
 def judge_lock(c, s):
     rcs = (s.rc("first"), s.rc("second"))
     actions = [s.j("first", "action"), s.j("second", "action")]
@@ -684,7 +695,8 @@ JUDGES = {
              ("backward", judge_backward), ("panic", judge_panic), ("force", judge_force),
              ("query", judge_query), ("rtc", judge_rtc), ("rtc_slew", judge_rtc_slew),
              ("tsetd", judge_tsetd),
-             ("nocap", judge_nocap), ("pll", judge_pll), ("lock", judge_lock),
+             ("nocap", judge_nocap), ("pll", judge_pll), ("guard", judge_guard),
+             ("lock", judge_lock),
              ("leap", judge_leap)],
     "local": [("boot", judge_boot), ("rtc_local", judge_rtc_local)],
 }
