@@ -10,6 +10,7 @@
 #define TSET_CLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -39,11 +40,18 @@ enum clock_rtc_mode {
 	CLOCK_RTC_LOCAL,
 };
 
+/* Room for what clock_ops.owner says. */
+#define CLOCK_OWNER_MAX 192
+
 struct clock_ops {
 	void *ctx;
 	/* CLOCK_REALTIME */
 	int (*now)(void *ctx, struct timespec *ret);
 	int (*read_status)(void *ctx, struct clock_status *ret);
+	/* does a time daemon own the clock? 1 and who in ret (len bytes),
+	 * 0 when none does, or a negative errno (ret says why) when it
+	 * cannot tell; changes nothing */
+	int (*owner)(void *ctx, char *ret, size_t len);
 	/* jump by offset_ns (the kernel cancels a slew in progress) */
 	int (*step)(void *ctx, int64_t offset_ns);
 	/* adjtime()-style single-shot slew of offset_ns at 500 ppm */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/rtc.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -48,6 +49,25 @@ static int clock_linux_read_status(void *ctx, struct clock_status *ret)
 		.slew_left_ns = (int64_t)ss.offset * 1000, /* always microseconds */
 	};
 	return 0;
+}
+
+/* The kernel's PLL is on only while a daemon (ntpd, systemd-timesyncd)
+ * disciplines the clock; chronyd keeps it off, the guard sees it. */
+static int clock_linux_owner(void *ctx, char *ret, size_t len)
+{
+	struct clock_status st;
+	int r = clock_linux_read_status(ctx, &st);
+
+	if (r < 0) {
+		snprintf(ret, len, "cannot read the kernel's clock status: %s", strerror(-r));
+		return r;
+	}
+	if (!st.pll)
+		return 0;
+	snprintf(ret, len,
+		 "the kernel's pll is on (STA_PLL): a daemon such as ntpd or "
+		 "systemd-timesyncd disciplines the clock");
+	return 1;
 }
 
 static int clock_linux_slew(void *ctx, int64_t offset_ns)
@@ -201,6 +221,7 @@ void clock_linux_init(struct clock_linux *cl, struct clock_ops *ret_ops)
 		.ctx = cl,
 		.now = clock_linux_now,
 		.read_status = clock_linux_read_status,
+		.owner = clock_linux_owner,
 		.step = clock_linux_step,
 		.slew = clock_linux_slew,
 		.set_sync = clock_linux_set_sync,

@@ -72,10 +72,13 @@ struct config_range {
 static const struct config_range config_range_timeout = { 0, 60, true, "seconds 0 < S <= 60" };
 static const struct config_range config_range_deadline = { 0, 3600, true, "seconds 0 < S <= 3600" };
 static const struct config_range config_range_accuracy = { 0, 1, true, "seconds 0 < S <= 1" };
+static const struct config_range config_range_maxdist = { 0, 1000, true, "seconds 0 < S <= 1000" };
 static const struct config_range config_range_gate = { 0, CONFIG_MAX_ABS_S, false,
 						       "seconds 0 <= S <= 1e9" };
 static const struct config_range config_range_any = { -CONFIG_MAX_ABS_S, CONFIG_MAX_ABS_S, false,
 						      "a number -1e9 <= X <= 1e9" };
+static const struct config_range config_range_stats = { 1, 86400, false,
+							"seconds 1 <= S <= 86400" };
 static const struct config_range config_range_fudge = { -CONFIG_MAX_ABS_S, CONFIG_MAX_ABS_S, false,
 							"seconds -1e9 <= S <= 1e9" };
 
@@ -557,6 +560,9 @@ void config_init(struct config *ret)
 	ret->port = CONFIG_NTP_PORT;
 	ret->discard_average_log2 = 3; /* ntpd: 8 s between packets on average */
 	ret->discard_minimum_s = 2;    /* ntpd: 2 s guard time */
+	ret->limit_prefix4 = CONFIG_LIMIT_PREFIX4_DEF;
+	ret->limit_prefix6 = CONFIG_LIMIT_PREFIX6_DEF;
+	ret->stats_interval_s = CONFIG_STATS_INTERVAL_DEF_S;
 }
 
 /* ---- server, pool, peer ---- */
@@ -983,6 +989,81 @@ static int config_do_tinker(struct config_ctx *ctx)
 	return r;
 }
 
+/* ---- tos ---- */
+
+/* How tset reads a `tos` key: ntpd's selection limits it honours, the
+ * rest (orphan mode, the daemon's association counts) skipped. */
+enum config_tos_kind {
+	CONFIG_TOS_DAEMON,	/* a number tset does not use */
+	CONFIG_TOS_DAEMON_DATE, /* basedate: a date tset does not use */
+	CONFIG_TOS_MINSANE,
+	CONFIG_TOS_MINCLOCK,
+	CONFIG_TOS_MAXDIST,
+};
+
+static const struct {
+	const char *name;
+	enum config_tos_kind kind;
+} config_tos_keys[] = {
+	{ "basedate", CONFIG_TOS_DAEMON_DATE }, { "bcpollbstep", CONFIG_TOS_DAEMON },
+	{ "beacon", CONFIG_TOS_DAEMON },	{ "ceiling", CONFIG_TOS_DAEMON },
+	{ "cohort", CONFIG_TOS_DAEMON },	{ "floor", CONFIG_TOS_DAEMON },
+	{ "maxclock", CONFIG_TOS_DAEMON },	{ "maxdisp", CONFIG_TOS_DAEMON },
+	{ "maxdist", CONFIG_TOS_MAXDIST },	{ "minclock", CONFIG_TOS_MINCLOCK },
+	{ "mindist", CONFIG_TOS_DAEMON },	{ "minsane", CONFIG_TOS_MINSANE },
+	{ "orphan", CONFIG_TOS_DAEMON },	{ "orphanwait", CONFIG_TOS_DAEMON },
+};
+
+/* One `KEY VALUE` pair of a tos line at token i. */
+static int config_tos_opt(struct config_ctx *ctx, unsigned i)
+{
+	struct config *cfg = ctx->cfg;
+	unsigned long count = 0;
+	char what[32];
+	double v = 0;
+	size_t k;
+	int r = 0;
+
+	for (k = 0; k < sizeof(config_tos_keys) / sizeof(config_tos_keys[0]); k++)
+		if (strcmp(config_tos_keys[k].name, ctx->tok[i]) == 0)
+			break;
+	if (k == sizeof(config_tos_keys) / sizeof(config_tos_keys[0]))
+		return config_fail(ctx, ctx->col[i], "unknown tos key '%.*s'", CONFIG_TOKEN_SHOW,
+				   ctx->tok[i]);
+	snprintf(what, sizeof(what), "tos %s", config_tos_keys[k].name);
+	switch (config_tos_keys[k].kind) {
+	case CONFIG_TOS_DAEMON_DATE:
+		r = config_need(ctx, i + 1, what);
+		break;
+	case CONFIG_TOS_DAEMON:
+		r = config_seconds_at(ctx, i + 1, what, &config_range_any, &v);
+		break;
+	case CONFIG_TOS_MAXDIST:
+		return config_seconds_at(ctx, i + 1, what, &config_range_maxdist, &cfg->maxdist_s);
+	case CONFIG_TOS_MINSANE:
+	case CONFIG_TOS_MINCLOCK:
+		r = config_uint_at(ctx, i + 1, what, 1, CONFIG_MAX_TOS_COUNT, &count);
+		if (r == 0 && config_tos_keys[k].kind == CONFIG_TOS_MINSANE)
+			cfg->minsane = (unsigned)count;
+		else if (r == 0)
+			cfg->minclock = (unsigned)count;
+		return r;
+	}
+	if (r == 0 && ctx->prog == CONFIG_PROGRAM_TSET)
+		config_notice(ctx, "%s is for a daemon; skipped", what);
+	return r;
+}
+
+static int config_do_tos(struct config_ctx *ctx)
+{
+	unsigned i;
+	int r = config_need(ctx, 1, "tos");
+
+	for (i = 1; r == 0 && i < ctx->n; i += 2)
+		r = config_tos_opt(ctx, i);
+	return r;
+}
+
 /* ntpd's system flags of enable/disable; only kernel matters to tset. */
 static const char *const config_system_flags[] = {
 	"auth",
@@ -1157,37 +1238,85 @@ static int config_do_gpsd(struct config_ctx *ctx)
 	return 0;
 }
 
+/* One KEY VALUE option of discard or limitprefix: an integer in min..max. */
+struct config_key {
+	const char *name;
+	unsigned long min, max;
+};
+
+/* KEY VALUE pairs from token 1 on, keys from keys[n]; ret[k] and
+ * ret_given[k] are set for each key k given (the last one wins). */
+static int config_pairs(struct config_ctx *ctx, const struct config_key *keys, size_t n,
+			unsigned long *ret, bool *ret_given)
+{
+	int r = config_need(ctx, 1, ctx->tok[0]);
+
+	for (unsigned i = 1; r == 0 && i < ctx->n; i += 2) {
+		size_t k = 0;
+
+		while (k < n && strcmp(keys[k].name, ctx->tok[i]) != 0)
+			k++;
+		if (k == n)
+			return config_fail(ctx, ctx->col[i], "unknown %s option '%.*s'",
+					   ctx->tok[0], CONFIG_TOKEN_SHOW, ctx->tok[i]);
+		r = config_uint_at(ctx, i + 1, keys[k].name, keys[k].min, keys[k].max, &ret[k]);
+		if (r == 0)
+			ret_given[k] = true;
+	}
+	return r;
+}
+
 /* discard [average A] [minimum M] [monitor N] */
 static int config_do_discard(struct config_ctx *ctx)
 {
+	static const struct config_key keys[] = {
+		{ "average", 0, 16 },
+		{ "minimum", 0, 3600 },
+		{ "monitor", 0, UINT_MAX },
+	};
 	struct config *cfg = ctx->cfg;
-	unsigned long v = 0;
-	unsigned i;
-	int r = config_need(ctx, 1, "discard");
+	unsigned long v[3] = { 0 };
+	bool given[3] = { false };
+	int r = config_pairs(ctx, keys, 3, v, given);
 
-	for (i = 1; r == 0 && i < ctx->n; i += 2) {
-		const char *key = ctx->tok[i];
+	if (r < 0)
+		return r;
+	if (given[0])
+		cfg->discard_average_log2 = (int)v[0];
+	if (given[1])
+		cfg->discard_minimum_s = (unsigned)v[1];
+	if (given[2])
+		cfg->discard_monitor = (unsigned)v[2];
+	cfg->has_discard = true;
+	return 0;
+}
 
-		if (strcmp(key, "average") == 0) {
-			r = config_uint_at(ctx, i + 1, key, 0, 16, &v);
-			if (r == 0)
-				cfg->discard_average_log2 = (int)v;
-		} else if (strcmp(key, "minimum") == 0) {
-			r = config_uint_at(ctx, i + 1, key, 0, 3600, &v);
-			if (r == 0)
-				cfg->discard_minimum_s = (unsigned)v;
-		} else if (strcmp(key, "monitor") == 0) {
-			r = config_uint_at(ctx, i + 1, key, 0, UINT_MAX, &v);
-			if (r == 0)
-				cfg->discard_monitor = (unsigned)v;
-		} else {
-			return config_fail(ctx, ctx->col[i], "unknown discard option '%.*s'",
-					   CONFIG_TOKEN_SHOW, key);
-		}
-	}
-	if (r == 0)
-		cfg->has_discard = true;
-	return r;
+/* limitprefix [ipv4 N] [ipv6 N] */
+static int config_do_limitprefix(struct config_ctx *ctx)
+{
+	static const struct config_key keys[] = {
+		{ "ipv4", CONFIG_LIMIT_PREFIX4_MIN, 32 },
+		{ "ipv6", CONFIG_LIMIT_PREFIX6_MIN, 128 },
+	};
+	struct config *cfg = ctx->cfg;
+	unsigned long v[2] = { 0 };
+	bool given[2] = { false };
+	int r = config_pairs(ctx, keys, 2, v, given);
+
+	if (r < 0)
+		return r;
+	if (given[0])
+		cfg->limit_prefix4 = (unsigned)v[0];
+	if (given[1])
+		cfg->limit_prefix6 = (unsigned)v[1];
+	cfg->has_limitprefix = true;
+	return 0;
+}
+
+static int config_do_statsinterval(struct config_ctx *ctx)
+{
+	return config_one_seconds(ctx, &config_range_stats, &ctx->cfg->stats_interval_s,
+				  &ctx->cfg->has_statsinterval);
 }
 
 /* ---- restrict ---- */
@@ -1216,6 +1345,14 @@ static int config_restrict_flags_at(struct config_ctx *ctx, unsigned i, unsigned
 		if (k == n)
 			return config_fail(ctx, ctx->col[i], "unknown restrict flag '%.*s'",
 					   CONFIG_TOKEN_SHOW, ctx->tok[i]);
+		/* ntpd serves a notrust client only what it can authenticate:
+		 * without authentication, ignoring the flag would fail open */
+		if (config_restrict_flags[k].flag == CONFIG_RESTRICT_NOTRUST &&
+		    ctx->prog == CONFIG_PROGRAM_TSETD)
+			return config_fail(
+				ctx, ctx->col[i],
+				"restrict flag 'notrust' needs authentication, which tsetd "
+				"does not have yet; use noserve");
 		*flags |= config_restrict_flags[k].flag;
 	}
 	return 0;
@@ -1446,6 +1583,7 @@ static const struct config_directive config_directives[] = {
 	CONFIG_DAEMON("keysdir"),
 	CONFIG_DAEMON("leapfile"),
 	CONFIG_DAEMON("leapsmearinterval"),
+	{ "limitprefix", CONFIG_USE_TSETD, config_do_limitprefix },
 	CONFIG_DAEMON("logconfig"),
 	{ "logfile", CONFIG_USE_TSETD, config_do_logfile },
 	CONFIG_DAEMON("manycastclient"),
@@ -1475,10 +1613,11 @@ static const struct config_directive config_directives[] = {
 	{ "server", CONFIG_USE_BOTH, config_do_server },
 	CONFIG_DAEMON("setvar"),
 	CONFIG_DAEMON("statistics"),
+	{ "statsinterval", CONFIG_USE_TSETD, config_do_statsinterval },
 	CONFIG_DAEMON("statsdir"),
 	{ "timeout", CONFIG_USE_TSET, config_do_timeout },
 	{ "tinker", CONFIG_USE_TSET, config_do_tinker },
-	CONFIG_DAEMON("tos"),
+	{ "tos", CONFIG_USE_TSET, config_do_tos },
 	CONFIG_DAEMON("trap"),
 	{ "trustedkey", CONFIG_USE_TSET, config_do_trustedkey },
 	CONFIG_DAEMON("ttl"),

@@ -6,7 +6,8 @@
  * allocation. It fills one struct config with everything either program
  * understands; directives the reading program does not use are recorded
  * as notices (the caller prints them), anything malformed is an error with
- * file, line and column. CONTRACT.md lists the directives of each program.
+ * file, line and column. tset.conf(5) and tsetd(8) list the directives of
+ * each program.
  */
 #ifndef TSET_CONFIG_H
 #define TSET_CONFIG_H
@@ -27,6 +28,20 @@
 #define CONFIG_MAX_HOST	      256 /* host name or address text, NUL included */
 #define CONFIG_MAX_PATH	      256 /* file names, NUL included */
 #define CONFIG_MAX_IFNAME     16  /* IFNAMSIZ */
+#define CONFIG_MAX_TOS_COUNT  64  /* tos minsane / minclock: at most one per server */
+
+/*
+ * tsetd's `limitprefix`: rate limiting counts a client per network of this
+ * prefix length. Shorter prefixes would let one noisy host silence the
+ * unrelated ones beside it; an IPv6 host owns a /64 and can send from any
+ * address in it.
+ */
+#define CONFIG_LIMIT_PREFIX4_MIN 16
+#define CONFIG_LIMIT_PREFIX4_DEF 32
+#define CONFIG_LIMIT_PREFIX6_MIN 32
+#define CONFIG_LIMIT_PREFIX6_DEF 64
+/* tsetd's `statsinterval`: seconds between two counters lines. */
+#define CONFIG_STATS_INTERVAL_DEF_S 3600.0
 
 /* The program reading the file: decides what is used and what is skipped. */
 enum config_program {
@@ -175,6 +190,9 @@ struct config {
 	unsigned samples; /* 1..8 */
 	double timeout_s, deadline_s, accuracy_s;
 	char resolvconf[CONFIG_MAX_PATH]; /* "" = c-ares default */
+	unsigned minsane;		  /* tos minsane N: fewest that agree; 0 = not given */
+	unsigned minclock;		  /* tos minclock N: cluster floor; 0 = not given */
+	double maxdist_s;		  /* tos maxdist S: root distance bound; 0 = not given */
 	/* tset: symmetric-key authentication (tsetd notices keys/trustedkey) */
 	char keys[CONFIG_MAX_PATH]; /* "" = none */
 	unsigned trusted[CONFIG_MAX_TRUSTED];
@@ -194,6 +212,11 @@ struct config {
 	int discard_average_log2;   /* discard average A (log2 s), default 3 */
 	unsigned discard_minimum_s; /* discard minimum M (s), default 2 */
 	unsigned discard_monitor;   /* discard monitor N: accepted */
+	bool has_limitprefix;
+	unsigned limit_prefix4; /* limitprefix ipv4 N: IPv4 clients rate-limited per /N (32) */
+	unsigned limit_prefix6; /* limitprefix ipv6 N: IPv6 clients per /N (64) */
+	bool has_statsinterval;
+	double stats_interval_s; /* statsinterval S: counters logged every S s (3600) */
 	char logfile[CONFIG_MAX_PATH];
 	/* notices for the caller */
 	struct config_notice notices[CONFIG_MAX_NOTICES];
@@ -230,9 +253,10 @@ void config_init(struct config *ret);
  * tset; skipped" (a directive of the other program, fully validated and
  * stored all the same), "X is for a daemon; skipped" (an ntpd/ntpsec
  * directive neither uses, not validated), "tinker K is for a daemon;
- * skipped", "disable F is for a daemon; skipped", "127.127.t.u is a
- * reference clock for a daemon; skipped" (tset), "upstream server skipped:
- * tsetd serves only reference clocks" (tsetd; the server is stored).
+ * skipped", "tos K is for a daemon; skipped", "disable F is for a daemon;
+ * skipped", "127.127.t.u is a reference clock for a daemon; skipped"
+ * (tset), "upstream server skipped: tsetd serves only reference clocks"
+ * (tsetd; the server is stored).
  */
 int config_parse(struct config *cfg, const char *buf, size_t len, const char *file,
 		 enum config_program prog, struct config_error *ret_err);

@@ -12,8 +12,39 @@
 
 /* Program name for messages, syslog or not; debug enables LOG_DEBUG. */
 void log_open(const char *ident, bool use_syslog, bool debug);
-/* Send further messages to a file (tsetd's logfile) instead; NULL: back. */
+
+/* Connect to syslog now, before a chroot hides /dev/log: messages go
+ * there after log_open(ident, true, ...), and errors (LOG_ERR and worse)
+ * go there as well as to a log file, so that a file that can no longer
+ * be reopened is never lost without a word. */
+void log_syslog_connect(void);
+
+/*
+ * Send further messages to a file (tsetd's logfile) instead; NULL: back.
+ * The file's directory is held open (O_PATH), so that log_reopen() finds
+ * the name again after a chdir, a chroot into it, or without the right to
+ * search the path. The file is never a symbolic link (O_NOFOLLOW).
+ */
 int log_to_file(const char *path);
+
+/*
+ * Before chroot(root_dir): a directory held open outside the new root
+ * would be a way out of it (openat(dir, "..")), so let it go unless the
+ * log file's directory is inside root_dir. log_reopen() then fails with
+ * -EXDEV.
+ */
+void log_file_confine(const char *root_dir);
+
+/*
+ * Open the log file's name again (logrotate moved the file away). Returns
+ * 0 when a new file is in use, 1 when the name still is the file in use
+ * (nothing to do: a plain SIGHUP needs no right to the file), or a
+ * negative errno with the previous file kept: -EXDEV after
+ * log_file_confine() let the directory go, -EACCES when this user may not
+ * create the file, -EBADF when no file is in use.
+ */
+int log_reopen(void);
+
 void log_close(void);
 
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

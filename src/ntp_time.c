@@ -31,40 +31,17 @@ void ntp_time_to_timespec(uint64_t ntp64, int64_t pivot_s, struct timespec *ret)
 	int64_t era0_s = (int64_t)(ntp64 >> 32) - NTP_TIME_UNIX_OFFSET_S;
 	uint64_t frac = ntp64 & 0xffffffffu;
 	int64_t era = ntp_time_floor_div(pivot_s - era0_s + NTP_TIME_ERA_S / 2, NTP_TIME_ERA_S);
+	/* <= 1e9: (2^32 - 1) * 1e9 + 2^31 < (1e9 + 1) * 2^32 */
+	int64_t ns = (int64_t)((frac * NS_PER_S + (1ull << 31)) >> 32);
+	int64_t sec = era0_s + era * NTP_TIME_ERA_S + ns / NS_PER_S;
 
-	ret->tv_sec = (time_t)(era0_s + era * NTP_TIME_ERA_S);
-	/* < 1e9: (2^32 - 1) * 1e9 + 2^31 < 1e9 * 2^32 */
-	ret->tv_nsec = (long)((frac * NS_PER_S + (1ull << 31)) >> 32);
+	ret->tv_sec = (time_t)sec;
+	ret->tv_nsec = (long)(ns % NS_PER_S);
 }
 
-int64_t ntp_time_diff(uint64_t a, uint64_t b)
-{
-	return (int64_t)(a - b);
-}
-
-/* Powers of two: scaling by them is exact. (No libm here: tsetd links
+/* A power of two: scaling by it is exact. (No libm here: tsetd links
  * this file and keeps its memory small.) */
-#define NTP_TIME_2P32 4294967296.0
 #define NTP_TIME_2P16 65536.0
-
-double ntp_time_fixed_to_s(int64_t fixed)
-{
-	return (double)fixed / NTP_TIME_2P32;
-}
-
-int64_t ntp_time_fixed_from_s(double s)
-{
-	double v = s * NTP_TIME_2P32;
-
-	if (!(v < 0x1p63 && v > -0x1p63)) /* out of range or NaN: saturate */
-		return v < 0 ? INT64_MIN : INT64_MAX;
-	return (int64_t)(v < 0 ? v - 0.5 : v + 0.5); /* to nearest, halves away */
-}
-
-uint64_t ntp_time_add(uint64_t ntp64, int64_t fixed)
-{
-	return ntp64 + (uint64_t)fixed;
-}
 
 double ntp_time_short_to_s(uint32_t ntp32)
 {
@@ -83,10 +60,11 @@ uint32_t ntp_time_short_from_s(double s)
 
 int64_t ntp_time_timespec_diff_ns(const struct timespec *a, const struct timespec *b)
 {
-	return ((int64_t)a->tv_sec - (int64_t)b->tv_sec) * NS_PER_S + (a->tv_nsec - b->tv_nsec);
-}
+	int64_t s, ns;
 
-int64_t ntp_time_timespec_to_ns(const struct timespec *ts)
-{
-	return (int64_t)ts->tv_sec * NS_PER_S + ts->tv_nsec;
+	if (__builtin_sub_overflow((int64_t)a->tv_sec, (int64_t)b->tv_sec, &s) ||
+	    __builtin_mul_overflow(s, NS_PER_S, &ns) ||
+	    __builtin_add_overflow(ns, (int64_t)(a->tv_nsec - b->tv_nsec), &ns))
+		return a->tv_sec > b->tv_sec ? INT64_MAX : INT64_MIN;
+	return ns;
 }

@@ -5,8 +5,13 @@
  *
  * ntp64: 32.32 seconds since the start of the era (era 0 began
  * 1900-01-01, era 1 begins 2036-02-07 06:28:16 UTC). ntp32: 16.16 seconds,
- * the short format of root delay and root dispersion. A "fixed" value is a
- * signed 32.32 difference of two ntp64 timestamps.
+ * the short format of root delay and root dispersion.
+ *
+ * Instants are struct timespec (Unix time, never a double). A timestamp
+ * from the wire becomes one through ntp_time_to_timespec() and a pivot;
+ * differences of instants are int64 nanoseconds. Nothing subtracts ntp64
+ * values directly: a 32.32 difference wraps at 2^31 s (68 years), which a
+ * client whose clock starts at 1970 reaches in 2038.
  */
 #ifndef TSET_NTP_TIME_H
 #define TSET_NTP_TIME_H
@@ -24,9 +29,10 @@
  * years). ntp_time_to_timespec() picks the instant nearest to a pivot, in
  * [pivot - 2^31 s, pivot + 2^31 s). Callers pass their own clock, but not
  * earlier than NTP_TIME_PIVOT_FLOOR_S (2026-01-01 UTC, ntp_time_pivot()):
- * a machine that boots at 1970 without an RTC still reads this era's
- * timestamps right, and every timestamp from 1958 to 2094 resolves
- * correctly while the local clock is anywhere before 2094.
+ * while the local clock reads any time before 2026 (a machine that boots
+ * at 1970 without an RTC), every timestamp from 1958 to 2094 resolves
+ * right, those of era 1 (from 2036-02-07) included; with the local clock
+ * later, every timestamp within 68 years of it does.
  */
 #define NTP_TIME_PIVOT_FLOOR_S 1767225600LL
 
@@ -36,22 +42,11 @@ int64_t ntp_time_pivot(int64_t now_s);
 /* Unix time to ntp64 (rounded to the nearest 2^-32 s; the era is dropped). */
 uint64_t ntp_time_from_timespec(const struct timespec *ts);
 
-/* ntp64 to Unix time, era resolved around pivot_s (see above). Exact
- * inverse of ntp_time_from_timespec() for the nanosecond. */
+/* ntp64 to Unix time, era resolved around pivot_s (see above), rounded to
+ * the nearest nanosecond (tv_nsec < 1e9 always: a fraction within half a
+ * nanosecond of the next second carries into tv_sec). Exact inverse of
+ * ntp_time_from_timespec() for the nanosecond. */
 void ntp_time_to_timespec(uint64_t ntp64, int64_t pivot_s, struct timespec *ret);
-
-/* a - b as signed 32.32 fixed point, correct across an era boundary as
- * long as the two are less than 68 years apart (RFC 5905 section 6). */
-int64_t ntp_time_diff(uint64_t a, uint64_t b);
-
-/* Signed 32.32 fixed point to seconds. */
-double ntp_time_fixed_to_s(int64_t fixed);
-
-/* Seconds to signed 32.32 fixed point, rounded; saturates beyond 2^31 s. */
-int64_t ntp_time_fixed_from_s(double s);
-
-/* ntp64 plus a signed 32.32 fixed-point amount (wraps with the era). */
-uint64_t ntp_time_add(uint64_t ntp64, int64_t fixed);
 
 /* Short format (16.16) to seconds. */
 double ntp_time_short_to_s(uint32_t ntp32);
@@ -60,10 +55,8 @@ double ntp_time_short_to_s(uint32_t ntp32);
  * saturates at 0xffff.ffff. */
 uint32_t ntp_time_short_from_s(double s);
 
-/* Signed nanoseconds between two timespecs (a - b). */
+/* Signed nanoseconds between two instants (a - b): exact wherever that
+ * fits int64 (292 years), saturated at INT64_MAX or INT64_MIN beyond. */
 int64_t ntp_time_timespec_diff_ns(const struct timespec *a, const struct timespec *b);
-
-/* A timespec as int64 nanoseconds (e.g. CLOCK_MONOTONIC instants). */
-int64_t ntp_time_timespec_to_ns(const struct timespec *ts);
 
 #endif

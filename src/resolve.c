@@ -260,21 +260,23 @@ static void resolve_pick_add(struct resolve_pick *p, const struct sockaddr_stora
 	p->len[f][p->n[f]++] = len;
 }
 
-/* Interleave the families, IPv4 first, so that a cap keeps both. */
+/* IPv4 first, then IPv6, at most max_addrs of each: the caller chooses
+ * between the families, so a cap must not cut one of them short. */
 static void resolve_pick_out(const struct resolve_pick *p, unsigned max_addrs,
 			     struct resolve_result *res)
 {
-	unsigned next[2] = { 0, 0 }, total = p->n[0] + p->n[1], f = 0;
-
 	res->n = 0;
-	while (res->n < max_addrs && res->n < total) {
-		if (next[f] < p->n[f]) {
-			res->addrs[res->n] = p->a[f][next[f]];
-			res->addr_lens[res->n++] = p->len[f][next[f]++];
+	res->n_dropped = p->extra;
+	for (unsigned f = 0; f < 2; f++) {
+		for (unsigned i = 0; i < p->n[f]; i++) {
+			if (i == max_addrs) {
+				res->n_dropped += p->n[f] - i;
+				break;
+			}
+			res->addrs[res->n] = p->a[f][i];
+			res->addr_lens[res->n++] = p->len[f][i];
 		}
-		f ^= 1;
 	}
-	res->n_dropped = total - res->n + p->extra;
 }
 
 /* Copy the answer out of c-ares memory. */

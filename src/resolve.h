@@ -14,19 +14,23 @@
 
 #include "loop.h"
 
-/* Most addresses one name gives (a pool name: one candidate per address). */
+/* Most addresses of one family one name gives (a pool name: one candidate
+ * per address). */
 #define RESOLVE_MAX_ADDRS 8
+/* Most addresses of one answer: RESOLVE_MAX_ADDRS of each family. */
+#define RESOLVE_MAX_RESULT (2 * RESOLVE_MAX_ADDRS)
 
 struct resolve;
 
 /* The outcome of one name. On success addrs[0..n) hold the addresses with
- * the port set; on failure n is 0 and error says why ("no such name",
- * "timed out", "no address of the requested family", ...). */
+ * the port set, deduplicated, the IPv4 ones first; on failure n is 0 and
+ * error says why ("no such name", "timed out", "no address of the
+ * requested family", ...). */
 struct resolve_result {
-	struct sockaddr_storage addrs[RESOLVE_MAX_ADDRS];
-	socklen_t addr_lens[RESOLVE_MAX_ADDRS];
+	struct sockaddr_storage addrs[RESOLVE_MAX_RESULT];
+	socklen_t addr_lens[RESOLVE_MAX_RESULT];
 	unsigned n;
-	unsigned n_dropped; /* beyond RESOLVE_MAX_ADDRS or the caller's cap */
+	unsigned n_dropped; /* beyond the caller's cap of a family */
 	char error[96];
 };
 
@@ -51,7 +55,7 @@ int resolve_new(struct resolve **ret, struct loop *l, const char *resolvconf, in
 void resolve_free(struct resolve *r);
 
 /* Look up host (a DNS name; numeric hosts work too), at most max_addrs
- * addresses (<= RESOLVE_MAX_ADDRS), each with port. done is called once,
+ * addresses (<= RESOLVE_MAX_ADDRS) of each family, each with port. done is called once,
  * from within loop_run_once() or resolve_timeouts(), never from here. */
 int resolve_start(struct resolve *r, const char *host, uint16_t port, unsigned max_addrs,
 		  resolve_done_fn done, void *userdata);

@@ -38,11 +38,14 @@ static double cluster_sel_jitter(const struct est_peer *peers, const unsigned *i
 	return n > 1 ? sqrt(sum_sq / (n - 1)) : 0;
 }
 
-unsigned cluster_run(const struct est_peer *peers, const double *dist_s, unsigned *idx, unsigned n)
+unsigned cluster_run(const struct est_peer *peers, const double *dist_s, unsigned *idx, unsigned n,
+		     unsigned min_survivors)
 {
+	unsigned nmin = min_survivors ? min_survivors : NTP_NMIN;
+
 	cluster_sort_by_merit(peers, dist_s, idx, n);
 
-	while (n > NTP_NMIN) {
+	while (n > nmin) {
 		double max_sel = -1, min_peer = INFINITY;
 		unsigned worst = 0;
 

@@ -3,15 +3,29 @@
 #include "combine.h"
 #include "pipeline.h"
 
+/* fit() against the configured distance threshold: select_fit() tests the
+ * root distance last, against MAXDIST; `tos maxdist` replaces that bound. */
+static enum select_fit pipeline_fit_one(const struct pipeline_cand *c, double maxdist_s,
+					int64_t now_ns)
+{
+	enum select_fit fit = select_fit(&c->est, now_ns);
+
+	if (fit != SELECT_FIT_OK && fit != SELECT_FIT_DISTANCE)
+		return fit;
+	return c->dist_s > maxdist_s ? SELECT_FIT_DISTANCE : SELECT_FIT_OK;
+}
+
 /* Fit test for every peer; returns the candidates' indices in cand[]. */
-static unsigned pipeline_fit(struct pipeline_cand *c, unsigned n, int64_t now_ns, unsigned *cand)
+static unsigned pipeline_fit(struct pipeline_cand *c, unsigned n, double maxdist_s, int64_t now_ns,
+			     unsigned *cand)
 {
 	unsigned m = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		c[i].verdict = PIPELINE_UNFIT;
 		c[i].dist_s = select_root_dist(&c[i].est, now_ns);
-		c[i].fit = i < SELECT_MAX ? select_fit(&c[i].est, now_ns) : SELECT_FIT_NO_SAMPLES;
+		c[i].fit = i < SELECT_MAX ? pipeline_fit_one(&c[i], maxdist_s, now_ns)
+					  : SELECT_FIT_NO_SAMPLES;
 		if (c[i].fit != SELECT_FIT_OK)
 			continue;
 		if (c[i].noselect) {
@@ -41,15 +55,19 @@ static bool pipeline_prefer_first(const struct pipeline_cand *c, const unsigned 
 }
 
 enum pipeline_status pipeline_run(struct pipeline_cand *c, unsigned n, unsigned quorum,
-				  int64_t now_ns, struct est_system *ret)
+				  const struct pipeline_tos *tos, int64_t now_ns,
+				  struct est_system *ret)
 {
+	static const struct pipeline_tos defaults = { 0 };
 	struct est_peer peers[SELECT_MAX];
 	double offset_s[SELECT_MAX], dist_s[SELECT_MAX];
 	unsigned cand[SELECT_MAX], idx[SELECT_MAX], m, n_true = 0, k;
 	bool is_true[SELECT_MAX];
 	struct select_interval iv;
 
-	m = pipeline_fit(c, n, now_ns, cand);
+	if (!tos)
+		tos = &defaults;
+	m = pipeline_fit(c, n, tos->maxdist_s > 0 ? tos->maxdist_s : NTP_MAXDIST_S, now_ns, cand);
 	if (m == 0)
 		return PIPELINE_NO_CANDIDATES;
 	for (unsigned j = 0; j < m; j++) {
@@ -69,7 +87,13 @@ enum pipeline_status pipeline_run(struct pipeline_cand *c, unsigned n, unsigned 
 		if (keep)
 			idx[n_true++] = j;
 	}
-	k = cluster_run(peers, dist_s, idx, n_true);
+	if (n_true < tos->minsane) {
+		/* `tos minsane`: too few agree to set the clock */
+		for (unsigned j = 0; j < n_true; j++)
+			c[cand[idx[j]]].verdict = PIPELINE_SURVIVOR;
+		return PIPELINE_TOO_FEW;
+	}
+	k = cluster_run(peers, dist_s, idx, n_true, tos->minclock);
 	bool prefer = pipeline_prefer_first(c, cand, idx, k);
 
 	combine_run(peers, dist_s, idx, k, prefer, now_ns, ret);

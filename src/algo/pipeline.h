@@ -35,17 +35,30 @@ enum pipeline_status {
 	PIPELINE_OK = 0,
 	PIPELINE_NO_CANDIDATES, /* nothing fit to select from */
 	PIPELINE_NO_MAJORITY,	/* no majority clique (section 11.2.1 step 6) */
+	PIPELINE_TOO_FEW,	/* a clique, but fewer truechimers than minsane */
+};
+
+/* The limits a configuration may change, as ntpd's `tos` does; a zero
+ * field means the default. */
+struct pipeline_tos {
+	unsigned minsane;  /* fewest truechimers that may decide (`tos minsane`; 1) */
+	unsigned minclock; /* the cluster stops pruning here (`tos minclock`; NTP_NMIN) */
+	double maxdist_s;  /* fit()'s root distance threshold (`tos maxdist`; MAXDIST) */
 };
 
 /*
  * Run fit, intersection (with quorum as select_intersect() takes it),
- * cluster and combine over c[0..n) at now_ns. Sets every verdict, fills
- * *ret on PIPELINE_OK. A prefer peer that survives is made the system peer
- * and its offset is used alone (ntpd's prefer semantics). n is at most
- * SELECT_MAX; further entries are left UNFIT with fit NO_SAMPLES.
+ * cluster and combine over c[0..n) at now_ns, within the limits of tos
+ * (NULL: the defaults). Sets every verdict, fills *ret on PIPELINE_OK. A
+ * prefer peer that survives is made the system peer and its offset is
+ * used alone (ntpd's prefer semantics). With fewer truechimers than
+ * minsane it stops after the intersection (PIPELINE_TOO_FEW): the
+ * truechimers are labelled SURVIVOR, and there is no system peer. n is at
+ * most SELECT_MAX; further entries are left UNFIT with fit NO_SAMPLES.
  */
 enum pipeline_status pipeline_run(struct pipeline_cand *c, unsigned n, unsigned quorum,
-				  int64_t now_ns, struct est_system *ret);
+				  const struct pipeline_tos *tos, int64_t now_ns,
+				  struct est_system *ret);
 
 /* "system-peer", "survivor", "outlier", "falseticker", "noselect", "unfit" */
 const char *pipeline_verdict_str(enum pipeline_verdict v);

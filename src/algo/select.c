@@ -45,14 +45,14 @@ const char *select_fit_str(enum select_fit fit)
 	return "?";
 }
 
-/* One endpoint of a correctness interval: type -1 low, 0 midpoint, +1 high. */
+/* One edge of a correctness interval: type -1 low, +1 high. */
 struct select_edge {
 	double x;
 	int type;
 };
 
-/* Ascending by edge; at equal edges lowpoints first, highpoints last, so
- * intervals that touch count as overlapping. */
+/* Ascending by edge; at equal edges lows first, so that intervals that
+ * touch share that point (correctness intervals are closed). */
 static bool select_edge_before(const struct select_edge *a, const struct select_edge *b)
 {
 	return a->x < b->x || (a->x == b->x && a->type < b->type);
@@ -73,58 +73,58 @@ static void select_sort_edges(struct select_edge *e, unsigned n)
 }
 
 /*
- * Steps 3 and 4 for one f: scan from each end until m - f intervals
- * overlap, counting the midpoints passed on the way (d). Returns true when
- * both ends were found, d <= f and the interval is not empty.
+ * For one f: the first edge from below and the last from above at which
+ * need = m - f intervals overlap. Each scan counts the intervals open at
+ * the edge it has reached. Returns whether some point is shared by need
+ * intervals (then *low <= *high).
  */
-static bool select_try(const struct select_edge *e, unsigned m, unsigned f, double *low,
+static bool select_try(const struct select_edge *e, unsigned n_edges, unsigned need, double *low,
 		       double *high)
 {
-	int need = (int)(m - f), c = 0;
-	unsigned d = 0, i;
+	unsigned i;
+	int c = 0;
 	bool have_low = false, have_high = false;
 
-	for (i = 0; i < 3 * m && !have_low; i++) {
+	for (i = 0; i < n_edges && !have_low; i++) {
 		c -= e[i].type;
-		d += e[i].type == 0;
-		if (c >= need) {
+		if (c >= (int)need) {
 			*low = e[i].x;
 			have_low = true;
 		}
 	}
 	c = 0;
-	for (i = 3 * m; i-- > 0 && !have_high;) {
+	for (i = n_edges; i-- > 0 && !have_high;) {
 		c += e[i].type;
-		d += e[i].type == 0;
-		if (c >= need) {
+		if (c >= (int)need) {
 			*high = e[i].x;
 			have_high = true;
 		}
 	}
-	return have_low && have_high && d <= f && *low < *high;
+	return have_low && have_high && *low <= *high;
 }
 
 int select_intersect(const double *offset_s, const double *dist_s, unsigned m, unsigned quorum,
 		     bool *ret_truechimer, struct select_interval *ret)
 {
-	struct select_edge e[3 * SELECT_MAX];
+	struct select_edge e[2 * SELECT_MAX];
 	double low = 0, high = 0;
 	int n_true = 0;
 
 	if (m == 0 || m > SELECT_MAX)
 		return -EINVAL;
 	for (unsigned i = 0; i < m; i++) {
-		e[3 * i] = (struct select_edge){ offset_s[i] - dist_s[i], -1 };
-		e[3 * i + 1] = (struct select_edge){ offset_s[i], 0 };
-		e[3 * i + 2] = (struct select_edge){ offset_s[i] + dist_s[i], +1 };
+		e[2 * i] = (struct select_edge){ offset_s[i] - dist_s[i], -1 };
+		e[2 * i + 1] = (struct select_edge){ offset_s[i] + dist_s[i], +1 };
 	}
-	select_sort_edges(e, 3 * m);
+	select_sort_edges(e, 2 * m);
 
 	for (unsigned f = 0; 2 * f < m && m - f >= quorum; f++) {
-		if (!select_try(e, m, f, &low, &high))
+		if (!select_try(e, 2 * m, m - f, &low, &high))
 			continue;
+		/* a truechimer's interval reaches [low, high] (ntpd) */
 		for (unsigned i = 0; i < m; i++) {
-			ret_truechimer[i] = offset_s[i] >= low && offset_s[i] <= high;
+			ret_truechimer[i] =
+				offset_s[i] + dist_s[i] >= low && offset_s[i] - dist_s[i] <= high;
 			n_true += ret_truechimer[i];
 		}
 		*ret = (struct select_interval){ low, high, f };

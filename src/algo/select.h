@@ -46,20 +46,34 @@ struct select_interval {
 };
 
 /*
- * Intersection algorithm, section 11.2.1: candidate i has the correctness
- * interval offset_s[i] +- dist_s[i]. It looks for an interval shared by
- * m - f candidates, f = 0, 1, ... while f < m / 2 (a majority clique) and
- * m - f >= quorum. quorum is the fewest truechimers that may decide: pass
- * NTP_CMIN for the RFC's rule; a caller that counts silent candidates too
- * passes a majority of all of them (DESIGN.md 3.6).
+ * Intersection algorithm, section 11.2.1, as ntpd 4.2.8 and ntpsec do it:
+ * candidate i has the correctness interval [offset_s[i] - dist_s[i],
+ * offset_s[i] + dist_s[i]], one interval (one vote) per candidate. For
+ * f = 0, 1, ... while f < m / 2 (a majority) and m - f >= quorum, it scans
+ * the interval edges from below for the first point that m - f intervals
+ * share (low) and from above for the last such point (high), and stops at
+ * the first f for which they exist. quorum is the fewest truechimers that
+ * may decide: pass NTP_CMIN for the RFC's rule; a caller that counts
+ * silent candidates too passes a majority of all of them.
  *
- * Step 5 of the RFC reads "d = f"; its appendix code and ntpd test d <= f
- * (at most f midpoints outside), which is what this does.
+ * Only edges count. The RFC's step 5 also counts the midpoints outside
+ * the interval (at most f of them may be): with it, 0 +- 3 ms and
+ * 4 +- 3 ms share [1, 3] ms yet have no majority, since neither midpoint
+ * lies in it. ntpd dropped that test; so does this.
  *
- * On success sets ret_truechimer[i] for every candidate whose midpoint lies
- * in the interval, fills *ret and returns the number of truechimers (at
- * least m - f). Returns -EINVAL for m == 0 or m > SELECT_MAX, -ENOENT when
- * no majority clique exists.
+ * Intervals are closed: at equal edges lows come first, so two intervals
+ * that touch share that point and agree (ntpd asks for high > low, which
+ * differs only in this tie).
+ *
+ * A truechimer, as in ntpd, is a candidate whose interval reaches
+ * [low, high] (its midpoint may lie outside). That is at least m - f of
+ * them (those that share low), and may be more: a candidate whose
+ * interval touches [low, high] without being one of the m - f is kept too,
+ * and the cluster algorithm judges it by its offset.
+ *
+ * On success sets ret_truechimer[i] for every candidate, fills *ret and
+ * returns the number of truechimers. Returns -EINVAL for m == 0 or
+ * m > SELECT_MAX, -ENOENT when no majority shares a point.
  */
 int select_intersect(const double *offset_s, const double *dist_s, unsigned m, unsigned quorum,
 		     bool *ret_truechimer, struct select_interval *ret);

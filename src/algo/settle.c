@@ -39,7 +39,7 @@ enum settle_verdict settle_check(struct pipeline_cand *c, unsigned n, const stru
 	unsigned quorum = p->n_all / 2 + 1;
 	unsigned enough = p->n_all < NTP_NMIN ? p->n_all : NTP_NMIN;
 
-	if (n == 0 || pipeline_run(c, n, quorum, now_ns, ret) != PIPELINE_OK)
+	if (n == 0 || pipeline_run(c, n, quorum, &p->tos, now_ns, ret) != PIPELINE_OK)
 		return SETTLE_WAIT;
 	if (p->may_step && p->step_s > 0 && fabs(ret->offset_s) - p->step_s > ret->root_dist_s)
 		return SETTLE_STEP;

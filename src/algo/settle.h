@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * settle: may a one-shot run decide now, before every sample is in?
- * DESIGN.md 3.6: -p is a maximum, not a quota.
+ * -p is a maximum, not a quota.
  */
 #ifndef TSET_ALGO_SETTLE_H
 #define TSET_ALGO_SETTLE_H
@@ -18,16 +18,18 @@ enum settle_verdict {
 };
 
 struct settle_policy {
-	unsigned n_all;	   /* every candidate address, answering or not */
-	double step_s;	   /* step threshold; 0 = never step */
-	bool may_step;	   /* false under -B (always slew) */
-	double accuracy_s; /* `accuracy`: good enough */
+	unsigned n_all;		 /* every candidate address, answering or not */
+	double step_s;		 /* step threshold; 0 = never step */
+	bool may_step;		 /* false under -B (always slew) */
+	double accuracy_s;	 /* `accuracy`: good enough */
+	struct pipeline_tos tos; /* `tos minsane/minclock/maxdist`; zero: defaults */
 };
 
 /*
  * Run the pipeline over c[0..n) (the addresses that answered) with a
  * quorum of a majority of all n_all addresses, so that a lone liar that
- * answers first never decides, and judge:
+ * answers first never decides, and at least tos.minsane truechimers, and
+ * judge:
  * (a) SETTLE_STEP when a step may happen and |THETA| exceeds the step
  *     threshold by more than the system root distance;
  * (b) SETTLE_GOOD when at least three addresses (all, when fewer exist)

@@ -26,17 +26,21 @@ static bool apply_clock(const struct clock_ops *clock, const struct est_system *
 			struct apply_result *ret)
 {
 	struct clock_status st;
+	char who[CLOCK_OWNER_MAX];
 	int64_t offset_ns = llround(sys->offset_s * 1e9);
 	int r;
 
 	r = clock->read_status(clock->ctx, &st);
-	if (r < 0) {
+	if (r < 0) { /* EPERM: a container's seccomp filter without CAP_SYS_TIME */
 		apply_refuse(ret, r);
 		return false;
 	}
-	if (st.pll) {
-		snprintf(ret->why_not, sizeof(ret->why_not),
-			 "the kernel's pll is on: a daemon (chronyd, ntpd) disciplines the clock");
+	r = clock->owner(clock->ctx, who, sizeof(who));
+	if (r != 0) {
+		snprintf(ret->why_not, sizeof(ret->why_not), "%s: %s",
+			 r > 0 ? "a time daemon owns the clock"
+			       : "cannot tell whether a time daemon owns the clock",
+			 who);
 		ret->failures |= GATE_FAIL_CLOCK;
 		return false;
 	}
@@ -161,7 +165,7 @@ void apply_run(const struct apply_input *in, const struct clock_ops *clock,
 	if (in->lock_error) {
 		/* without the lock another tset may step the clock at the same time */
 		snprintf(ret->why_not, sizeof(ret->why_not), "cannot take the run lock: %s",
-			 strerror(-in->lock_error));
+			 in->lock_error);
 		ret->failures |= GATE_FAIL_CLOCK;
 		return;
 	}

@@ -4,12 +4,14 @@
  * main owns the process: options, privileges, the run lock, exit status.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "apply.h"
 #include "clock_linux.h"
+#include "clockguard.h"
 #include "log.h"
 #include "opts.h"
 #include "priv.h"
@@ -23,21 +25,23 @@ static struct {
 	struct opts o;
 	struct run run;
 	struct clock_linux cl;
-	struct clock_ops clock;
+	struct clock_ops kernel; /* clock_linux's */
+	struct clockguard guard;
+	struct clock_ops clock; /* the guarded one: every write goes through it */
 	struct apply_result ap;
+	char lock_why[224];
 } tset;
 
-/* The lock file: TSET_LOCK overrides the path (tests, containers). A
- * negative errno means the clock must not be touched. */
+/* The lock file: TSET_LOCK overrides the path (tests, containers), with
+ * the same checks; secure_getenv: not when tset runs set-uid or with file
+ * capabilities. A negative errno (tset.lock_why says why) means the clock
+ * must not be touched. */
 static int main_lock_open(void)
 {
-	const char *path = getenv("TSET_LOCK");
-	int fd = runlock_open(path && *path ? path : RUNLOCK_PATH);
+	const char *path = secure_getenv("TSET_LOCK");
 
-	if (fd < 0)
-		log_errno(LOG_DEBUG, fd, "cannot open the run lock '%s'",
-			  path && *path ? path : RUNLOCK_PATH);
-	return fd;
+	return runlock_open(path && *path ? path : RUNLOCK_PATH, tset.lock_why,
+			    sizeof(tset.lock_why));
 }
 
 static void main_report_names(const struct run *r, const struct opts *o)
@@ -51,7 +55,7 @@ static void main_report_names(const struct run *r, const struct opts *o)
 
 /* Wait for the run lock within the deadline; GATE_FAIL_LOCK when another
  * tset held it throughout, other errors in *lock_err. */
-static unsigned main_lock(int fd, int64_t start_ns, struct report *rep, int *lock_err)
+static unsigned main_lock(int fd, int64_t start_ns, struct report *rep, const char **lock_err)
 {
 	int r = runlock_acquire(fd, start_ns + (int64_t)(tset.o.deadline_s * 1e9));
 
@@ -62,8 +66,10 @@ static unsigned main_lock(int fd, int64_t start_ns, struct report *rep, int *loc
 		log_err("%s", rep->fatal);
 		return GATE_FAIL_LOCK;
 	}
-	if (r < 0)
-		*lock_err = r;
+	if (r < 0) {
+		snprintf(tset.lock_why, sizeof(tset.lock_why), "%s", strerror(-r));
+		*lock_err = tset.lock_why;
+	}
 	return 0;
 }
 
@@ -80,7 +86,7 @@ static void main_print(const struct report *rep)
 
 /* Measure and act; returns the GATE_FAIL_* bits. */
 static unsigned main_measure_and_apply(struct report *rep, int64_t start_ns, int rtc_err,
-				       int lock_err)
+				       const char *lock_err)
 {
 	const struct opts *o = &tset.o;
 	struct apply_input in = {
@@ -118,7 +124,8 @@ int main(int argc, char **argv)
 	struct report rep = { .o = &tset.o };
 	int64_t start_ns = loop_now_ns();
 	unsigned failures = 0;
-	int lock_fd = -1, lock_err = 0, rtc_err = 0, r;
+	const char *lock_err = NULL;
+	int lock_fd = -1, rtc_err = 0, r;
 
 	log_open("tset", false, false);
 	switch (opts_parse(argc, argv, &tset.o)) {
@@ -136,10 +143,15 @@ int main(int argc, char **argv)
 		report_plan(&tset.o, stdout);
 		return 0;
 	}
-	clock_linux_init(&tset.cl, &tset.clock);
+	clock_linux_init(&tset.cl, &tset.kernel);
+	clockguard_init(&tset.guard, &tset.kernel, &tset.clock);
 	if (!tset.o.gate.query_only) {
 		lock_fd = main_lock_open();
-		lock_err = lock_fd < 0 ? lock_fd : 0;
+		if (lock_fd < 0)
+			lock_err = tset.lock_why;
+		/* while still root: daemons' run directories and other users'
+		 * /proc/PID/fd are not readable after the drop */
+		clockguard_check(&tset.guard, "/");
 		if (tset.o.write_rtc)
 			rtc_err = tset.clock.rtc_open(tset.clock.ctx);
 	}

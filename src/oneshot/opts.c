@@ -110,7 +110,7 @@ static void opts_merge(struct opts *o, bool have_p, bool have_t, bool have_G)
 	if (c->has_deadline) {
 		o->deadline_s = c->deadline_s;
 	} else {
-		/* CONTRACT.md: 10 s, or what -p needs: (p - 1) * 2 s + timeout + 2 s */
+		/* tset.conf(5): 10 s, or what -p needs: (p - 1) * 2 s + timeout + 2 s */
 		double need = (o->samples - 1) * OPTS_SPACING_S + o->timeout_s + 2;
 
 		o->deadline_s = need > OPTS_DEFAULT_DEADLINE_S ? need : OPTS_DEFAULT_DEADLINE_S;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * opts: tset's command line and config file, merged into what one run
- * needs (CONTRACT.md). The command line wins over the file.
+ * needs (tset(8), tset.conf(5)). The command line wins over the file.
  */
 #ifndef TSET_ONESHOT_OPTS_H
 #define TSET_ONESHOT_OPTS_H

@@ -9,8 +9,14 @@
 #include "ntp_time.h"
 #include "query.h"
 
-#define QUERY_SPACING_NS INT64_C(2000000000) /* DESIGN.md 3.5: 2 s per address */
+#define QUERY_SPACING_NS INT64_C(2000000000) /* RFC 5905 burst spacing: 2 s per address */
 #define QUERY_RX_BUF	 2048
+
+/* The root distance threshold: `tos maxdist`, else MAXDIST (RFC 5905 A.1.1). */
+static double query_maxdist_s(const struct query_env *env)
+{
+	return env->maxdist_s > 0 ? env->maxdist_s : NTP_MAXDIST_S;
+}
 
 void query_init(struct query *q, const struct query_env *env, unsigned server,
 		const struct sockaddr *sa, socklen_t sa_len, bool burst, unsigned version)
@@ -67,19 +73,31 @@ int64_t query_next_ns(const struct query *q)
 	return q->next_ns;
 }
 
-/* Offset, delay and dispersion of a reply (RFC 5905 section 8). */
+/*
+ * Offset, delay and dispersion of a reply (RFC 5905 section 8). T1 and T4
+ * are local clock readings, full instants already; T2 and T3 are resolved
+ * to instants around the local clock (the pivot floor keeps a clock that
+ * started at 1970 right). Differences are int64 nanoseconds, not wrapping
+ * 32.32: a clock at 1970 gets the whole +56 years of a server in 2026, or
+ * the +70 years of one in 2040, where a 32.32 difference wraps at 2^31 s.
+ */
 static void query_measure(const struct query *q, const struct ntp_pkt *p, const struct timespec *rx,
 			  struct est_sample *ret)
 {
-	uint64_t t1 = ntp_time_from_timespec(&q->t1), t4 = ntp_time_from_timespec(rx);
-	double t2_t1 = ntp_time_fixed_to_s(ntp_time_diff(p->rec_ntp64, t1));
-	double t3_t4 = ntp_time_fixed_to_s(ntp_time_diff(p->xmt_ntp64, t4));
-	double t4_t1 = ntp_time_fixed_to_s(ntp_time_diff(t4, t1));
-	double t3_t2 = ntp_time_fixed_to_s(ntp_time_diff(p->xmt_ntp64, p->rec_ntp64));
+	int64_t pivot_s = ntp_time_pivot(rx->tv_sec);
+	struct timespec t2, t3;
+	int64_t t2_t1, t3_t4, t4_t1, t3_t2;
 
-	ret->offset_s = (t2_t1 + t3_t4) / 2;
-	ret->delay_s = t4_t1 - t3_t2;
-	ret->disp_s = ldexp(1, p->precision) + q->env->precision_s + NTP_PHI * t4_t1;
+	ntp_time_to_timespec(p->rec_ntp64, pivot_s, &t2);
+	ntp_time_to_timespec(p->xmt_ntp64, pivot_s, &t3);
+	t2_t1 = ntp_time_timespec_diff_ns(&t2, &q->t1);
+	t3_t4 = ntp_time_timespec_diff_ns(&t3, rx);
+	t4_t1 = ntp_time_timespec_diff_ns(rx, &q->t1);
+	t3_t2 = ntp_time_timespec_diff_ns(&t3, &t2);
+
+	ret->offset_s = ((double)t2_t1 + (double)t3_t4) / 2 * 1e-9;
+	ret->delay_s = ((double)t4_t1 - (double)t3_t2) * 1e-9;
+	ret->disp_s = ldexp(1, p->precision) + q->env->precision_s + NTP_PHI * (double)t4_t1 * 1e-9;
 	ret->t_ns = loop_now_ns();
 }
 
@@ -101,7 +119,9 @@ enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 		return QUERY_REJECT_MODE;
 	if (ret->org_ntp64 != q->cookie)
 		return QUERY_REJECT_ORIGIN;
-	if (!q->waiting)
+	/* the request's first reply counts even after the timeout: the cookie
+	 * proves whose it is, and T4 - T1 measures the slow round trip */
+	if (q->answered)
 		return QUERY_REJECT_DUPLICATE;
 	if (ret->version != q->version)
 		return QUERY_REJECT_VERSION;
@@ -113,7 +133,7 @@ enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 		return QUERY_REJECT_STRATUM;
 	if (ntp_pkt_xmt_is_zero(ret) || ntp_pkt_rec_is_zero(ret))
 		return QUERY_REJECT_ZERO_TIME;
-	if (ntp_pkt_root_dist_s(ret) >= NTP_MAXDIST_S)
+	if (ntp_pkt_root_dist_s(ret) >= query_maxdist_s(q->env))
 		return QUERY_REJECT_ROOT_DISTANCE;
 	query_measure(q, ret, &dg->rx, ret_sample);
 	if (ret_sample->delay_s < -(ldexp(1, ret->precision) + q->env->precision_s))
@@ -160,6 +180,8 @@ static void query_handle(struct query *q, const uint8_t *buf, const struct netio
 	enum query_reject rej = query_check_reply(q, buf, dg, &p, &s);
 	bool ours = rej == QUERY_REJECT_NONE || rej >= QUERY_REJECT_VERSION;
 
+	if (ours)
+		q->answered = true;
 	if (rej == QUERY_REJECT_KOD && ntp_kiss_stops_source(ntp_pkt_kiss(&p))) {
 		q->kiss = ntp_pkt_kiss(&p);
 		ntp_pkt_refid_ascii(&p, q->kiss_code);
@@ -175,11 +197,13 @@ static void query_handle(struct query *q, const uint8_t *buf, const struct netio
 	} else {
 		if (s.delay_s < q->env->precision_s)
 			s.delay_s = q->env->precision_s;
-		log_debug("%s: stratum %u offset %+.6f delay %.6f%s", q->addr, p.stratum,
-			  s.offset_s, s.delay_s,
-			  dg->rx_from_kernel ? "" : " (no kernel timestamp)");
+		log_debug("%s: stratum %u offset %+.6f delay %.6f%s%s", q->addr, p.stratum,
+			  s.offset_s, s.delay_s, dg->rx_from_kernel ? "" : " (no kernel timestamp)",
+			  q->waiting ? "" : " (late: after the timeout)");
 		query_add_sample(q, &s);
+		q->n_late += !q->waiting;
 		q->hdr = p;
+		*q->env->changed = true;
 	}
 	/* an authentic answer, even a useless one, ends the request */
 	if (ours && q->waiting)
@@ -224,6 +248,47 @@ static uint64_t query_cookie(void)
 	return c;
 }
 
+bool query_errno_is_unreachable(int err)
+{
+	switch (-err) {
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case EADDRNOTAVAIL:
+	case EAFNOSUPPORT:
+	case EINVAL:
+	case ENODEV:
+	case EACCES:
+	case EPERM:
+		return true;
+	}
+	return false;
+}
+
+bool query_has_replied(const struct query *q)
+{
+	return q->n_samples || q->n_rejects || q->kiss;
+}
+
+/*
+ * A request could not leave this host (err from socket, connect or send).
+ * An address that never replied and that this host cannot reach at all
+ * is unreachable: no more requests. Other errors end the query when the
+ * socket could not be made (gave_up), else only this request.
+ */
+static void query_send_failed(struct query *q, int err, bool gave_up, int64_t now_ns)
+{
+	q->error = err;
+	log_debug("%s: cannot send: %s", q->addr, strerror(-err));
+	if (query_errno_is_unreachable(err) && !query_has_replied(q)) {
+		q->unreachable = true;
+		query_finish(q);
+	} else if (gave_up) {
+		query_finish(q);
+	} else {
+		query_after_request(q, now_ns);
+	}
+}
+
 /* Data-minimised client request: zero but LI/VN/mode and the cookie. */
 static void query_send(struct query *q, int64_t now_ns)
 {
@@ -234,10 +299,9 @@ static void query_send(struct query *q, int64_t now_ns)
 	query_close(q);
 	fd = netio_udp_connect((const struct sockaddr *)&q->sa, q->sa_len);
 	if (fd < 0 || (r = loop_watch(q->env->loop, fd, POLLIN, query_on_readable, q)) < 0) {
-		q->error = fd < 0 ? fd : r;
 		if (fd >= 0)
 			close(fd);
-		query_finish(q);
+		query_send_failed(q, fd < 0 ? fd : r, true, now_ns);
 		return;
 	}
 	q->fd = fd;
@@ -247,10 +311,9 @@ static void query_send(struct query *q, int64_t now_ns)
 	q->sent_ns = now_ns;
 	q->n_sent++;
 	q->waiting = true;
+	q->answered = false;
 	if (send(fd, buf, sizeof(buf), 0) < 0) {
-		q->error = -errno;
-		log_debug("%s: cannot send: %s", q->addr, strerror(errno));
-		query_after_request(q, now_ns);
+		query_send_failed(q, -errno, false, now_ns);
 		return;
 	}
 	log_debug("%s: request %u of %u", q->addr, q->n_sent, q->env->max_samples);

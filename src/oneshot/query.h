@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * query: one server address for one run. It sends data-minimised requests
- * from a new socket each (RFC 9109), applies every reply check of
- * DESIGN.md 3.4 as a named test, keeps the valid samples, and paces
- * itself: at most -p requests, 2 s apart unless the server says `burst`.
+ * from a new socket each (RFC 9109), applies every reply check (RFC 5905
+ * section 8, appendix A.5.1.1) as a named test, keeps the valid samples,
+ * and paces itself: at most -p requests, 2 s apart unless the server says
+ * `burst`.
+ * An address this host cannot send to at all (no route, no such family)
+ * is marked unreachable and asked nothing more.
  */
 #ifndef TSET_ONESHOT_QUERY_H
 #define TSET_ONESHOT_QUERY_H
@@ -27,14 +30,14 @@ enum query_reject {
 	QUERY_REJECT_SOURCE,	/* not from the address and port asked */
 	QUERY_REJECT_MODE,	/* mode other than 4 (server) */
 	QUERY_REJECT_ORIGIN,	/* origin is not our cookie */
-	QUERY_REJECT_DUPLICATE, /* a second reply to one request */
+	QUERY_REJECT_DUPLICATE, /* a second reply to one request (a late first one is used) */
 	/* the server's answer to our request, but useless as time */
 	QUERY_REJECT_VERSION,	    /* not the version we sent */
 	QUERY_REJECT_KOD,	    /* kiss-o'-death: never time */
 	QUERY_REJECT_UNSYNC,	    /* leap indicator 3 */
 	QUERY_REJECT_STRATUM,	    /* stratum 0 without a kiss, or above 15 */
 	QUERY_REJECT_ZERO_TIME,	    /* receive or transmit timestamp zero */
-	QUERY_REJECT_ROOT_DISTANCE, /* root delay / 2 + root dispersion >= MAXDIST */
+	QUERY_REJECT_ROOT_DISTANCE, /* root delay / 2 + root dispersion >= maxdist */
 	QUERY_REJECT_DELAY,	    /* round trip negative beyond the precision */
 };
 
@@ -45,6 +48,7 @@ struct query_env {
 	double precision_s;   /* local clock precision */
 	double timeout_s;     /* -t */
 	unsigned max_samples; /* -p: requests per address */
+	double maxdist_s;     /* `tos maxdist`; 0: MAXDIST */
 	bool *changed;	      /* set when a sample or a verdict arrives */
 };
 
@@ -63,17 +67,20 @@ struct query {
 	struct timespec t1;	  /* local time when it was sent */
 	int64_t sent_ns, next_ns; /* CLOCK_MONOTONIC */
 	unsigned n_sent;
-	bool waiting; /* latest request not answered yet */
-	bool done;
+	bool waiting;	  /* latest request within its timeout, not answered yet */
+	bool answered;	  /* latest request had its reply (a later copy is a duplicate) */
+	bool done;	  /* no more requests */
+	bool unreachable; /* this host cannot send to it: no more requests */
 	/* what came back */
 	struct est_sample samples[NTP_NSTAGE];
 	unsigned n_samples;
+	unsigned n_late;    /* samples from replies that came after the timeout */
 	struct ntp_pkt hdr; /* header of the latest valid reply */
 	enum query_reject last_reject;
 	unsigned n_rejects;
 	enum ntp_kiss kiss; /* a kiss that stopped this address */
 	char kiss_code[5];
-	int error; /* socket error that ended it, negative errno */
+	int error; /* the latest socket error, negative errno */
 };
 
 void query_init(struct query *q, const struct query_env *env, unsigned server,
@@ -88,7 +95,7 @@ int64_t query_next_ns(const struct query *q);
 void query_tick(struct query *q, int64_t now_ns);
 
 /*
- * The reply checks of DESIGN.md 3.4, in the order of enum query_reject, on
+ * The reply checks, in the order of enum query_reject, on
  * a datagram received on the query's socket. Fills *ret with the decoded
  * packet (when it decodes) and, when it passes, *ret_sample with what it
  * measures (offset, delay, dispersion).
@@ -99,5 +106,17 @@ enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 
 /* "bogus origin", "kiss-o'-death", ... */
 const char *query_reject_str(enum query_reject r);
+
+/* Did err (a negative errno from socket, connect or send) come from this
+ * host, saying that it cannot reach the address at all: no route
+ * (ENETUNREACH, EHOSTUNREACH, a blackhole route's EINVAL, a link-local
+ * address without its zone), no address of that family here
+ * (EADDRNOTAVAIL, EAFNOSUPPORT), no such interface (ENODEV), or a local
+ * rule forbids it (EACCES, EPERM)? An ICMP error read back later is the
+ * network's answer, not this. */
+bool query_errno_is_unreachable(int err);
+
+/* Has the address sent anything back: a sample, a rejected reply, a kiss? */
+bool query_has_replied(const struct query *q);
 
 #endif

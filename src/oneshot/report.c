@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <ctype.h>
 #include <math.h>
 #include <string.h>
 #include <syslog.h>
@@ -10,7 +11,7 @@
 
 /* One address as the report shows it. */
 struct report_addr {
-	const char *state; /* JSON spelling, CONTRACT.md */
+	const char *state; /* JSON spelling, as tset(8) lists them */
 	char error[96];
 	const struct pipeline_cand *cand; /* NULL without samples */
 };
@@ -33,6 +34,36 @@ static const char *report_verdict_state(enum pipeline_verdict v)
 	return "invalid";
 }
 
+/* "not reachable from this host: network is unreachable" */
+static void report_unreachable_error(int err, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "not reachable from this host: %s", strerror(-err));
+	size_t at = sizeof("not reachable from this host: ") - 1;
+
+	if (n > 0 && at < len && buf[at])
+		buf[at] = (char)tolower((unsigned char)buf[at]);
+}
+
+/* The state of an address with samples is what the pipeline made of them;
+ * a kiss that came after them is noted, not a verdict. */
+static void report_addr_verdict(const struct query *q, const struct pipeline_cand *c,
+				struct report_addr *ret)
+{
+	const char *why = "";
+
+	ret->state = report_verdict_state(c->verdict);
+	if (c->verdict == PIPELINE_UNFIT)
+		why = select_fit_str(c->fit);
+	else if (c->verdict == PIPELINE_NOSELECT)
+		why = "noselect";
+	if (q->kiss)
+		snprintf(ret->error, sizeof(ret->error), "%s%skiss-o'-death %s after %u sample%s",
+			 why, *why ? "; " : "", q->kiss_code, q->n_samples,
+			 q->n_samples == 1 ? "" : "s");
+	else
+		snprintf(ret->error, sizeof(ret->error), "%s", why);
+}
+
 static void report_addr_of(const struct run *r, unsigned i, struct report_addr *ret)
 {
 	const struct query *q = &r->q[i];
@@ -40,25 +71,52 @@ static void report_addr_of(const struct run *r, unsigned i, struct report_addr *
 
 	memset(ret, 0, sizeof(*ret));
 	ret->cand = c;
-	if (q->kiss) {
+	if (q->unreachable) {
+		ret->state = "unreachable";
+		report_unreachable_error(q->error, ret->error, sizeof(ret->error));
+	} else if (c && r->outcome != RUN_NO_TIME) {
+		report_addr_verdict(q, c, ret);
+	} else if (q->kiss) {
 		ret->state = "kod";
 		snprintf(ret->error, sizeof(ret->error), "kiss-o'-death %s", q->kiss_code);
-	} else if (c && r->outcome != RUN_NO_TIME) {
-		ret->state = report_verdict_state(c->verdict);
-		if (c->verdict == PIPELINE_UNFIT)
-			snprintf(ret->error, sizeof(ret->error), "%s", select_fit_str(c->fit));
-		else if (c->verdict == PIPELINE_NOSELECT)
-			snprintf(ret->error, sizeof(ret->error), "noselect");
 	} else if (q->n_rejects) {
 		ret->state = "invalid";
 		snprintf(ret->error, sizeof(ret->error), "%s", query_reject_str(q->last_reject));
+	} else if (!q->done && !q->error) {
+		ret->state = "not-waited";
+		snprintf(ret->error, sizeof(ret->error), "decided before its reply");
 	} else {
 		ret->state = "unreachable";
 		snprintf(ret->error, sizeof(ret->error), "%s",
-			 q->error  ? strerror(-q->error)
-			 : q->done ? "no reply"
-				   : "not waited for: decided before its reply");
+			 q->error ? strerror(-q->error) : "no reply");
 	}
+}
+
+/* Addresses of name k that were not queried, and why: "more than 8
+ * addresses of a family" (per name), "more than 64 candidate addresses"
+ * (per run). */
+struct report_unqueried {
+	unsigned n;
+	char reason[48];
+};
+
+static unsigned report_unqueried_of(const struct run *r, unsigned k, struct report_unqueried *ret)
+{
+	unsigned m = 0, n;
+
+	n = r->names[k].n_over_family;
+	if (n) {
+		ret[m].n = n;
+		snprintf(ret[m++].reason, sizeof(ret->reason), "more than %u addresses of a family",
+			 RESOLVE_MAX_ADDRS);
+	}
+	n = candset_name_dropped(&r->cs, k);
+	if (n) {
+		ret[m].n = n;
+		snprintf(ret[m++].reason, sizeof(ret->reason), "more than %u candidate addresses",
+			 CANDSET_LIVE_MAX);
+	}
+	return m;
 }
 
 static const char *report_leap_str(enum ntp_leap l)
@@ -94,8 +152,11 @@ static void report_final_text(const struct report *rep, char *buf, size_t len)
 	size_t n;
 
 	if (!sp) {
-		snprintf(buf, len, "%s",
-			 rep->fatal ? rep->fatal : "no server suitable for synchronization found");
+		const char *why = rep->run ? rep->run->why : "";
+
+		snprintf(buf, len, "%s%s%s",
+			 rep->fatal ? rep->fatal : "no server suitable for synchronization found",
+			 !rep->fatal && *why ? ": " : "", rep->fatal ? "" : why);
 		return;
 	}
 	n = (size_t)snprintf(buf, len, "%s time server %s offset %+.6f sec", report_verb(rep),
@@ -138,6 +199,22 @@ void report_ntpdate(const struct report *rep, FILE *out)
 		fprintf(out, "rtc not written: %s\n", rep->ap->rtc_error);
 }
 
+/* The other names that led to address i: one candidate, one vote. */
+static void report_table_names(const struct report *rep, unsigned i, FILE *out)
+{
+	const struct candset_entry *e = &rep->run->cs.e[i];
+	const char *sep = " (also through ";
+
+	for (unsigned k = 0; k < rep->o->cfg.n_servers && k < CANDSET_MAX_NAMES; k++) {
+		if (k == e->name || !(e->names & (UINT64_C(1) << k)))
+			continue;
+		fprintf(out, "%s'%s'", sep, rep->o->cfg.servers[k].host);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		fputc(')', out);
+}
+
 void report_table(const struct report *rep, FILE *out)
 {
 	const struct run *r = rep->run;
@@ -169,13 +246,24 @@ void report_table(const struct report *rep, FILE *out)
 		if (q->n_rejects && a.cand)
 			fprintf(out, " (%u rejected, last: %s)", q->n_rejects,
 				query_reject_str(q->last_reject));
+		if (q->n_late)
+			fprintf(out, " (%u late)", q->n_late);
+		report_table_names(rep, i, out);
 		fputc('\n', out);
 	}
-	for (unsigned i = 0; i < rep->o->cfg.n_servers; i++)
+	for (unsigned i = 0; i < rep->o->cfg.n_servers; i++) {
+		struct report_unqueried u[2];
+		unsigned m = report_unqueried_of(r, i, u);
+
 		if (r->names[i].error[0] || r->names[i].pending)
 			fprintf(out, "%-28s %-15s %2s %5s %10s %12s %10s  unreachable: %s\n",
 				rep->o->cfg.servers[i].host, "-", "-", "-", "-", "-", "-",
 				r->names[i].pending ? RUN_DNS_DEADLINE : r->names[i].error);
+		for (unsigned k = 0; k < m; k++)
+			fprintf(out, "%-28s %u more address%s not queried: %s\n",
+				rep->o->cfg.servers[i].host, u[k].n, u[k].n == 1 ? "" : "es",
+				u[k].reason);
+	}
 }
 
 /* A JSON string: the hosts are validated names, but escape anyway. */
@@ -278,6 +366,30 @@ static const char *report_json_action(const struct report *rep)
 	return gate_action_str(ap->action);
 }
 
+/* Addresses of a name that were not queried (the per-family and the
+ * per-run limits): one entry per name and reason. */
+static void report_json_unqueried(const struct report *rep, FILE *out)
+{
+	const struct run *r = rep->run;
+	bool first = true;
+
+	fputs("  \"not_queried\": [", out);
+	for (unsigned i = 0; r && i < rep->o->cfg.n_servers; i++) {
+		struct report_unqueried u[2];
+		unsigned m = report_unqueried_of(r, i, u);
+
+		for (unsigned k = 0; k < m; k++) {
+			fputs(first ? "\n    {\"name\": " : ",\n    {\"name\": ", out);
+			report_json_str(out, rep->o->cfg.servers[i].host);
+			fprintf(out, ", \"addresses\": %u, \"reason\": ", u[k].n);
+			report_json_str(out, u[k].reason);
+			fputs("}", out);
+			first = false;
+		}
+	}
+	fputs(first ? "],\n" : "\n  ],\n", out);
+}
+
 static void report_json_servers(const struct report *rep, FILE *out)
 {
 	const struct run *r = rep->run;
@@ -321,7 +433,12 @@ void report_json(const struct report *rep, FILE *out)
 		fputs("null, \"leap\": null,\n", out);
 	fprintf(out, "  \"action\": \"%s\",\n", report_json_action(rep));
 	report_json_servers(rep, out);
-	fprintf(out, "  \"elapsed\": %.6f,\n  \"exit\": %d}\n", rep->elapsed_s, rep->exit_status);
+	report_json_unqueried(rep, out);
+	/* elapsed: start to decision; elapsed_total: to now (setting the
+	 * clock and writing the RTC, which waits for its second, included) */
+	fprintf(out, "  \"elapsed\": %.6f, \"elapsed_total\": %.6f,\n  \"exit\": %d}\n",
+		r ? (double)(r->decided_ns - r->start_ns) * 1e-9 : rep->elapsed_s, rep->elapsed_s,
+		rep->exit_status);
 }
 
 void report_plan(const struct opts *o, FILE *out)
@@ -347,6 +464,10 @@ void report_plan(const struct opts *o, FILE *out)
 	}
 	fprintf(out, "samples %u timeout %g deadline %g accuracy %g\n", o->samples, o->timeout_s,
 		o->deadline_s, o->accuracy_s);
+	fprintf(out, "tos minsane %u minclock %u maxdist %g\n",
+		o->cfg.minsane ? o->cfg.minsane : NTP_CMIN,
+		o->cfg.minclock ? o->cfg.minclock : NTP_NMIN,
+		o->cfg.maxdist_s > 0 ? o->cfg.maxdist_s : NTP_MAXDIST_S);
 	fprintf(out, "step %g panic %g%s%s%s%s\n", o->gate.step_s, o->gate.panic_s,
 		o->gate.mode == GATE_MODE_STEP	 ? " always-step"
 		: o->gate.mode == GATE_MODE_SLEW ? " always-slew"

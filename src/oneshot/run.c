@@ -9,26 +9,50 @@
 #include "ntp_time.h"
 #include "run.h"
 
-static void run_add_query(struct run *r, unsigned server, const struct sockaddr *sa, socklen_t len)
+/* Queries for the candidates from entry `from` on (just added). */
+static void run_query_entries(struct run *r, unsigned from)
 {
-	const struct config_server *s = &r->o->cfg.servers[server];
+	for (unsigned i = from; i < r->cs.n; i++) {
+		const struct candset_entry *e = &r->cs.e[i];
+		const struct config_server *s = &r->o->cfg.servers[e->name];
 
-	if (r->n_q == SELECT_MAX) {
-		r->n_dropped++;
-		return;
+		/* the options of the first name that gave the address; a
+		 * server line's `version N` wins over -o */
+		query_init(&r->q[i], &r->env, e->name, (const struct sockaddr *)&e->sa, e->sa_len,
+			   (s->flags & CONFIG_SERVER_BURST) != 0,
+			   s->version ? s->version : r->o->version);
+		log_debug("'%s': candidate %s port %u", s->host, r->q[i].addr,
+			  netio_sockaddr_port((const struct sockaddr *)&e->sa));
 	}
-	/* a server line's `version N` wins over -o */
-	query_init(&r->q[r->n_q++], &r->env, server, sa, len, (s->flags & CONFIG_SERVER_BURST) != 0,
-		   s->version ? s->version : r->o->version);
-	r->names[server].n_addrs++;
+	r->n_q = r->cs.n;
 	r->changed = true;
 }
 
-static bool run_family_ok(const struct config_server *s, int family)
+static int run_family(const struct config_server *s)
 {
-	return s->family == CONFIG_FAMILY_ANY ||
-	       (s->family == CONFIG_FAMILY_INET && family == AF_INET) ||
-	       (s->family == CONFIG_FAMILY_INET6 && family == AF_INET6);
+	return s->family == CONFIG_FAMILY_INET	  ? AF_INET
+	       : s->family == CONFIG_FAMILY_INET6 ? AF_INET6
+						  : AF_UNSPEC;
+}
+
+/* A pool (or a name from the command line) votes through every address of
+ * its family; a server line through one, as ntpd does. */
+static unsigned run_max_votes(const struct config_server *s)
+{
+	return (s->flags & CONFIG_SERVER_POOL) ? RESOLVE_MAX_ADDRS : 1;
+}
+
+/* Debug: the addresses of name k that another name gave first. */
+static void run_log_shared(const struct run *r, unsigned k)
+{
+	for (unsigned i = 0; i < r->cs.n; i++) {
+		const struct candset_entry *e = &r->cs.e[i];
+
+		if (e->name != k && (e->names & (UINT64_C(1) << k)))
+			log_debug("'%s': %s is a candidate already, through '%s': one vote",
+				  r->o->cfg.servers[k].host, r->q[i].addr,
+				  r->o->cfg.servers[e->name].host);
+	}
 }
 
 /* The resolver answered for one name. */
@@ -37,27 +61,26 @@ static void run_resolved(void *userdata, const struct resolve_result *res)
 	struct run_name *name = userdata;
 	struct run *r = name->run;
 	const struct config_server *s = &r->o->cfg.servers[name->server];
+	const struct candset_name *nm = &r->cs.names[name->server];
+	unsigned from = r->cs.n;
 
 	name->pending = false;
 	r->changed = true;
-	for (unsigned i = 0; i < res->n; i++)
-		if (run_family_ok(s, res->addrs[i].ss_family))
-			run_add_query(r, name->server, (const struct sockaddr *)&res->addrs[i],
-				      res->addr_lens[i]);
-	if (res->n == 0)
+	if (res->n == 0) {
 		snprintf(name->error, sizeof(name->error), "%s", res->error);
-	else if (name->n_addrs == 0)
+		return;
+	}
+	name->n_over_family = res->n_dropped;
+	candset_add_name(&r->cs, name->server, res->addrs, res->addr_lens, res->n, run_max_votes(s),
+			 run_family(s));
+	run_query_entries(r, from);
+	if (nm->n_addrs == 0) {
 		snprintf(name->error, sizeof(name->error), "no address of the requested family");
-	if (!name->error[0])
-		log_debug("'%s': %u address%s", s->host, name->n_addrs,
-			  name->n_addrs == 1 ? "" : "es");
-}
-
-/* A pool (or a name from the command line) gives every address; a server
- * line one, as ntpd does. */
-static unsigned run_max_addrs(const struct config_server *s)
-{
-	return (s->flags & CONFIG_SERVER_POOL) ? RESOLVE_MAX_ADDRS : 1;
+		return;
+	}
+	log_debug("'%s': %u address%s, %u vote%s", s->host, nm->n_addrs,
+		  nm->n_addrs == 1 ? "" : "es", nm->held, nm->held == 1 ? "" : "s");
+	run_log_shared(r, name->server);
 }
 
 static int run_start_names(struct run *r)
@@ -68,7 +91,8 @@ static int run_start_names(struct run *r)
 		int rc;
 
 		*name = (struct run_name){ .run = r, .server = i, .pending = true };
-		rc = resolve_start(r->res, s->host, s->port, run_max_addrs(s), run_resolved, name);
+		/* both families, so that the other one is there as a fallback */
+		rc = resolve_start(r->res, s->host, s->port, RESOLVE_MAX_ADDRS, run_resolved, name);
 		if (rc < 0) {
 			name->pending = false;
 			snprintf(name->error, sizeof(name->error), "%s", strerror(-rc));
@@ -83,6 +107,7 @@ int run_init(struct run *r, const struct opts *o, const struct clock_ops *clock,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	candset_init(&r->cs);
 	r->o = o;
 	r->start_ns = start_ns;
 	r->deadline_ns = start_ns + (int64_t)(o->deadline_s * 1e9);
@@ -98,6 +123,7 @@ int run_init(struct run *r, const struct opts *o, const struct clock_ops *clock,
 		.precision_s = ldexp(1, clock_precision_log2(clock)),
 		.timeout_s = o->timeout_s,
 		.max_samples = o->samples,
+		.maxdist_s = o->cfg.maxdist_s,
 		.changed = &r->changed,
 	};
 	return run_start_names(r);
@@ -123,7 +149,7 @@ static void run_candidates(struct run *r, int64_t now_ns)
 		struct pipeline_cand *c = &r->cand[r->n_cand];
 
 		r->q_cand[i] = -1;
-		if (q->n_samples == 0)
+		if (q->n_samples == 0 || r->n_cand == SELECT_MAX)
 			continue;
 		memset(c, 0, sizeof(*c));
 		filter_run(q->samples, q->n_samples, now_ns, r->env.precision_s, &c->est);
@@ -149,18 +175,28 @@ static bool run_all_done(const struct run *r)
 	return true;
 }
 
-/* DESIGN.md 3.6: may we decide now? Only once every name is resolved,
- * since the majority counts every candidate address. */
+/* `tos minsane`, `tos minclock`, `tos maxdist` (zero: the defaults). */
+static struct pipeline_tos run_tos(const struct run *r)
+{
+	return (struct pipeline_tos){ .minsane = r->o->cfg.minsane,
+				      .minclock = r->o->cfg.minclock,
+				      .maxdist_s = r->o->cfg.maxdist_s };
+}
+
+/* May we decide now (settle.h)? Only once every name is resolved,
+ * since the majority counts every candidate address: each (address, port)
+ * once, those this host cannot reach left out. */
 static enum settle_verdict run_settle(struct run *r, int64_t now_ns)
 {
 	struct settle_policy p = {
-		.n_all = r->n_q,
+		.n_all = r->cs.n_live,
 		.step_s = r->o->gate.step_s,
 		.may_step = r->o->gate.mode != GATE_MODE_SLEW,
 		.accuracy_s = r->o->accuracy_s,
+		.tos = run_tos(r),
 	};
 
-	if (resolve_busy(r->res) || r->n_q == 0)
+	if (resolve_busy(r->res) || p.n_all == 0)
 		return SETTLE_WAIT;
 	run_candidates(r, now_ns);
 	return settle_check(r->cand, r->n_cand, &p, now_ns, &r->sys);
@@ -180,6 +216,28 @@ static int64_t run_next_ns(struct run *r)
 	return next;
 }
 
+/* Query i found its address unreachable from here: it leaves the
+ * majority, and the names that voted through it take their next address
+ * (queried in this same pass of run_tick). */
+static void run_leave(struct run *r, unsigned i)
+{
+	unsigned from = r->cs.n;
+
+	log_debug("%s: not reachable from this host: %s; out of the majority", r->q[i].addr,
+		  strerror(-r->q[i].error));
+	candset_leave(&r->cs, i);
+	run_query_entries(r, from);
+}
+
+static void run_tick(struct run *r, int64_t now_ns)
+{
+	for (unsigned i = 0; i < r->n_q; i++) {
+		query_tick(&r->q[i], now_ns);
+		if (r->q[i].unreachable && !r->cs.e[i].gone)
+			run_leave(r, i);
+	}
+}
+
 void run_measure(struct run *r)
 {
 	for (;;) {
@@ -191,8 +249,7 @@ void run_measure(struct run *r)
 		}
 		if (now >= resolve_next_ns(r->res))
 			resolve_timeouts(r->res);
-		for (unsigned i = 0; i < r->n_q; i++)
-			query_tick(&r->q[i], now);
+		run_tick(r, now);
 		if (run_all_done(r))
 			break;
 		if (r->changed) {
@@ -215,13 +272,23 @@ void run_measure(struct run *r)
 static bool run_any_answer(const struct run *r)
 {
 	for (unsigned i = 0; i < r->n_q; i++)
-		if (r->q[i].n_samples || r->q[i].n_rejects || r->q[i].kiss)
+		if (query_has_replied(&r->q[i]))
 			return true;
 	return false;
 }
 
+static unsigned run_count_verdict(const struct run *r, enum pipeline_verdict v)
+{
+	unsigned n = 0;
+
+	for (unsigned j = 0; j < r->n_cand; j++)
+		n += r->cand[j].verdict == v;
+	return n;
+}
+
 void run_decide(struct run *r)
 {
+	struct pipeline_tos tos = run_tos(r);
 	enum pipeline_status st;
 
 	if (r->settled != SETTLE_WAIT) {
@@ -233,6 +300,13 @@ void run_decide(struct run *r)
 		r->outcome = run_any_answer(r) ? RUN_NO_MAJORITY : RUN_NO_TIME;
 		return;
 	}
-	st = pipeline_run(r->cand, r->n_cand, NTP_CMIN, r->decided_ns, &r->sys);
+	st = pipeline_run(r->cand, r->n_cand, NTP_CMIN, &tos, r->decided_ns, &r->sys);
 	r->outcome = st == PIPELINE_OK ? RUN_OK : RUN_NO_MAJORITY;
+	if (st == PIPELINE_TOO_FEW) {
+		unsigned n = run_count_verdict(r, PIPELINE_SURVIVOR);
+
+		snprintf(r->why, sizeof(r->why), "%u server%s agree%s, tos minsane wants %u", n,
+			 n == 1 ? "" : "s", n == 1 ? "s" : "", tos.minsane);
+		log_err("no majority: %s", r->why);
+	}
 }

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * run: one measurement. Resolves every configured name (c-ares, in
- * parallel), queries every address as soon as it is known (in parallel),
- * decides as soon as more samples cannot change the answer (settle) or at
- * the deadline, and runs the RFC 5905 pipeline on what came in.
+ * parallel), queries every candidate address as soon as it is known (in
+ * parallel; one query per (address, port) however many names lead to it,
+ * see candset.h), decides as soon as more samples cannot change the answer
+ * (settle) or at the deadline, and runs the RFC 5905 pipeline on what came
+ * in.
  */
 #ifndef TSET_ONESHOT_RUN_H
 #define TSET_ONESHOT_RUN_H
 
+#include "candset.h"
 #include "clock.h"
 #include "opts.h"
 #include "pipeline.h"
@@ -23,8 +26,8 @@ struct run_name {
 	struct run *run;
 	unsigned server; /* index in opts->cfg.servers */
 	bool pending;
-	unsigned n_addrs; /* queries made from it */
-	char error[96];	  /* why it gave none, or "" */
+	unsigned n_over_family; /* addresses beyond RESOLVE_MAX_ADDRS of a family */
+	char error[96];		/* why it gave none, or "" */
 };
 
 enum run_outcome {
@@ -42,17 +45,18 @@ struct run {
 	int64_t start_ns, deadline_ns, decided_ns;
 	bool deadline_hit;
 	struct run_name names[CONFIG_MAX_SERVERS];
-	struct query q[SELECT_MAX];
+	struct candset cs;	     /* entry i is queried by q[i] */
+	struct query q[CANDSET_MAX]; /* one per (address, port) */
 	unsigned n_q;
-	unsigned n_dropped; /* addresses beyond SELECT_MAX */
 	/* the decision */
 	struct pipeline_cand cand[SELECT_MAX];
-	int q_cand[SELECT_MAX];	     /* candidate of query i, or -1 */
+	int q_cand[CANDSET_MAX];     /* candidate of query i, or -1 */
 	unsigned cand_q[SELECT_MAX]; /* query of candidate j */
 	unsigned n_cand;
 	enum settle_verdict settled;
 	enum run_outcome outcome;
 	struct est_system sys;
+	char why[128]; /* what kept a majority from deciding (`tos minsane`), or "" */
 };
 
 /* Set up (loop, resolver); start_ns is the run's start on CLOCK_MONOTONIC. */

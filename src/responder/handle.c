@@ -40,15 +40,20 @@ static uint64_t handle_stamp(struct handle_env *env, const struct timespec *t, i
 	return (ntp & ~mask) | (handle_random(env) & mask);
 }
 
-/* A RATE kiss-o'-death: nothing in it is time (RFC 5905 section 7.4). */
-static void handle_kod(const struct ntp_pkt *req, struct ntp_pkt *ret)
+/* A RATE kiss-o'-death: nothing in it is time (RFC 5905 section 7.4). Its
+ * poll is at least the interval the client is allowed (`discard average`,
+ * log2 s), as ntpd sends it, so that a client that reads it backs off. */
+static void handle_kod(const struct handle_env *env, const struct ntp_pkt *req, struct ntp_pkt *ret)
 {
+	int poll = req->poll > env->cfg->discard_average_log2 ? req->poll
+							      : env->cfg->discard_average_log2;
+
 	*ret = (struct ntp_pkt){
 		.leap = NTP_LEAP_UNSYNC,
 		.version = req->version,
 		.mode = NTP_MODE_SERVER,
 		.stratum = NTP_STRATUM_KOD,
-		.poll = req->poll,
+		.poll = (int8_t)poll,
 		.refid = { 'R', 'A', 'T', 'E' },
 		.org_ntp64 = req->xmt_ntp64,
 		.rec_ntp64 = req->xmt_ntp64,
@@ -133,7 +138,7 @@ size_t handle_request(struct handle_env *env, const struct handle_in *in,
 	if (!handle_admit(env, in, &req, st, &kod))
 		return 0;
 	if (kod) {
-		handle_kod(&req, &rep);
+		handle_kod(env, &req, &rep);
 		env->n.kod_sent++;
 	} else {
 		handle_reply(env, in, &req, ref, &rep);

@@ -24,7 +24,6 @@
 
 #define TSETD_CONFIG   "/etc/tsetd.conf"
 #define TSETD_PORT     123
-#define TSETD_STATS_NS (INT64_C(3600) * 1000000000) /* counters hourly */
 #define TSETD_MAX_FILE (1024 * 1024)
 
 struct tsetd_opts {
@@ -43,6 +42,7 @@ static struct {
 	struct loop *loop;
 	bool stop;
 	bool pidfile_written;
+	int devnull; /* opened before a chroot, for tsetd_ready() */
 } d;
 
 static void tsetd_usage(FILE *f)
@@ -120,6 +120,31 @@ static void tsetd_counters(const char *why)
 		 (unsigned long long)d.srv.send_errors);
 }
 
+/* SIGHUP: logrotate moved the file away; open its name again. On failure
+ * the previous file goes on (and errors reach syslog too): never lost
+ * without a word. */
+static void tsetd_reopen_log(void)
+{
+	int r;
+
+	if (!d.o.logfile)
+		return;
+	r = log_reopen();
+	if (r == 0)
+		log_info("reopened the log");
+	else if (r == 1)
+		log_info("'%s' was not moved: kept open", d.o.logfile);
+	else if (r == -EXDEV)
+		log_err("cannot reopen '%s': it is outside the chroot '%s' (a log file inside it "
+			"can be rotated); still logging to the previous file",
+			d.o.logfile, d.o.chroot);
+	else
+		log_err("cannot reopen '%s': %s (the user tsetd runs as must be able to create it "
+			"in its directory, or logrotate create it for that user); still logging to "
+			"the previous file",
+			d.o.logfile, strerror(-r));
+}
+
 static void tsetd_on_signal(void *userdata, int fd, short revents)
 {
 	struct signalfd_siginfo si;
@@ -131,14 +156,8 @@ static void tsetd_on_signal(void *userdata, int fd, short revents)
 			d.stop = true;
 			break;
 		case SIGHUP:
-			/* logrotate moved the file: open it again */
 			server_forget_ifnames(&d.srv);
-			if (!d.o.logfile)
-				break;
-			if (log_to_file(d.o.logfile) < 0)
-				log_err("cannot reopen '%s'", d.o.logfile);
-			else
-				log_info("reopened the log");
+			tsetd_reopen_log();
 			break;
 		case SIGUSR1:
 			tsetd_counters("counters");
@@ -177,7 +196,8 @@ static int tsetd_daemonize(int *ret_ready)
 	int p[2];
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
+	d.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (d.devnull < 0 || pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
 	if (pid < 0)
@@ -202,22 +222,19 @@ static int tsetd_daemonize(int *ret_ready)
 	return 0;
 }
 
-/* Tell the waiting parent all went well; let go of the terminal. */
+/* Tell the waiting parent all went well; let go of the terminal (through
+ * /dev/null opened before the chroot, which has none). */
 static void tsetd_ready(int ready)
 {
 	char ok = 0;
-	int null;
 
 	if (ready < 0)
 		return;
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
+	dup2(d.devnull, 0);
+	dup2(d.devnull, 1);
+	dup2(d.devnull, 2);
+	if (d.devnull > 2)
+		close(d.devnull);
 	if (write(ready, &ok, 1) != 1)
 		log_warn("cannot tell the parent process that tsetd is ready");
 	close(ready);
@@ -274,6 +291,9 @@ static int tsetd_setup_server(void)
 	if (tsetd_limits(&d.cfg)) {
 		r = ratelimit_new(&d.srv.env.rl, d.cfg.discard_average_log2,
 				  d.cfg.discard_minimum_s, tsetd_seed());
+		if (r == 0)
+			r = ratelimit_set_prefixes(d.srv.env.rl, d.cfg.limit_prefix4,
+						   d.cfg.limit_prefix6);
 		if (r < 0)
 			return log_errno(LOG_ERR, r, "cannot set up rate limiting");
 	}
@@ -295,6 +315,9 @@ static int tsetd_drop_privileges(void)
 		}
 		return 0;
 	}
+	/* a directory held open outside the chroot would lead out of it */
+	if (d.o.chroot)
+		log_file_confine(d.o.chroot);
 	r = priv_drop_all(d.o.user, d.o.chroot);
 	if (r == -ENOENT)
 		log_err("unknown user or group in '%s'", d.o.user);
@@ -318,6 +341,8 @@ static int tsetd_become_daemon(int *ret_ready)
 
 	if (!d.o.foreground && (r = tsetd_daemonize(ret_ready)) < 0)
 		return log_errno(LOG_ERR, r, "cannot go to the background");
+	/* syslog's socket now: a chroot (-i) hides /dev/log */
+	log_syslog_connect();
 	if (d.o.pidfile && (r = tsetd_pidfile(d.o.pidfile)) < 0)
 		return log_errno(LOG_ERR, r, "cannot write pid file '%s'", d.o.pidfile);
 	r = tsetd_signals();
@@ -326,17 +351,24 @@ static int tsetd_become_daemon(int *ret_ready)
 	return tsetd_drop_privileges();
 }
 
+/* Serve until SIGTERM; the counters every `statsinterval` (hourly by
+ * default), on a fixed schedule from the start: the loop never wakes
+ * early, a late wake-up does not delay the next line, and one that missed
+ * whole periods (a stopped process) logs once, not once for each. */
 static void tsetd_run(void)
 {
-	int64_t next = loop_now_ns() + TSETD_STATS_NS;
+	int64_t period = (int64_t)(d.cfg.stats_interval_s * 1e9);
+	int64_t next = loop_now_ns() + period, now;
 
 	while (!d.stop) {
 		if (loop_run_once(d.loop, next) < 0)
 			break;
-		if (loop_now_ns() >= next) {
-			tsetd_counters("counters");
-			next += TSETD_STATS_NS;
-		}
+		now = loop_now_ns();
+		if (now < next)
+			continue;
+		tsetd_counters("counters");
+		while (next <= now)
+			next += period;
 	}
 }
 

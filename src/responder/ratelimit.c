@@ -19,6 +19,7 @@ struct ratelimit_entry {
 
 struct ratelimit {
 	int32_t head_s, limit_s, minimum_s;
+	unsigned prefix4, prefix6;
 	uint64_t seed;
 	unsigned count;
 	struct ratelimit_entry set[RATELIMIT_SETS][RATELIMIT_WAYS];
@@ -37,6 +38,8 @@ int ratelimit_new(struct ratelimit **ret, int average_log2, unsigned minimum_s, 
 	rl->limit_s = RATELIMIT_SHIFT * rl->head_s;
 	rl->minimum_s = (int32_t)minimum_s;
 	rl->seed = seed | 1;
+	rl->prefix4 = 32;
+	rl->prefix6 = 64;
 	*ret = rl;
 	return 0;
 }
@@ -46,23 +49,50 @@ void ratelimit_free(struct ratelimit *rl)
 	free(rl);
 }
 
+int ratelimit_set_prefixes(struct ratelimit *rl, unsigned prefix4, unsigned prefix6)
+{
+	if (prefix4 < 1 || prefix4 > 32 || prefix6 < 1 || prefix6 > 128)
+		return -EINVAL;
+	rl->prefix4 = prefix4;
+	rl->prefix6 = prefix6;
+	memset(rl->set, 0, sizeof(rl->set));
+	rl->count = 0;
+	return 0;
+}
+
 unsigned ratelimit_count(const struct ratelimit *rl)
 {
 	return rl->count;
 }
 
-/* The address bytes of src and their length; 0 for another family. */
-static size_t ratelimit_key(const struct sockaddr *src, const uint8_t **ret)
+/* The client's network: src's address with the bits beyond the prefix
+ * cleared, into key; its length and family, or 0 for another family. */
+static size_t ratelimit_key(const struct ratelimit *rl, const struct sockaddr *src, uint8_t key[16],
+			    int *ret_family)
 {
+	const uint8_t *addr;
+	unsigned prefix;
+	size_t len;
+
 	if (src->sa_family == AF_INET) {
-		*ret = (const uint8_t *)&((const struct sockaddr_in *)(const void *)src)->sin_addr;
-		return 4;
+		addr = (const uint8_t *)&((const struct sockaddr_in *)(const void *)src)->sin_addr;
+		len = 4;
+	} else if (src->sa_family == AF_INET6) {
+		addr = ((const struct sockaddr_in6 *)(const void *)src)->sin6_addr.s6_addr;
+		len = 16;
+		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(const void *)addr)) {
+			addr += 12;
+			len = 4;
+		}
+	} else {
+		return 0;
 	}
-	if (src->sa_family == AF_INET6) {
-		*ret = ((const struct sockaddr_in6 *)(const void *)src)->sin6_addr.s6_addr;
-		return 16;
-	}
-	return 0;
+	*ret_family = len == 4 ? AF_INET : AF_INET6;
+	prefix = len == 4 ? rl->prefix4 : rl->prefix6;
+	memcpy(key, addr, len);
+	for (size_t i = prefix / 8; i < len; i++)
+		key[i] &= i == prefix / 8 ? (uint8_t)(0xff00u >> (prefix % 8)) : 0;
+	return len;
 }
 
 /* A keyed hash, so that a remote sender cannot aim at one set. */
@@ -106,8 +136,9 @@ static struct ratelimit_entry *ratelimit_entry(struct ratelimit *rl, const uint8
 enum ratelimit_verdict ratelimit_check(struct ratelimit *rl, const struct sockaddr *src,
 				       int64_t now_ns)
 {
-	const uint8_t *key;
-	size_t len = ratelimit_key(src, &key);
+	uint8_t key[16];
+	int family = 0;
+	size_t len = ratelimit_key(rl, src, key, &family);
 	struct ratelimit_entry *e;
 	int64_t interval;
 	int32_t leak;
@@ -115,7 +146,7 @@ enum ratelimit_verdict ratelimit_check(struct ratelimit *rl, const struct sockad
 
 	if (len == 0)
 		return RATELIMIT_DROP;
-	e = ratelimit_entry(rl, key, len, src->sa_family, &fresh);
+	e = ratelimit_entry(rl, key, len, family, &fresh);
 	/* whole seconds since the previous request, rounded (ntpd's interval) */
 	interval = fresh ? INT32_MAX : (now_ns - e->last_ns + NS_PER_S / 2) / NS_PER_S;
 	if (interval > INT32_MAX)

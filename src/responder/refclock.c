@@ -5,28 +5,45 @@
 #include "ntp_time.h"
 #include "refclock.h"
 
-double refclock_local_disp_s(const struct clock_status *st)
-{
-	double d = (double)st->maxerror_us * 1e-6;
+#define NS_PER_S 1e9
 
-	if (st->unsync)
-		return REFCLOCK_LOCAL_DISP_S;
-	return d < REFCLOCK_LOCAL_DISP_MAX_S ? d : REFCLOCK_LOCAL_DISP_MAX_S;
+static double refclock_cap(double disp_s)
+{
+	return disp_s < REFCLOCK_LOCAL_DISP_MAX_S ? disp_s : REFCLOCK_LOCAL_DISP_MAX_S;
+}
+
+double refclock_local_disp_s(const struct clock_status *st, int64_t now_ns,
+			     struct refclock_sync_memory *mem)
+{
+	double d;
+
+	if (!st->unsync) {
+		d = refclock_cap(st->maxerror_us > 0 ? (double)st->maxerror_us * 1e-6 : 0.0);
+		*mem = (struct refclock_sync_memory){ .seen = true, .disp_s = d, .at_ns = now_ns };
+		return d;
+	}
+	if (!mem->seen) /* growing since boot: the origin of CLOCK_MONOTONIC */
+		return refclock_cap(REFCLOCK_LOCAL_DISP_S +
+				    NTP_PHI * (double)(now_ns > 0 ? now_ns : 0) / NS_PER_S);
+	d = mem->disp_s +
+	    NTP_PHI * (double)(now_ns > mem->at_ns ? now_ns - mem->at_ns : 0) / NS_PER_S;
+	return refclock_cap(d > REFCLOCK_LOCAL_DISP_S ? d : REFCLOCK_LOCAL_DISP_S);
 }
 
 /* The local clock: always usable; the kernel's state says how good. */
-static void refclock_local(const struct refclock *r, const struct clock_ops *clock,
+static void refclock_local(struct refclock *r, const struct clock_ops *clock, int64_t now_ns,
 			   struct ref_state *ret)
 {
 	struct clock_status st = { .unsync = true };
 
 	if (clock->read_status(clock->ctx, &st) < 0)
-		st.unsync = true;
+		st = (struct clock_status){ .unsync = true };
 	*ret = (struct ref_state){
 		.usable = true,
 		.leap = st.leap,
 		.stratum = r->stratum,
-		.root_disp_ntp32 = ntp_time_short_from_s(refclock_local_disp_s(&st)),
+		.root_disp_ntp32 =
+			ntp_time_short_from_s(refclock_local_disp_s(&st, now_ns, &r->sync)),
 		.offset_ns = r->offset_ns,
 	};
 	memcpy(ret->refid, r->refid, 4);
@@ -74,10 +91,10 @@ unsigned refclock_set_init(struct refclock_set *set, const struct config *cfg,
 	return set->n;
 }
 
-void refclock_current(const struct refclock_set *set, struct ref_state *ret)
+void refclock_current(struct refclock_set *set, int64_t now_ns, struct ref_state *ret)
 {
 	for (unsigned i = 0; i < set->n; i++) {
-		refclock_local(&set->ref[i], set->clock, ret);
+		refclock_local(&set->ref[i], set->clock, now_ns, ret);
 		if (ret->usable)
 			return;
 	}

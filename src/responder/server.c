@@ -353,8 +353,8 @@ static void server_on_readable(void *userdata, int fd, short revents)
 
 		if (n <= 0)
 			return; /* EAGAIN, or an error that the next poll reports */
-		refclock_current(&s->refs, &ref);
 		now_ns = loop_now_ns();
+		refclock_current(&s->refs, now_ns, &ref);
 		for (int i = 0; i < n; i++)
 			k += server_one(sock, (unsigned)i, &ref, now_ns, k);
 		server_send(s, fd, k);

@@ -32,6 +32,8 @@ What it gives:
   elapsed); TsetRun(...) the same in the background (its pid, then
   result()). Both refuse to run tset without -q: tests never touch the
   clock. Without -c they give tset an empty config (/dev/null).
+  run_tset_shim() runs tset for real under the clock shim, after
+  private_run() has hidden this machine's /run (time daemons' pid files).
 - ntp_probe()/wait_ntp(): a minimal NTP client, to wait until a server
   really serves time (chronyd may start mute or unsynchronised).
 - Session.tsetd(): tsetd in the foreground on loopback (its config must
@@ -41,6 +43,10 @@ What it gives:
   datagrams (from a chosen source address); tsetd_counters() reads its
   counters line (tsetd_ask_counters() asks for one with SIGUSR1);
   sanitizer_reports() finds ASan/UBSan reports in a log.
+- own_netns(s, ipv4=, ipv6=): a further network namespace that the test
+  creates, with loopback up and, on request, IPv6 disabled (an IPv4-only
+  host) or 127.0.0.1/8 removed (an IPv6-only host); what the test starts
+  inside lives and dies there.
 
 Network traffic stays on loopback: every address that the harness binds,
 relays to or probes is checked. Nothing binds with SO_REUSEADDR: in its own
@@ -291,6 +297,51 @@ def private_network():
         fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sh22x", b"lo", flags | IFF_UP))
 
 
+# ------------------------------------------------------------ own namespaces
+
+def _ip(*args):
+    ip = require_program("ip", "iproute2")
+    p = subprocess.run([ip] + list(args), capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"ip {' '.join(args)}: {p.stderr.strip()}")
+
+
+@contextlib.contextmanager
+def own_netns(s, ipv4=True, ipv6=True):
+    """Run the body in a new network namespace that this test creates (root):
+    the test's thread enters it, so every socket it opens and every process
+    it starts there (through Session s) belongs to it. Loopback is up.
+    ipv6=False disables IPv6 in it: an IPv4-only host, where connecting to
+    an IPv6 address fails at once (EADDRNOTAVAIL). ipv4=False removes
+    127.0.0.1/8 from lo: an IPv6-only host, where connecting to 127.x fails
+    at once (ENETUNREACH); ::1 still works. Leaving stops what was started
+    inside (by PID) and returns to the test's namespace."""
+    require_root("creating a network namespace")
+    libc = ctypes.CDLL(None, use_errno=True)
+    back = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    first = len(s.procs)
+    try:
+        if libc.unshare(CLONE_NEWNET) != 0:
+            skip(f"cannot create a network namespace: {os.strerror(ctypes.get_errno())}")
+        try:
+            _ip("link", "set", "lo", "up")
+            if not ipv6:
+                for conf in ("all", "default", "lo"):
+                    with open(f"/proc/sys/net/ipv6/conf/{conf}/disable_ipv6", "w") as f:
+                        f.write("1\n")
+            if not ipv4:
+                _ip("addr", "del", "127.0.0.1/8", "dev", "lo")
+            yield
+        finally:
+            for p in s.procs[first:]:
+                Session.stop(p)
+            if libc.setns(back, CLONE_NEWNET) != 0:
+                raise RuntimeError("cannot return to the test's network namespace: "
+                                   + os.strerror(ctypes.get_errno()))
+    finally:
+        os.close(back)
+
+
 # ------------------------------------------------------------ NTP probe
 
 def ntp_probe(addr, port=123, timeout_s=0.2):
@@ -461,13 +512,35 @@ def shim_paths():
     return noclock, preload
 
 
+def private_run():
+    """Give this test process, and all it starts from now on, a mount
+    namespace of its own with an empty tmpfs on /run. tset looks there for
+    a time daemon (pid files, systemd's unit records) before it sets the
+    clock, and what runs on the test machine must not decide a test. Call
+    it first, before any thread starts (unshare(CLONE_NEWNS) wants a
+    process that shares its file system information with no thread)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
+                           ctypes.c_char_p]
+    clone_newns, ms_rec, ms_private = 0x00020000, 0x4000, 1 << 18
+    for what, r in (("unshare(CLONE_NEWNS)", lambda: libc.unshare(clone_newns)),
+                    ("mount --make-rprivate /",
+                     lambda: libc.mount(b"none", b"/", None, ms_rec | ms_private, None)),
+                    ("mount -t tmpfs /run",
+                     lambda: libc.mount(b"tset-test-run", b"/run", b"tmpfs", 0, b"mode=0755"))):
+        if r() != 0:
+            e = ctypes.get_errno()
+            raise OSError(e, f"{what}: {os.strerror(e)}")
+
+
 def run_tset_shim(s, tset_path, args, shim=None, env=None, timeout=30, name="shim"):
     """Run tset for real, but under noclock (seccomp: no clock-writing system
     call gets through) and clockshim.so (a virtual kernel clock that records
     what tset did). s: the Session; the shim's directory is s.path(name),
     kept between runs of one name unless removed. shim: CLOCKSHIM_* values
     (STATUS, NOCAP, FAIL_RTC, NO_RTC, STATE). Returns ShimResult, whose
-    records are the shim's log lines of this run."""
+    records are the shim's log lines of this run. Call private_run() first:
+    tset looks for time daemons in /run."""
     noclock, preload = shim_paths()
     d = s.path(name)
     os.makedirs(d, exist_ok=True)
@@ -709,25 +782,26 @@ class Session:
         self.stack.callback(b.close)
         return b
 
-    def dnsmasq(self, listen, hosts_text, timeout_s=5.0):
+    def dnsmasq(self, listen, hosts_text, timeout_s=5.0, name="dnsmasq"):
         """dnsmasq on listen:53 serving hosts_text for *.test; every other
         name is NXDOMAIN (--local=/test/ and --address=/#/), nothing is
-        forwarded. Returns once it answers."""
+        forwarded. Returns once it answers. name: of its files and log
+        (another dnsmasq of the test, in another namespace, needs its own)."""
         dnsmasq = require_program("dnsmasq", "dnsmasq-base")
         loopback(listen)
-        hosts = self.write("dnsmasq.hosts", hosts_text)
+        hosts = self.write(name + ".hosts", hosts_text)
         proc = self.start([dnsmasq, "--no-daemon", "--conf-file=/dev/null", "--no-resolv",
                            "--no-hosts", "--bind-interfaces", f"--listen-address={listen}",
                            "--port=53", "--local=/test/", "--address=/#/",
                            f"--addn-hosts={hosts}", "--pid-file", "--log-queries",
-                           f"--log-facility={self.path('dnsmasq-queries.log')}"], "dnsmasq")
+                           f"--log-facility={self.path(name + '-queries.log')}"], name)
         end = time.monotonic() + timeout_s
         while time.monotonic() < end and proc.poll() is None:
             if dns_answers(listen, "probe.test"):
                 return proc
             time.sleep(0.05)
         raise RuntimeError(f"dnsmasq on {listen}:53 does not answer: "
-                           + self.log_of("dnsmasq")[-500:])
+                           + self.log_of(name)[-500:])
 
     def tsetd(self, tsetd_path, conf, *args, name="tsetd", probe=None, env=None,
               timeout_s=5.0):

@@ -17,6 +17,8 @@ WHAT is one of:
   mode3       a reply in mode 3 (client) instead of 4
   zero-xmt    transmit timestamp zero
   duplicate   a good reply, sent twice
+  rate-after-1  a good reply to the first request, kiss-o'-death RATE to the
+              others
   stratum16   stratum 16
   version3    a reply of version 3 to a version-4 request
   bigdisp     root dispersion of 2 s (root distance beyond MAXDIST)
@@ -111,6 +113,7 @@ def main():
     except OSError:
         refid = a.refid.encode()[:4].ljust(4, b"\0")
 
+    answered = 0
     while True:
         data, ancillary, _, peer = s.recvmsg(2048, socket.CMSG_SPACE(16))
         t2 = arrival(ancillary)
@@ -127,6 +130,8 @@ def main():
             li = 3
         elif a.behave.startswith("kod-"):
             li, stratum, ref = 3, 0, a.behave[4:].upper().encode()
+        elif a.behave == "rate-after-1" and answered >= 1:
+            li, stratum, ref = 3, 0, b"RATE"
         elif a.behave == "mode3":
             mode = 3
         elif a.behave == "stratum16":
@@ -135,6 +140,7 @@ def main():
             vn = 3
         elif a.behave == "bigdisp":
             disp = 2 << 16
+        answered += 1
         if a.behave == "origin":
             org = struct.pack("!Q", 0x0123456789ABCDEF)
         if a.delay:

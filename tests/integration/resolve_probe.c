@@ -11,7 +11,7 @@
  *   NAME ok ADDR,ADDR,...[ dropped N]
  *   NAME error MESSAGE
  *   NAME deadline
- * The environment variable RESOLVE_PROBE_MAX caps the addresses per name
+ * The environment variable RESOLVE_PROBE_MAX caps the addresses of each family
  * (default RESOLVE_MAX_ADDRS). Exit 0; 1 when the resolver cannot be set
  * up or leaves a descriptor watched after resolve_free(); 2 on usage.
  */

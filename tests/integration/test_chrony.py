@@ -117,12 +117,13 @@ def test_a_honest(s):
     check(all(sv[a].get("state") in GOOD_STATES and sv[a].get("stratum") == 10 for a in answered),
           f"{what}: every server that answered is system-peer/survivor/outlier at stratum 10 "
           f"({states(r)})")
-    # DESIGN.md 3.6 (b): with 3 of 4 in, tset may decide without the last
+    # the settle rule (b): with 3 of 4 in, tset may decide without the last
     # one; that one is then reported as not waited for, not as a liar
     late = [a for a in sv if a not in answered]
-    check(all(sv[a].get("state") == "unreachable" and sv[a].get("error") == "not waited for: decided before its reply"
+    check(all(sv[a].get("state") == "not-waited" and sv[a].get("error") == "decided before its reply"
               for a in late),
-          f"{what}: a server not waited for is 'unreachable', 'not waited for' ({late or 'none'})")
+          f"{what}: a server not waited for is 'not-waited', 'decided before its reply' "
+          f"({late or 'none'})")
     check(sum(1 for e in sv.values() if e.get("state") == "system-peer") == 1,
           f"{what}: exactly one system peer")
 
@@ -131,7 +132,7 @@ def test_b_falsetickers(s):
     """(b) five chronyd, two of them lying: the three honest win."""
     liars = ["127.0.0.6", "127.0.0.7"]
     servers = HONEST[:3] + liars
-    # `accuracy 1e-9` turns off the early decision (DESIGN.md 3.6 b): every
+    # `accuracy 1e-9` turns off the early decision (the settle rule b): every
     # address is sampled to -p 4, the liars included, so their verdict is
     # certain. Without `burst`, requests to one address are 2 s apart.
     what = "(b) 3 honest + liars +3600/-7, polite (2 s apart), 4 samples each"
@@ -163,9 +164,7 @@ def test_b_falsetickers(s):
     r = run(s, ["-q", "-j", "-c", conf], what)
     check_truth(r, what)
     sv = h.servers_by_address(r.json)
-    check(all(sv.get(a, {}).get("state") == "falseticker" or
-              (sv.get(a, {}).get("state") == "unreachable" and
-               sv.get(a, {}).get("error") == "not waited for: decided before its reply") for a in liars),
+    check(all(sv.get(a, {}).get("state") in ("falseticker", "not-waited") for a in liars),
           f"{what}: each liar is a falseticker or was not waited for "
           f"({[(a, sv.get(a, {}).get('state')) for a in liars]})")
 
@@ -243,10 +242,9 @@ def test_e_black_hole(s):
     r = run(s, ["-q", "-j", "-t", "1", "-c", conf] + HONEST[:3] + [hole], what)
     check_truth(r, what)
     err = (h.servers_by_address(r.json).get(HOLE[0]) or {}).get("error")
-    check(tset_elapsed(r) < TIMEOUT_S and states(r).get(HOLE[0]) == "unreachable"
-          and err == "not waited for: decided before its reply",
+    check(tset_elapsed(r) < TIMEOUT_S and states(r).get(HOLE[0]) == "not-waited",
           f"{what}: decided before the hole's timeout ({tset_elapsed(r)} s < {TIMEOUT_S:g} s), "
-          f"the hole unreachable, '{err}'")
+          f"the hole not waited for ({states(r).get(HOLE[0])}, '{err}')")
     # with 2 of 3 in, tset must wait for the hole: exactly one timeout
     what = "(e) 2 honest + a black hole, -t 1 -p 1"
     r = run(s, ["-q", "-j", "-t", "1", "-p", "1"] + HONEST[:2] + [hole], what)
@@ -258,6 +256,30 @@ def test_e_black_hole(s):
           (h.servers_by_address(r.json).get(HOLE[0]) or {}).get("error") == "no reply",
           f"{what}: the black hole is unreachable, 'no reply' "
           f"({(h.servers_by_address(r.json).get(HOLE[0]) or {}).get('error')})")
+
+
+def test_f_minsane(s):
+    """(f) `tos minsane N`: fewer servers that agree than N is no answer."""
+    servers = HONEST[:3] + ["127.0.0.6"]
+    lines = [f"server {a} burst" for a in servers]
+    what = "(f) 3 honest + liar +3600, tos minsane 4"
+    conf = conf_servers(s, "f1.conf", ["tos minsane 4"] + lines)
+    r = run(s, ["-q", "-c", conf], what)
+    last = r.out.rstrip("\n").split("\n")[-1] if r.out.strip() else ""
+    check(r.rc == 6, f"{what}: exit 6, the clock untouched (got {r.rc})")
+    check(last.endswith("no server suitable for synchronization found: "
+                        "3 servers agree, tos minsane wants 4"),
+          f"{what}: the report says why: {last!r}")
+    r = run(s, ["-q", "-j", "-c", conf], what + ", -j")
+    doc = r.json or {}
+    check(r.rc == 6 and doc.get("offset") is None and doc.get("action") == "none",
+          f"{what}: -j: exit 6, offset null ({r.rc}, {doc.get('offset')})")
+    check(all(states(r).get(a) == "survivor" for a in HONEST[:3]),
+          f"{what}: the three that agree are survivors, none the system peer ({states(r)})")
+    what = "(f) 3 honest + liar +3600, tos minsane 3"
+    conf = conf_servers(s, "f2.conf", ["tos minsane 3"] + lines)
+    r = run(s, ["-q", "-j", "-c", conf], what)
+    check_truth(r, what)
 
 
 def body(s):
@@ -277,6 +299,7 @@ def body(s):
     test_c_liar_first(s)
     test_d_no_majority(s)
     test_e_black_hole(s)
+    test_f_minsane(s)
 
 
 def main():

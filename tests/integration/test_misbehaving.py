@@ -28,6 +28,51 @@ CASES = {
 }
 
 
+def test_late_reply_is_used(s, tset):
+    """A reply that comes after -t, but on the request's own socket (before
+    the next request), is that request's reply: its origin is our cookie.
+    It is used as a sample (its round trip measured as it was), never
+    rejected as a duplicate: slow servers are slow, not liars (on 76f3073
+    every late reply was a 'duplicate reply' and the run exit 6)."""
+    port = 12495
+    slow = [f"127.0.0.{i}" for i in (2, 3, 4)]
+    for a in slow:
+        s.ntpserver(a, port, "--offset", "0.05", "--delay", "0.3")
+    what = "3 servers answering in 0.3 s, -t 0.2 -p 2"
+    r = h.run_tset(tset, ["-q", "-j", "-d", "-t", "0.2", "-p", "2"]
+                   + [f"{a}:{port}" for a in slow])
+    doc = r.json or {}
+    off = doc.get("offset")
+    sv = h.servers_by_address(doc)
+    h.note(f"{what}: exit {r.rc}, offset {h.fmt_offset(off)}, "
+           f"{[(a, e.get('state'), e.get('samples'), e.get('error')) for a, e in sv.items()]}")
+    h.check(r.rc == 0 and off is not None and abs(off - 0.05) < 0.01,
+            f"{what}: exit 0, the servers' offset ({r.rc}, {h.fmt_offset(off)})")
+    h.check(all(sv.get(a, {}).get("samples", 0) >= 1 for a in slow),
+            f"{what}: each late reply is a sample")
+    h.check("duplicate" not in r.out + r.err, f"{what}: no reply called a duplicate")
+    lines = [x for x in r.err.splitlines() if x.startswith(tuple(slow))]
+    h.check(len(lines) == 3 and all(" late)" in x for x in lines),
+            f"{what}: -d says the samples came late ({lines})")
+
+
+def test_kod_after_samples_keeps_the_samples(s, tset):
+    """A server that gave a sample and then a RATE kiss: the kiss stops the
+    requests, the sample still counts, and the state says what the
+    selection made of it (on 76f3073: 'kod', though it was the system peer)."""
+    port = 12496
+    s.ntpserver("127.0.0.5", port, "--offset", "0.05", "--behave", "rate-after-1")
+    cfg = s.write("kod-late.conf", f"accuracy 0.000000001\nserver 127.0.0.5 port {port} burst\n")
+    what = "one good reply, then RATE"
+    r = h.run_tset(tset, ["-q", "-j", "-p", "3", "-c", cfg])
+    e = h.servers_by_address(r.json).get("127.0.0.5", {})
+    h.note(f"{what}: exit {r.rc}, {e.get('state')}, samples {e.get('samples')}, {e.get('error')}")
+    h.check(r.rc == 0 and e.get("state") == "system-peer" and e.get("samples") == 1,
+            f"{what}: exit 0, the system peer with its one sample ({r.rc}, {e.get('state')})")
+    h.check("kiss-o'-death RATE" in (e.get("error") or ""),
+            f"{what}: the kiss is noted in its error ({e.get('error')})")
+
+
 def main():
     tset = h.tset_arg(sys.argv, "test_misbehaving.py TSET")
 
@@ -70,6 +115,9 @@ def main():
                 f"only unsynchronised servers: exit 6 ({r.rc})")
         for p in procs:
             h.Session.stop(p)
+
+        test_late_reply_is_used(s, tset)
+        test_kod_after_samples_keeps_the_samples(s, tset)
 
     return h.main(body, root="binding loopback addresses 127.0.0.2-5")
 

@@ -14,13 +14,12 @@ import calendar
 import fcntl
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
 
 import harness as h
-
-MS = 1_000_000  # nanoseconds
 
 
 class Lab:
@@ -296,7 +295,8 @@ def test_lock(lab):
     def records():
         return open(log).read().splitlines() if os.path.exists(log) else []
 
-    with open(lock, "w") as f:
+    # as tset makes it: root's alone (tset refuses a lock others may open)
+    with os.fdopen(os.open(lock, os.O_RDWR | os.O_CREAT, 0o600), "w") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         # tset waits for the lock until its deadline (its own clock says
         # how long in the JSON), then gives up: well before the default
@@ -368,15 +368,202 @@ def test_two_at_once(lab):
     h.note("records: " + "; ".join(records))
 
 
+def test_lock_is_roots_alone(lab):
+    # flock needs only an open file: a lock that others may open or
+    # replace lets any user hold back every tset, and a link makes root
+    # open what it points to. Each is refused: exit 4, the offset
+    # reported, the clock and the link's target untouched.
+    srv = lab.servers(1, 1, 1)
+    d = lab.s.path("locks")
+    os.makedirs(d, mode=0o755)
+    target = lab.s.write("locks/target", "precious\n")
+    os.symlink(target, d + "/link.lock")
+    os.close(os.open(d + "/nobody.lock", os.O_RDWR | os.O_CREAT, 0o600))
+    os.chown(d + "/nobody.lock", 65534, 65534)
+    os.mkfifo(d + "/fifo.lock", 0o600)
+    os.close(os.open(d + "/world.lock", os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(d + "/world.lock", 0o666)
+    sticky = lab.s.path("sticky")  # like /tmp or /run/lock
+    os.makedirs(sticky)
+    os.chmod(sticky, 0o1777)
+    for path, why in ((d + "/link.lock", "is a symbolic link"),
+                      (d + "/nobody.lock", "is owned by uid 65534, not root"),
+                      (d + "/fifo.lock", "is not a regular file"),
+                      (d + "/world.lock", "can be opened by others than root (mode 0666)"),
+                      (sticky + "/tset.lock", "can be written by others than root (mode 1777)")):
+        r = lab.run(["-j"] + srv, env={"TSET_LOCK": path})
+        off = r.json and r.json["offset"]
+        h.check(r.rc == 4 and r.records == [] and "cannot take the run lock" in r.err
+                and why in r.err and h.offset_is_true(off, 1, r),
+                f"lock {os.path.basename(path)}: exit 4, '{why}', offset {off} reported, "
+                f"clock untouched ({r.rc}, {r.records}, {r.err.strip()!r})")
+    h.check(open(target).read() == "precious\n" and os.stat(target).st_mode & 0o777 == 0o644,
+            "the link's target is untouched")
+    h.check(not os.path.exists(sticky + "/tset.lock"), "nothing made in the open directory")
+
+
+# The daemon guard runs in namespaces of its own (mount, network, pid): a
+# private /run where chronyd puts its pid file and command socket, a /proc
+# with these processes alone, its own port 123 on its own loopback.
+GUARD_NS = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc", "--kill-child",
+            "--propagation", "private"]
+SQUATTER = ("import socket, sys, time\n"
+            "s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)\n"
+            "s.bind(('::', 123))\n"
+            "print('bound', flush=True)\n"
+            "time.sleep(600)\n")
+
+
+def test_daemon_guard(lab):
+    # guard_main() below, in the namespaces; its results counted here
+    tsetd = os.environ.get("TSET_TSETD")
+    if not tsetd:
+        h.check(False, "TSET_TSETD is set (meson gives the tsetd path)")
+        return
+    try:
+        p = subprocess.run(GUARD_NS + [sys.executable, os.path.abspath(__file__), "--guard",
+                                       lab.tset, tsetd],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=180, preexec_fn=h._pdeathsig)
+        rc, out, err = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as x:
+        rc, out, err = None, x.stdout or "", "killed after 180 s"
+    out = out.decode() if isinstance(out, bytes) else out
+    for line in out.splitlines():
+        if line.startswith(("ok   ", "FAIL ")):
+            h.check(line.startswith("ok"), "guard: " + line[5:])
+        else:
+            print("  " + line, flush=True)
+    if rc == h.SKIP:
+        h.note("guard: skipped (see above)")
+    elif rc != 0 and "FAIL " not in out:
+        h.check(False, f"guard: the scenario ran (exit {rc}): {err[-800:]}")
+
+
+def wait_for(cond, what, timeout_s=10.0):
+    end = time.monotonic() + timeout_s
+    while not cond():
+        if time.monotonic() > end:
+            raise RuntimeError(f"gave up waiting for {what}")
+        time.sleep(0.02)
+
+
+def chronyd_x(lab, conf_text, name):
+    """chronyd -x (never touches the clock) with Debian's defaults, pid
+    file and command socket included; returns once its socket is bound."""
+    chronyd = h.require_program("chronyd", "chrony")
+    conf = lab.s.write(name + ".conf", "# chronyd -x: it never touches the clock\n" + conf_text)
+    proc = lab.s.start([chronyd, "-x", "-d", "-f", conf], name)
+    wait_for(lambda: "/run/chrony/chronyd.sock" in open("/proc/net/unix").read(),
+             "chronyd's command socket")
+    return proc
+
+
+def guard_daemons(lab, srv, chronyd):
+    pidfile, sock = "/run/chrony/chronyd.pid", "/run/chrony/chronyd.sock"
+    wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read().strip() == str(chronyd.pid),
+             "chronyd's pid file")
+    r = lab.run(["-j"] + srv)
+    off = r.json and r.json["offset"]
+    want = f"a time daemon owns the clock: chronyd is running (pid {chronyd.pid}, {pidfile})"
+    h.check(r.rc == 4 and r.records == [] and want in r.err and h.offset_is_true(off, 10, r)
+            and r.json["action"] == "failed",
+            f"chronyd -x running: exit 4, '{want}', offset {off} reported, clock untouched "
+            f"({r.rc}, {r.records}, {r.err.strip()!r})")
+    r = lab.run(["-w", "-b"] + srv)
+    h.check(r.rc == 4 and r.records == [] and "clock not set: a time daemon owns the clock" in r.out,
+            f"-w -b under chronyd: no step, no RTC write, the closing line says why ({r.rc}, "
+            f"{r.records}, {r.out.splitlines()[-1:]})")
+    r = lab.run(["-q"] + srv)
+    h.check(r.rc == 0 and r.records == [], f"-q under chronyd: exit 0, nothing touched ({r.rc})")
+    # a crash: SIGKILL leaves the pid file and the socket file, nothing bound
+    chronyd.kill()
+    chronyd.wait()
+    h.check(os.path.exists(pidfile) and os.path.exists(sock),
+            "chronyd killed: its pid file and socket file are left behind")
+    r = lab.run(srv)
+    h.check(r.rc == 0 and near(h.shim_value(r.records, "step"), 10, r),
+            f"... and tset steps: a stale pid file and socket file are no daemon ({r.rc}, "
+            f"{r.records[:1]}, {r.err.strip()!r})")
+    with open(pidfile, "w") as f:  # the pid reused by a program of another name
+        f.write(f"{lab.procs[0].pid}\n")
+    r = lab.run(srv)
+    h.check(r.rc == 0 and "step" in kinds(r.records),
+            f"a pid file naming a live process that is not chronyd: tset steps ({r.rc})")
+    # the command socket alone (its pid file elsewhere)
+    chronyd = chronyd_x(lab, "pidfile /run/elsewhere.pid\n", "chronyd-socket")
+    r = lab.run(srv)
+    want = f"chronyd is running (command socket {sock})"
+    h.check(r.rc == 4 and r.records == [] and want in r.err,
+            f"chronyd's bound command socket alone: exit 4, '{want}' ({r.rc}, {r.err.strip()!r})")
+    h.Session.stop(chronyd)
+
+
+def guard_port_123(lab, srv, tsetd):
+    conf = ("server 127.127.1.0\nfudge 127.127.1.0 stratum 10\n"
+            "interface ignore all\ninterface listen lo\nport 123\n")
+    proc = lab.s.tsetd(tsetd, conf, "-u", "nobody")
+    udp = open("/proc/net/udp").read() + open("/proc/net/udp6").read()
+    h.note("port 123 sockets: " + ", ".join(w[1] for w in (x.split() for x in udp.splitlines())
+                                             if len(w) > 2 and w[1].endswith(":007B")))
+    r = lab.run(srv)
+    h.check(r.rc == 0 and near(h.shim_value(r.records, "step"), 10, r),
+            f"tsetd (as nobody) bound to port 123: tset still steps ({r.rc}, {r.records[:1]}, "
+            f"{r.err.strip()!r})")
+    h.Session.stop(proc)
+    squat = lab.s.start([sys.executable, "-c", SQUATTER], "squatter")
+    wait_for(lambda: "bound" in lab.s.log_of("squatter"), "a program bound to [::]:123")
+    r = lab.run(srv)
+    want = f"(pid {squat.pid}) is bound to udp port 123"
+    h.check(r.rc == 4 and r.records == [] and want in r.err,
+            f"another program bound to [::]:123: exit 4, '{want}' ({r.rc}, {r.err.strip()!r})")
+    h.Session.stop(squat)
+
+
+def guard_timesyncd(lab, srv):
+    os.makedirs("/run/systemd/units")
+    mark = "/run/systemd/units/invocation:systemd-timesyncd.service"
+    os.symlink("6e0bd3e7b0f04c53a6bd29d4c2f46a7b", mark)
+    r = lab.run(srv)
+    h.check(r.rc == 4 and r.records == [] and "systemd-timesyncd is active" in r.err,
+            f"systemd-timesyncd.service active: exit 4 ({r.rc}, {r.err.strip()!r})")
+    os.unlink(mark)
+    r = lab.run(srv)
+    h.check(r.rc == 0 and "step" in kinds(r.records),
+            f"every daemon gone: tset steps again ({r.rc}, {r.records[:1]})")
+
+
+def guard_main(tset, tsetd):
+    def body(s):
+        h.shim_paths()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tset-test-run", "/run"],
+                       check=True)
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        lab = Lab(s, tset)
+        srv = lab.servers(10, 10, 10)
+        r = lab.run(srv)
+        h.check(r.rc == 0 and "step" in kinds(r.records),
+                f"no daemon in the namespace: tset steps ({r.rc}, {r.err.strip()!r})")
+        guard_daemons(lab, srv, chronyd_x(lab, "", "chronyd"))
+        guard_port_123(lab, srv, tsetd)
+        guard_timesyncd(lab, srv)
+
+    return h.main(body, root="namespaces and a tmpfs on /run", programs=[("chronyd", "chrony")])
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--guard":
+        return guard_main(sys.argv[2], sys.argv[3])
     tset = h.tset_arg(sys.argv, "test_tset_clock.py TSET")
 
     def body(s):
         h.shim_paths()
+        h.private_run()
         lab = Lab(s, tset)
         for t in (test_step_and_slew, test_panic_gate, test_cannot_set, test_hand_off,
                   test_leap, test_rtc, test_failures_touch_nothing, test_lock,
-                  test_no_lock_no_clock, test_two_at_once):
+                  test_no_lock_no_clock, test_two_at_once, test_lock_is_roots_alone,
+                  test_daemon_guard):
             t(lab)
 
     return h.main(body, root="binding loopback addresses 127.0.0.2-5")

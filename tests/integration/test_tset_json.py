@@ -127,7 +127,8 @@ def test_lock(s, lab):
     name = f"shim{lab.n}"
     os.makedirs(s.path(name))
     conf = s.write("deadline.conf", "deadline 1\n")
-    with open(s.path(name + "/tset.lock"), "w") as f:
+    # as tset makes it: root's alone (tset refuses a lock others may open)
+    with os.fdopen(os.open(s.path(name + "/tset.lock"), os.O_RDWR | os.O_CREAT, 0o600), "w") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         r = h.run_tset_shim(s, tset, ["-j", "-c", conf] + srv, name=name)
     validate(r, "the lock held past the deadline", 7)
@@ -168,7 +169,10 @@ def test_validator_rejects(valid):
         "exit out of range": lambda d: d.update(exit=9),
         "exit not tset's": lambda d: d.update(exit=(d["exit"] + 1) % 8),
         "offset null alone": lambda d: d.update(offset=None),
-        "a failed state without error": lambda d: d["servers"][0].update(state="kod"),
+        "a failed state without error": lambda d: d["servers"].append(
+            dict(d["servers"][0], state="kod", error=None)),
+        "a not_queried entry without reason": lambda d: d["not_queried"][0].pop("reason"),
+        "elapsed_total before elapsed": lambda d: d.update(elapsed_total=d["elapsed"] / 2),
     }
     for what, brk in breaks.items():
         d = copy.deepcopy(valid)

@@ -18,6 +18,11 @@ by this test, by PID; `interface ignore all` + loopback addresses only):
   127.0.0.41:12545          restrict default limited (no kod)
   127.0.0.41:12546          limited kod, discard average 3 minimum 1
   127.0.0.41:12547          limited kod, discard average 1 (drains in seconds)
+  127.0.0.41:12548          `restrict ... notrust`: refused, exit 2
+  ::1:12549                 limited kod, in a network namespace of the test's
+                            own (a thread of it) where fd00:1::/64 and
+                            fd00:2::/64 are local: one host sending from 200
+                            addresses of its /64 is one client (root)
 Rate limiting follows ntpd's leaky bucket (ratelimit.h): per client, a
 request drains the bucket by the whole seconds (rounded) since the previous
 one; it is served when it comes at least `minimum` - 1 s after the previous
@@ -26,16 +31,21 @@ the first limited request fills the bucket past the limit and gets the
 RATE KoD (with `kod`), the next ones nothing until it has drained. The
 expected verdict of each request is computed from that model and the send
 times, and compared one by one. With the defaults (average 3, minimum 2),
-20 requests in a second get 1 answer, 1 KoD, then silence. Root is not
-needed. Exit 0 pass, 1 fail, 77 skip.
+20 requests in a second get 1 answer, 1 KoD, then silence; the KoD's poll
+is max(the client's poll, discard average). Root is needed only for the
+namespace of the IPv6 check. Exit 0 pass, 1 fail, 77 skip.
 """
 
+import ctypes
 import math
 import os
+import random
 import select
 import socket
 import struct
+import subprocess
 import sys
+import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -369,6 +379,164 @@ def test_table_bounded(s, proc):
           "tsetd still answers a new client afterwards")
 
 
+def kod_of(c):
+    """The first RATE KoD that client c received, or None."""
+    return next((f for _, ck in c.sent for f in c.replies.get(ck, [])
+                 if f["stratum"] == 0 and f["refid"] == b"RATE"), None)
+
+
+def test_kod_poll(s, p_kod, p_a1):
+    """The RATE KoD's poll is at least `discard average` (log2 s), as ntpd
+    sends it, so that a client backs off; a longer client poll is kept."""
+    for proc, port, average, src, poll in ((p_kod, 12544, 3, "127.0.0.5", 0),
+                                           (p_kod, 12544, 3, "127.0.0.6", 7),
+                                           (p_a1, 12547, 1, "127.0.0.5", 0),
+                                           (p_a1, 12547, 1, "127.0.0.6", -2)):
+        what = f"discard average {average}, a client from {src} polling at 2^{poll} s"
+        c = Client(src, port)
+        for _ in range(2):
+            c.sock.sendto(h.ntp_packet(poll=poll), (ADDR, port))
+        c.sent = []
+        c.n = 0
+        c.collect(time.monotonic() + 0.3)
+        c.close()
+        # the replies of the two requests, in any order: one answer, one KoD
+        got = [f for fs in c.replies.values() for f in fs]
+        kods = [f for f in got if f["stratum"] == 0 and f["refid"] == b"RATE"]
+        answers = [f for f in got if served(f)]
+        check(len(kods) == 1 and len(answers) == 1,
+              f"{what}: one answer, one RATE KoD ({len(answers)}, {len(kods)})")
+        want = max(poll, average)
+        check(kods and kods[0]["poll"] == want,
+              f"{what}: the KoD's poll is max(client, average) = {want} "
+              f"({kods[0]['poll'] if kods else None})")
+        check(answers and answers[0]["poll"] == poll,
+              f"{what}: the answer echoes the client's poll {poll} "
+              f"({answers[0]['poll'] if answers else None})")
+
+
+def test_notrust_refused(s):
+    """notrust without authentication would fail open: a config error."""
+    cf = s.write("notrust.conf", conf("restrict default kod",
+                                      "restrict 127.0.0.0 mask 255.0.0.0 nomodify notrust",
+                                      port=12548))
+    p = subprocess.Popen([tsetd, "-n", "-c", cf], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, preexec_fn=h._pdeathsig)
+    try:
+        rc, err = p.wait(timeout=10), p.stderr.read()
+    except subprocess.TimeoutExpired:  # it serves: stop it by its pid
+        h.Session.stop(p)
+        rc, err = None, "(it started and served)"
+    p.stderr.close()
+    check(rc == 2 and f"{cf}:4:44: restrict flag 'notrust' needs authentication" in err,
+          f"restrict ... notrust: tsetd refuses to start, exit 2, FILE:LINE:COL named "
+          f"({rc}, {err.strip().splitlines()[-1:]})")
+
+
+CLONE_NEWNET = 0x40000000
+IPV6_FREEBIND = 78  # linux/in6.h
+
+
+def in_own_netns(fn):
+    """fn() in a thread of this process that has its own network namespace
+    (a new lo, up), so that the test may add routes there; what it
+    returned, or the exception it raised. Processes started from it live
+    in that namespace."""
+    out = {}
+
+    def run():
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.unshare(CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET)")
+            subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+            out["value"] = fn()
+        except BaseException as e:  # noqa: B036: handed to the caller
+            out["error"] = e
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
+def test_ipv6_limited_per_64(s):
+    """One IPv6 host that sends each request from another address of its
+    /64 is rate-limited like one client; another /64 is another client.
+    In a namespace of the test's own, fd00:1::/64 and fd00:2::/64 are
+    local (`ip -6 route add local ... dev lo`); each request leaves a new
+    socket bound (IPV6_FREEBIND) to a random address in fd00:1::/64 for
+    tsetd on ::1."""
+    if os.geteuid() != 0:
+        check(False, "rate limiting per /64: needs root for a network namespace")
+        return
+
+    def body():
+        for net in ("fd00:1::/64", "fd00:2::/64"):
+            subprocess.run(["ip", "-6", "route", "add", "local", net, "dev", "lo"], check=True)
+        proc = s.tsetd(tsetd, conf("restrict default limited kod", port=12549, v6=True),
+                       name="v6prefix")
+        c0 = counters(proc)
+        socks, sent = [], []
+        t0 = time.monotonic()
+        for i in range(200):
+            sk = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            sk.setsockopt(socket.IPPROTO_IPV6, IPV6_FREEBIND, 1)
+            src = f"fd00:1::{random.getrandbits(16):x}:{random.getrandbits(16):x}:" \
+                  f"{random.getrandbits(16):x}:{i + 1:x}"
+            sk.bind((src, 0))
+            sk.setblocking(False)
+            cookie = struct.pack("!II", 0xB0000000, i)
+            sk.sendto(h.ntp_packet(xmt=cookie), ("::1", 12549))
+            socks.append(sk)
+            sent.append(time.monotonic())
+            time.sleep(0.002)
+        span = sent[-1] - t0
+        other = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        other.setsockopt(socket.IPPROTO_IPV6, IPV6_FREEBIND, 1)
+        other.bind(("fd00:2::1", 0))
+        other.settimeout(1.0)
+        other.sendto(h.ntp_packet(), ("::1", 12549))
+        try:
+            f_other = h.ntp_fields(other.recv(2048))
+        except OSError:
+            f_other = None
+        other.close()
+        verdicts = []
+        end = time.monotonic() + 0.5
+        replies = {}
+        while time.monotonic() < end:
+            r, _, _ = select.select(socks, [], [], max(0.0, end - time.monotonic()))
+            for sk in r:
+                replies.setdefault(sk, []).append(h.ntp_fields(sk.recv(2048)))
+        for sk in socks:
+            fs = replies.get(sk, [])
+            verdicts.append("drop" if not fs else "several" if len(fs) > 1 else
+                            "kod" if fs[0]["stratum"] == 0 and fs[0]["refid"] == b"RATE"
+                            else "pass" if served(fs[0]) else "other")
+            sk.close()
+        return span, verdicts, f_other, delta(c0, counters(proc)), sent
+
+    span, got, f_other, d, sent = in_own_netns(body)
+    want = bucket(3, 2, sent)
+    what = "restrict default limited kod, one host rotating its source in fd00:1::/64"
+    note(f"{what}: 200 requests, each from a new address, in {span:.3f} s: "
+         f"{show(got[:12])} ... ({got.count('pass')} answered, {got.count('kod')} KoD)")
+    check(got == want, f"{what}: limited as one client, as ntpd's bucket says "
+          f"({show(want[:4])} ...)")
+    check(got.count("pass") + got.count("kod") <= 10 and got.count("drop") >= 190,
+          f"{what}: a few replies at most (one client's burst), the rest silence, not 200 "
+          f"answers ({got.count('pass')} answers, {got.count('kod')} KoD)")
+    check(served(f_other), "meanwhile a host in fd00:2::/64 is another client: answered")
+    n_pass, n_kod = got.count("pass"), got.count("kod")
+    want_d = {"received": 201, "served": n_pass + 1, "kod sent": n_kod,
+              "rate-limited": 200 - n_pass - n_kod}
+    check(d == {k: v for k, v in want_d.items() if v},
+          f"{what}: counted: received 201, served {n_pass + 1}, kod sent {n_kod}, "
+          f"rate-limited {200 - n_pass - n_kod} ({d})")
+
+
 # ---------------------------------------------------------------- main
 
 def body(s):
@@ -398,6 +566,9 @@ def body(s):
     test_burst_allowance(s, p_m1)
     test_drain(s, p_a1)
     test_table_bounded(s, p_kod)
+    test_kod_poll(s, p_kod, p_a1)
+    test_notrust_refused(s)
+    test_ipv6_limited_per_64(s)
     h.stop_all_checked(s)
 
 

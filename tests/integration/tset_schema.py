@@ -156,6 +156,12 @@ SERVER = Obj({
     "error": Str(nullable=True, nonempty=True),
 })
 
+NOT_QUERIED = Obj({
+    "name": Str(nonempty=True),          # a name whose addresses were not all queried
+    "addresses": Int(1, 1 << 16),        # how many were not
+    "reason": Str(nonempty=True),
+})
+
 DOCUMENT = Obj({
     "offset": Num(nullable=True),        # null: no offset was found
     "delay": Num(nullable=True),
@@ -165,7 +171,9 @@ DOCUMENT = Obj({
     "leap": Enum(LEAP, nullable=True),
     "action": Enum(ACTION),
     "servers": List(SERVER),
-    "elapsed": Num(lo=0),
+    "not_queried": List(NOT_QUERIED),
+    "elapsed": Num(lo=0),                # start to decision
+    "elapsed_total": Num(lo=0),          # start to end
     "exit": Int(0, 7),
 })
 
@@ -193,6 +201,8 @@ def rules(doc, rc):
         out.append("a JSON document on a usage error (exit 2)")
     elif doc["action"] not in ACTIONS_OF_EXIT[ex]:
         out.append(f"exit {ex} with action {doc['action']!r} (allowed: {ACTIONS_OF_EXIT[ex]})")
+    if doc["elapsed_total"] < doc["elapsed"]:
+        out.append(f"elapsed_total {doc['elapsed_total']} < elapsed {doc['elapsed']}")
     nulls = [k for k in SYSTEM_FIELDS if doc[k] is None]
     if nulls and len(nulls) != len(SYSTEM_FIELDS):
         out.append(f"some system fields null, not all: {nulls}")
@@ -208,10 +218,9 @@ def rules(doc, rc):
             out.append(f"{where}: no address, yet state {sv['state']}, {sv['samples']} samples")
         if sv["state"] in FAILED_STATES and sv["error"] is None:
             out.append(f"{where}: state {sv['state']} without an error saying why")
-        if sv["state"] in COMBINED_STATES:
-            if sv["error"] is not None or sv["samples"] < 1 or sv["offset"] is None:
-                out.append(f"{where}: state {sv['state']} with error {sv['error']!r}, "
-                           f"{sv['samples']} samples, offset {sv['offset']!r}")
+        if sv["state"] in COMBINED_STATES and (sv["samples"] < 1 or sv["offset"] is None):
+            out.append(f"{where}: state {sv['state']} with {sv['samples']} samples, "
+                       f"offset {sv['offset']!r}")
         measured = [k for k in ("stratum", "offset", "delay", "jitter", "root_delay",
                                 "root_dispersion") if sv[k] is None]
         if sv["offset"] is not None and measured:

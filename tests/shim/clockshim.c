@@ -1173,15 +1173,6 @@ static int shim_map_path(const char *path, char *buf, size_t len, const char **r
 		sub = "adjtime";
 		rest = "";
 	}
-	if (strcmp(path, "/run/lock/tset.lock") == 0) {
-		/* tset's run lock: each test directory gets its own; without
-		 * one, the real lock (it changes nothing but the lock) */
-		shim_init();
-		if (!shim_cfg.dir || !*shim_cfg.dir)
-			return SHIM_PATH_OTHER;
-		sub = "tset.lock";
-		rest = "";
-	}
 	for (size_t i = 0; !sub && i < sizeof(shim_systemd_prefixes) / sizeof(char *); i++) {
 		size_t n = strlen(shim_systemd_prefixes[i]);
 

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@
 struct rec {
 	struct timespec now;
 	struct clock_status status;
+	int owner_r; /* what owner() says beside the PLL: 1 found, negative: cannot tell */
+	const char *owner;
 	int fail_step, fail_slew, fail_rtc;
 	enum clock_rtc_mode mode;
 	int n_step, n_slew, n_sync, n_marked, n_rtc;
@@ -32,6 +35,19 @@ static int rec_status(void *ctx, struct clock_status *ret)
 {
 	*ret = ((struct rec *)ctx)->status;
 	return 0;
+}
+
+static int rec_owner(void *ctx, char *ret, size_t len)
+{
+	struct rec *r = ctx;
+
+	if (r->status.pll) {
+		snprintf(ret, len, "the kernel's pll is on");
+		return 1;
+	}
+	if (r->owner_r)
+		snprintf(ret, len, "%s", r->owner);
+	return r->owner_r;
 }
 
 static void rec_add_ns(struct timespec *t, int64_t ns)
@@ -109,6 +125,7 @@ static struct clock_ops ops = {
 	.ctx = &rec,
 	.now = rec_now,
 	.read_status = rec_status,
+	.owner = rec_owner,
 	.step = rec_step,
 	.slew = rec_slew,
 	.set_sync = rec_sync,
@@ -225,6 +242,41 @@ START_TEST(test_apply_pll_on_means_a_daemon_owns_the_clock)
 }
 END_TEST
 
+START_TEST(test_apply_a_time_daemon_owning_the_clock_touches_nothing)
+{
+	struct apply_input in = input();
+	struct est_system sys = sys_at(10.0);
+	struct apply_result res;
+
+	in.write_rtc = true;
+	rec.owner_r = 1;
+	rec.owner = "chronyd is running (pid 1234, /run/chrony/chronyd.pid)";
+	apply_run(&in, &ops, &sys, &res);
+	ck_assert_uint_eq(res.failures, GATE_FAIL_CLOCK);
+	ck_assert_int_eq(gate_exit_status(res.failures), GATE_EXIT_CLOCK);
+	ck_assert_str_eq(res.why_not, "a time daemon owns the clock: chronyd is running "
+				      "(pid 1234, /run/chrony/chronyd.pid)");
+	ck_assert(!res.clock_set && !res.rtc_written);
+	ck_assert_int_eq(rec.n_step + rec.n_slew + rec.n_sync + rec.n_marked + rec.n_rtc, 0);
+}
+END_TEST
+
+START_TEST(test_apply_an_owner_it_cannot_tell_touches_nothing)
+{
+	struct apply_input in = input();
+	struct est_system sys = sys_at(0.01);
+	struct apply_result res;
+
+	rec.owner_r = -ENOENT;
+	rec.owner = "cannot read /proc/net/udp: No such file or directory";
+	apply_run(&in, &ops, &sys, &res);
+	ck_assert_uint_eq(res.failures, GATE_FAIL_CLOCK);
+	ck_assert(strstr(res.why_not, "cannot tell whether a time daemon owns the clock: "
+				      "cannot read /proc/net/udp") == res.why_not);
+	ck_assert_int_eq(rec.n_step + rec.n_slew + rec.n_sync + rec.n_marked + rec.n_rtc, 0);
+}
+END_TEST
+
 START_TEST(test_apply_no_cap_sys_time_is_exit_4_and_says_why)
 {
 	struct apply_input in = input();
@@ -332,10 +384,11 @@ START_TEST(test_apply_without_the_run_lock_touches_nothing)
 	struct est_system sys = sys_at(5.0);
 	struct apply_result res;
 
-	in.lock_error = -ENOENT;
+	in.lock_error = "cannot open '/nonexistent/tset.lock': No such file or directory";
 	apply_run(&in, &ops, &sys, &res);
 	ck_assert_uint_eq(res.failures, GATE_FAIL_CLOCK);
 	ck_assert(strstr(res.why_not, "run lock") != NULL);
+	ck_assert(strstr(res.why_not, "/nonexistent/tset.lock") != NULL);
 	ck_assert_int_eq(rec.n_step + rec.n_slew + rec.n_sync + rec.n_marked + rec.n_rtc, 0);
 }
 END_TEST
@@ -363,6 +416,8 @@ int main(void)
 	tcase_add_test(tc, test_apply_panic_refuses_and_touches_nothing);
 	tcase_add_test(tc, test_apply_query_only_touches_nothing);
 	tcase_add_test(tc, test_apply_pll_on_means_a_daemon_owns_the_clock);
+	tcase_add_test(tc, test_apply_a_time_daemon_owning_the_clock_touches_nothing);
+	tcase_add_test(tc, test_apply_an_owner_it_cannot_tell_touches_nothing);
 	tcase_add_test(tc, test_apply_no_cap_sys_time_is_exit_4_and_says_why);
 	tcase_add_test(tc, test_apply_disable_kernel_skips_the_hand_off);
 	tcase_add_test(tc, test_apply_local_rtc_keeps_unsync);

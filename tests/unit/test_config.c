@@ -90,6 +90,10 @@ START_TEST(test_config_init_sets_documented_defaults)
 	ck_assert_uint_eq(cfg.port, 123);
 	ck_assert_int_eq(cfg.discard_average_log2, 3);
 	ck_assert_uint_eq(cfg.discard_minimum_s, 2);
+	ck_assert(!cfg.has_limitprefix && !cfg.has_statsinterval);
+	ck_assert_uint_eq(cfg.limit_prefix4, 32);
+	ck_assert_uint_eq(cfg.limit_prefix6, 64);
+	ck_assert_double_eq(cfg.stats_interval_s, 3600.0);
 	ck_assert(!cfg.disable_kernel);
 	ck_assert_str_eq(cfg.keys, "");
 	ck_assert_str_eq(cfg.resolvconf, "");
@@ -333,11 +337,15 @@ START_TEST(test_config_accepts_debian_ntp_conf)
 	assert_notice(6, "leapfile is for a daemon; skipped");
 	assert_notice(11, "statistics is for a daemon; skipped");
 	assert_notice(14, "filegen is for a daemon; skipped");
-	assert_notice(18, "tos is for a daemon; skipped");
+	/* tset honours minclock and minsane, not the daemon's maxclock */
+	assert_notice(17, "tos maxclock is for a daemon; skipped");
+	ck_assert_ptr_null(notice_of(18));
+	ck_assert_uint_eq(cfg.minclock, 4);
+	ck_assert_uint_eq(cfg.minsane, 3);
 	assert_notice(35, "restrict is for tsetd; skipped");
 	ck_assert_ptr_null(notice_of(21));
-	/* driftfile, leapfile, statistics, 3 filegen, 2 tos, 5 restrict */
-	ck_assert_uint_eq(cfg.n_notices, 13);
+	/* driftfile, leapfile, statistics, 3 filegen, 1 tos, 5 restrict */
+	ck_assert_uint_eq(cfg.n_notices, 12);
 }
 END_TEST
 
@@ -377,12 +385,13 @@ START_TEST(test_config_accepts_debian_ntpsec_conf)
 	ck_assert_uint_eq(cfg.restricts[0].flags & CONFIG_RESTRICT_LIMITED,
 			  CONFIG_RESTRICT_LIMITED);
 	assert_notice(18, "upstream pool skipped: tsetd serves only reference clocks");
-	assert_notice(14, "tos is for a daemon; skipped");
+	assert_notice(14, "tos is for tset; skipped");
+	assert_notice(15, "tos is for tset; skipped");
 	ck_assert_ptr_null(notice_of(23));
 }
 END_TEST
 
-/* The CONTRACT.md example of a tsetd.conf. */
+/* The tsetd.conf example of tsetd(8). */
 START_TEST(test_config_accepts_contract_tsetd_conf)
 {
 	parse_ok("server 127.127.1.0                 # local clock reference\n"
@@ -492,6 +501,31 @@ START_TEST(test_config_tinker_daemon_keys_get_one_notice)
 }
 END_TEST
 
+START_TEST(test_config_reads_tos_limits_and_skips_the_daemon_keys)
+{
+	parse_ok("tos minsane 3\n"
+		 "tos minclock 4 maxdist 16\n"
+		 "tos orphan 10 orphanwait 300\n"
+		 "tos basedate 2024-01-01 mindist 0.02\n"
+		 "tos maxclock 11 minsane 2\n",
+		 CONFIG_PROGRAM_TSET);
+	ck_assert_uint_eq(cfg.minsane, 2); /* the last one wins */
+	ck_assert_uint_eq(cfg.minclock, 4);
+	ck_assert_double_eq(cfg.maxdist_s, 16.0);
+	ck_assert_ptr_null(notice_of(1));
+	ck_assert_ptr_null(notice_of(2));
+	assert_notice(3, "tos orphan is for a daemon; skipped");
+	assert_notice(4, "tos basedate is for a daemon; skipped");
+	assert_notice(5, "tos maxclock is for a daemon; skipped");
+	ck_assert_uint_eq(cfg.n_notices, 3);
+	/* none given: zero, the defaults */
+	config_init(&cfg);
+	ck_assert_uint_eq(cfg.minsane, 0);
+	ck_assert_uint_eq(cfg.minclock, 0);
+	ck_assert_double_eq(cfg.maxdist_s, 0.0);
+}
+END_TEST
+
 START_TEST(test_config_enable_disable_kernel_last_wins)
 {
 	parse_ok("disable kernel\nenable kernel\n", CONFIG_PROGRAM_TSET);
@@ -522,6 +556,40 @@ START_TEST(test_config_reads_tsetd_directives)
 	ck_assert_uint_eq(cfg.gpsd_port, 0);
 	ck_assert_int_eq(cfg.discard_average_log2, 3); /* default kept */
 	ck_assert_uint_eq(cfg.discard_minimum_s, 0);
+	parse_ok("limitprefix ipv6 56 ipv4 24\nstatsinterval 1\n", CONFIG_PROGRAM_TSETD);
+	ck_assert(cfg.has_limitprefix && cfg.has_statsinterval);
+	ck_assert_uint_eq(cfg.limit_prefix4, 24);
+	ck_assert_uint_eq(cfg.limit_prefix6, 56);
+	ck_assert_double_eq(cfg.stats_interval_s, 1.0);
+	parse_ok("limitprefix ipv6 128\nstatsinterval 86400\n", CONFIG_PROGRAM_TSETD);
+	ck_assert_uint_eq(cfg.limit_prefix4, 32); /* default kept */
+	ck_assert_uint_eq(cfg.limit_prefix6, 128);
+	ck_assert_double_eq(cfg.stats_interval_s, 86400.0);
+	/* tset skips them, validated all the same */
+	parse_ok("limitprefix ipv4 16\nstatsinterval 2.5\n", CONFIG_PROGRAM_TSET);
+	assert_notice(1, "limitprefix is for tsetd; skipped");
+	assert_notice(2, "statsinterval is for tsetd; skipped");
+}
+END_TEST
+
+/* Without authentication, ntpd's notrust denies everyone it names: tsetd
+ * refuses the flag rather than serve them (failing open); tset, which
+ * skips restrict lines, still reads a user's ntp.conf that has it. */
+START_TEST(test_config_tsetd_refuses_notrust_with_its_column)
+{
+	const char *text = "restrict default kod nomodify\n"
+			   "restrict 192.168.123.0 mask 255.255.255.0 nomodify notrust limited\n";
+
+	ck_assert_int_eq(parse(text, CONFIG_PROGRAM_TSETD), -EINVAL);
+	ck_assert_str_eq(err.file, "test.conf");
+	ck_assert_uint_eq(err.line, 2);
+	ck_assert_uint_eq(err.col, 52);
+	ck_assert_str_eq(err.msg, "restrict flag 'notrust' needs authentication, which tsetd "
+				  "does not have yet; use noserve");
+	parse_ok(text, CONFIG_PROGRAM_TSET);
+	assert_notice(2, "restrict is for tsetd; skipped");
+	ck_assert_uint_eq(cfg.restricts[2].flags & CONFIG_RESTRICT_NOTRUST,
+			  CONFIG_RESTRICT_NOTRUST);
 }
 END_TEST
 
@@ -556,7 +624,7 @@ START_TEST(test_config_restrict_stores_network_and_prefix)
 {
 	const struct config_restrict *r = cfg.restricts;
 
-	parse_ok("restrict 192.0.2.77 mask 255.255.255.0 nomodify notrust\n"
+	parse_ok("restrict 192.0.2.77 mask 255.255.255.0 nomodify notrap\n"
 		 "restrict 10.1.2.3/8 ignore\n"
 		 "restrict -6 2001:db8::1:2/48 noserve limited\n"
 		 "restrict 2001:db8:ffff::1 mask ffff:ffff:: kod\n"
@@ -570,7 +638,7 @@ START_TEST(test_config_restrict_stores_network_and_prefix)
 	ck_assert_uint_eq(r[7].prefix, 20);
 	assert_addr(&r[0].addr, AF_INET, "192.0.2.0");
 	ck_assert_uint_eq(r[0].prefix, 24);
-	ck_assert_uint_eq(r[0].flags, CONFIG_RESTRICT_NOMODIFY | CONFIG_RESTRICT_NOTRUST);
+	ck_assert_uint_eq(r[0].flags, CONFIG_RESTRICT_NOMODIFY | CONFIG_RESTRICT_NOTRAP);
 	assert_addr(&r[1].addr, AF_INET, "10.0.0.0");
 	ck_assert_uint_eq(r[1].prefix, 8);
 	assert_addr(&r[2].addr, AF_INET6, "2001:db8::");
@@ -770,6 +838,16 @@ static const struct bad_line bad_lines[] = {
 	{ "tinker step -1\n", 1, 13, "tinker step '-1' out of range" },
 	{ "tinker step\n", 1, 12, "missing argument to 'tinker step'" },
 	{ "tinker stepout x\n", 1, 16, "bad number 'x' for tinker stepout" },
+	{ "tos\n", 1, 4, "missing argument to 'tos'" },
+	{ "tos minsane\n", 1, 12, "missing argument to 'tos minsane'" },
+	{ "tos minsane 0\n", 1, 13, "tos minsane '0' out of range (expected an integer 1..64)" },
+	{ "tos minclock 65\n", 1, 14, "tos minclock '65' out of range" },
+	{ "tos minsane 2.5\n", 1, 13, "bad number '2.5' for tos minsane" },
+	{ "tos maxdist 0\n", 1, 13, "tos maxdist '0' out of range (expected seconds 0 < S" },
+	{ "tos maxdist x\n", 1, 13, "bad number 'x' for tos maxdist" },
+	{ "tos minclock 3 maxdist\n", 1, 23, "missing argument to 'tos maxdist'" },
+	{ "tos orphan x\n", 1, 12, "bad number 'x' for tos orphan" },
+	{ "tos bogus 1\n", 1, 5, "unknown tos key 'bogus'" },
 	{ "disable kernal\n", 1, 9, "unknown disable flag 'kernal'" },
 	{ "interface serve eth0\n", 1, 11, "unknown interface action 'serve'" },
 	{ "interface listen bad%name\n", 1, 18, "bad interface 'bad%name'" },
@@ -781,6 +859,20 @@ static const struct bad_line bad_lines[] = {
 	{ "gpsd localhost:0\n", 1, 6, "bad gpsd address 'localhost:0'" },
 	{ "discard average 17\n", 1, 17, "average '17' out of range" },
 	{ "discard burst 1\n", 1, 9, "unknown discard option 'burst'" },
+	{ "limitprefix ipv6 31\n", 1, 18, "ipv6 '31' out of range (expected an integer 32..128)" },
+	{ "limitprefix ipv6 129\n", 1, 18, "ipv6 '129' out of range" },
+	{ "limitprefix ipv4 15\n", 1, 18, "ipv4 '15' out of range (expected an integer 16..32)" },
+	{ "limitprefix ipv4 33\n", 1, 18, "ipv4 '33' out of range" },
+	{ "limitprefix ipv4 /24\n", 1, 18, "bad number '/24' for ipv4" },
+	{ "limitprefix ipv6\n", 1, 17, "missing argument to 'ipv6'" },
+	{ "limitprefix\n", 1, 12, "missing argument to 'limitprefix'" },
+	{ "limitprefix v6 64\n", 1, 13, "unknown limitprefix option 'v6'" },
+	{ "statsinterval 0\n", 1, 15,
+	  "statsinterval '0' out of range (expected seconds 1 <= S <= 86400)" },
+	{ "statsinterval 86401\n", 1, 15, "statsinterval '86401' out of range" },
+	{ "statsinterval 1h\n", 1, 15, "bad number '1h' for statsinterval" },
+	{ "statsinterval 60 60\n", 1, 18, "unexpected argument '60' to 'statsinterval'" },
+	{ "statsinterval\n", 1, 14, "missing argument to 'statsinterval'" },
 	{ "trustedkey 1 70000\n", 1, 14, "trustedkey '70000' out of range" },
 	{ "keys\n", 1, 5, "missing argument to 'keys'" },
 	{ "keys /a /b\n", 1, 9, "unexpected argument '/b' to 'keys'" },
@@ -1134,8 +1226,10 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_config_reads_tset_directives);
 	tcase_add_test(tc, test_config_tset_directives_are_noticed_by_tsetd);
 	tcase_add_test(tc, test_config_tinker_daemon_keys_get_one_notice);
+	tcase_add_test(tc, test_config_reads_tos_limits_and_skips_the_daemon_keys);
 	tcase_add_test(tc, test_config_enable_disable_kernel_last_wins);
 	tcase_add_test(tc, test_config_reads_tsetd_directives);
+	tcase_add_test(tc, test_config_tsetd_refuses_notrust_with_its_column);
 	tcase_add_test(tc, test_config_reads_refclock_options_and_fudge_flags);
 	tcase_add_test(tc, test_config_restrict_stores_network_and_prefix);
 	tcase_add_test(tc, test_config_interface_rules_follow_ntpd);

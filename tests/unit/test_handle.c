@@ -2,6 +2,7 @@
 /* handle: what tsetd answers, and what it does not. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "ntp_time.h"
 
 #define NOW_S 1795744666 /* 2026-11-27 */
+#define S_NS  INT64_C(1000000000)
 
 static struct timespec fake_now = { NOW_S, 250000000 };
 
@@ -224,6 +226,48 @@ START_TEST(test_handle_limited_kod_echoes_the_cookie_then_silence)
 }
 END_TEST
 
+/* The RATE KoD's poll: at least `discard average` (log2 s), as ntpd sends
+ * it, so that a client that honours it backs off; a longer client poll is
+ * kept. */
+START_TEST(test_handle_kod_poll_is_at_least_the_allowed_interval)
+{
+	static const struct {
+		const char *discard;
+		int8_t client_poll, kod_poll;
+	} v[] = {
+		{ "", 0, 3 },	/* the default average: 8 s */
+		{ "", -6, 3 },	/* nonsense from a client */
+		{ "", 6, 6 },	/* a longer client poll is kept */
+		{ "", 17, 17 }, /* as it came */
+		{ "discard average 10\n", 6, 10 },
+		{ "discard average 10 minimum 3\n", 10, 10 },
+		{ "discard average 0\n", 4, 4 },
+	};
+	char text[128];
+	uint8_t buf[48];
+	struct ntp_pkt r;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(text, sizeof(text), "restrict default limited kod\n%s", v[i].discard);
+		setup_with(text);
+		ck_assert_int_eq(
+			ratelimit_new(&env.rl, cfg.discard_average_log2, cfg.discard_minimum_s, 5),
+			0);
+		request(buf, 48, NTP_MODE_CLIENT, 4, 0x1234);
+		buf[2] = (uint8_t)v[i].client_poll;
+		ck_assert_uint_eq(serve(buf, 48, 0, &r), 48);
+		ck_assert_uint_eq(r.stratum, 10);
+		ck_assert_int_eq(r.poll, v[i].client_poll); /* an answer echoes it */
+		ck_assert_uint_eq(serve(buf, 48, S_NS / 20, &r), 48);
+		ck_assert_mem_eq(r.refid, "RATE", 4);
+		ck_assert_msg(r.poll == v[i].kod_poll, "case %zu: kod poll %d, expected %d", i,
+			      r.poll, v[i].kod_poll);
+		ratelimit_free(env.rl);
+		env.rl = NULL;
+	}
+}
+END_TEST
+
 START_TEST(test_handle_no_reference_says_unsynchronised)
 {
 	uint8_t buf[48];
@@ -251,6 +295,7 @@ int main(void)
 	tcase_add_test(tc, test_handle_reply_never_longer_than_request);
 	tcase_add_test(tc, test_handle_restrict_and_interface_rules);
 	tcase_add_test(tc, test_handle_limited_kod_echoes_the_cookie_then_silence);
+	tcase_add_test(tc, test_handle_kod_poll_is_at_least_the_allowed_interval);
 	tcase_add_test(tc, test_handle_no_reference_says_unsynchronised);
 	suite_add_tcase(s, tc);
 	return check_run(s);

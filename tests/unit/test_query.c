@@ -2,6 +2,9 @@
 /* query: the reply checks as named tests, the request's contents, pacing. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -125,9 +128,96 @@ START_TEST(test_query_reply_checks_in_order)
 	p.xmt_ntp64 = p.rec_ntp64 + (10ull << 32); /* server "worked" 10 s: delay < 0 */
 	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_DELAY);
 	p = good_reply(&q);
-	q.waiting = false;
+	q.answered = true;
 	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_DUPLICATE);
 	ck_assert_str_eq(query_reject_str(QUERY_REJECT_ORIGIN), "bogus origin");
+}
+END_TEST
+
+#define NS     INT64_C(1000000000)
+#define ERA1_S INT64_C(2085978496) /* 2036-02-07 06:28:16 UTC, NTP era 1 */
+
+/* The server's clock is offset_ns ahead of the client's, whose clock
+ * reads client_ns at T1 (both Unix time in ns). */
+static const struct {
+	const char *what;
+	int64_t client_ns, offset_ns;
+} era_cases[] = {
+	{ "1970 board, server in 2026 (+56 years)", 60 * NS + 123456789,
+	  INT64_C(1767225600) * NS + 250 },
+	/* a 32.32 difference gave 2^31 s + 1 day - 2^32 s = -2147397248 s */
+	{ "1970 board, server on 2038-01-20", 60 * NS + 123456789,
+	  (INT64_C(1) << 31) * NS + 86400 * NS },
+	/* a 32.32 difference gave 2208988800 - 2^32 = -2085978496 s */
+	{ "1970 board, server in 2040 (era 1)", 60 * NS + 123456789,
+	  INT64_C(2208988800) * NS + 250 },
+	/* the server's clock passes into era 1 between T2 and T3 */
+	{ "1970 board, server at the start of era 1", 60 * NS + 123456789,
+	  (ERA1_S - 60) * NS - 123456789 - 100000 - 5000 },
+	{ "client in era 0, server in era 1", (ERA1_S - 3600) * NS, 7200 * NS + 250 },
+	{ "client in era 1, server in era 0", (ERA1_S + 3600) * NS, -7200 * NS - 250 },
+	{ "client in 2040 (era 1), server in 2026", INT64_C(2208988800) * NS,
+	  (INT64_C(1767225600) - INT64_C(2208988800)) * NS + 250 },
+	{ "client in 2026, server in 2040 (era 1)", INT64_C(1767225600) * NS,
+	  (INT64_C(2208988800) - INT64_C(1767225600)) * NS + 250 },
+	{ "LAN in 2026, 250 ns", INT64_C(1795744666) * NS, 250 },
+};
+
+static struct timespec ts_of_ns(int64_t ns)
+{
+	return (struct timespec){ (time_t)(ns / NS), (long)(ns % NS) };
+}
+
+START_TEST(test_query_offset_is_right_across_eras)
+{
+	/* 100 us each way, 10 us in the server: offset exactly offset_ns,
+	 * delay 200 us */
+	int64_t t1 = era_cases[_i].client_ns, off = era_cases[_i].offset_ns;
+	struct timespec t2 = ts_of_ns(t1 + 100000 + off), t3 = ts_of_ns(t1 + 110000 + off);
+	struct query q;
+	struct ntp_pkt p;
+	uint8_t buf[48];
+	struct netio_dgram dg = { .len = 48, .rx = ts_of_ns(t1 + 210000) };
+	struct ntp_pkt out;
+	struct est_sample sample;
+	/* a double holds the offset to about 2^-52 of itself */
+	double tol = 1e-9 + (double)llabs(off) * 1e-9 * 0x1p-51;
+
+	make_query(&q, false);
+	q.cookie = 0x1122334455667788ull;
+	q.waiting = true;
+	q.t1 = ts_of_ns(t1);
+	p = good_reply(&q);
+	p.rec_ntp64 = ntp_time_from_timespec(&t2);
+	p.xmt_ntp64 = ntp_time_from_timespec(&t3);
+	ntp_pkt_encode(&p, buf);
+	memcpy(&dg.from, &srv_sa, sizeof(srv_sa));
+	ck_assert_int_eq(query_check_reply(&q, buf, &dg, &out, &sample), QUERY_REJECT_NONE);
+	ck_assert_msg(fabs(sample.offset_s - (double)off * 1e-9) <= tol,
+		      "%s: offset %.9f s, want %.9f s", era_cases[_i].what, sample.offset_s,
+		      (double)off * 1e-9);
+	ck_assert_msg(fabs(sample.delay_s - 200e-6) <= 1e-9, "%s: delay %.9f s, want 200 us",
+		      era_cases[_i].what, sample.delay_s);
+}
+END_TEST
+
+START_TEST(test_query_root_distance_bound_is_tos_maxdist)
+{
+	struct query q;
+	struct ntp_pkt p;
+
+	make_query(&q, false);
+	q.cookie = 42;
+	q.waiting = true;
+	clock_gettime(CLOCK_REALTIME, &q.t1);
+	p = good_reply(&q);
+	p.root_disp_ntp32 = 1u << 16; /* 1 s: within MAXDIST (1.5 s) */
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_NONE);
+	env.maxdist_s = 0.5; /* tos maxdist 0.5 */
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_ROOT_DISTANCE);
+	p.root_disp_ntp32 = 3u << 16; /* 3 s: beyond MAXDIST, within tos maxdist 16 */
+	env.maxdist_s = 16;
+	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_NONE);
 }
 END_TEST
 
@@ -181,17 +271,27 @@ START_TEST(test_query_request_is_data_minimised)
 }
 END_TEST
 
-/* Answer the outstanding request with p (org filled in) and let the loop run. */
-static void serve_reply(struct query *q, struct ntp_pkt *p)
+/* Answer the outstanding request with p (org filled in) and let the loop
+ * run; when late, only once the request has timed out. */
+static void serve_reply_at(struct query *q, struct ntp_pkt *p, bool late)
 {
 	uint8_t buf[512];
 	struct sockaddr_in from;
 
 	ck_assert_int_eq(serve_recv(buf, &from), 48);
+	if (late) {
+		query_tick(q, q->sent_ns + (int64_t)(env.timeout_s * 1e9));
+		ck_assert(!q->waiting);
+	}
 	p->org_ntp64 = q->cookie;
 	ntp_pkt_encode(p, buf);
 	ck_assert_int_eq(sendto(srv, buf, 48, 0, (struct sockaddr *)&from, sizeof(from)), 48);
 	ck_assert_int_ge(loop_run_once(lp, loop_now_ns() + 1000000000), 1);
+}
+
+static void serve_reply(struct query *q, struct ntp_pkt *p)
+{
+	serve_reply_at(q, p, false);
 }
 
 START_TEST(test_query_spaces_requests_two_seconds_apart)
@@ -285,6 +385,86 @@ START_TEST(test_query_timeout_then_next_request)
 }
 END_TEST
 
+START_TEST(test_query_late_reply_is_a_sample_and_its_copy_a_duplicate)
+{
+	struct query q;
+	struct ntp_pkt p;
+	uint8_t buf[48];
+	struct sockaddr_in to;
+	socklen_t len = sizeof(to);
+	int64_t next;
+
+	make_query(&q, false);
+	query_tick(&q, loop_now_ns());
+	p = good_reply(&q);
+	serve_reply_at(&q, &p, true);
+	next = query_next_ns(&q);
+	ck_assert_uint_eq(q.n_samples, 1);
+	ck_assert_uint_eq(q.n_late, 1);
+	ck_assert_uint_eq(q.n_rejects, 0);
+	/* a second copy of the same reply is a duplicate */
+	ntp_pkt_encode(&p, buf);
+	ck_assert_int_eq(getsockname(q.fd, (struct sockaddr *)&to, &len), 0);
+	ck_assert_int_eq(sendto(srv, buf, 48, 0, (struct sockaddr *)&to, len), 48);
+	ck_assert_int_ge(loop_run_once(lp, loop_now_ns() + 1000000000), 1);
+	ck_assert_uint_eq(q.n_samples, 1);
+	ck_assert_uint_eq(q.n_rejects, 1);
+	ck_assert_int_eq(q.last_reject, QUERY_REJECT_DUPLICATE);
+	/* the late reply did not move the next request */
+	ck_assert_int_eq(query_next_ns(&q), next);
+	ck_assert_int_eq(next, q.sent_ns + 2000000000);
+	query_close(&q);
+}
+END_TEST
+
+START_TEST(test_query_late_reply_to_the_last_request_counts)
+{
+	struct query q;
+	struct ntp_pkt p;
+
+	env.max_samples = 1;
+	make_query(&q, true);
+	query_tick(&q, loop_now_ns());
+	p = good_reply(&q);
+	serve_reply_at(&q, &p, true);
+	ck_assert(q.done);
+	ck_assert_uint_eq(q.n_samples, 1);
+	ck_assert_uint_eq(q.n_late, 1);
+	query_close(&q);
+}
+END_TEST
+
+START_TEST(test_query_address_this_host_cannot_reach_is_unreachable)
+{
+	/* a link-local address without its zone: connect() fails here, and
+	 * nothing leaves the host */
+	struct sockaddr_in6 ll = { .sin6_family = AF_INET6, .sin6_port = htons(123) };
+	struct query q;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, "fe80::1", &ll.sin6_addr), 1);
+	query_init(&q, &env, 0, (struct sockaddr *)&ll, sizeof(ll), false, 4);
+	query_tick(&q, loop_now_ns());
+	ck_assert(q.unreachable);
+	ck_assert(q.done);
+	ck_assert(query_errno_is_unreachable(q.error));
+	ck_assert_int_eq(query_next_ns(&q), INT64_MAX);
+}
+END_TEST
+
+START_TEST(test_query_only_local_errors_mean_unreachable)
+{
+	static const int local[] = { ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, EAFNOSUPPORT,
+				     EINVAL,	  ENODEV,	EACCES,	       EPERM };
+	/* answers of the network, and passing shortages, are not */
+	static const int other[] = { ECONNREFUSED, EAGAIN, ENOBUFS, EMFILE, ENOMEM, EINTR, 0 };
+
+	for (unsigned i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		ck_assert_msg(query_errno_is_unreachable(-local[i]), "%s", strerror(local[i]));
+	for (unsigned i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		ck_assert_msg(!query_errno_is_unreachable(-other[i]), "%s", strerror(other[i]));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("query");
@@ -292,13 +472,20 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_query_reply_checks_in_order);
+	tcase_add_test(tc, test_query_root_distance_bound_is_tos_maxdist);
 	tcase_add_test(tc, test_query_reply_from_another_address_is_rejected);
+	tcase_add_loop_test(tc, test_query_offset_is_right_across_eras, 0,
+			    sizeof(era_cases) / sizeof(era_cases[0]));
 	tcase_add_test(tc, test_query_request_is_data_minimised);
 	tcase_add_test(tc, test_query_spaces_requests_two_seconds_apart);
 	tcase_add_test(tc, test_query_burst_goes_again_at_once_and_stops_at_p);
 	tcase_add_test(tc, test_query_kod_rate_stops_the_address);
 	tcase_add_test(tc, test_query_useless_answer_ends_the_request_without_a_sample);
 	tcase_add_test(tc, test_query_timeout_then_next_request);
+	tcase_add_test(tc, test_query_late_reply_is_a_sample_and_its_copy_a_duplicate);
+	tcase_add_test(tc, test_query_late_reply_to_the_last_request_counts);
+	tcase_add_test(tc, test_query_address_this_host_cannot_reach_is_unreachable);
+	tcase_add_test(tc, test_query_only_local_errors_mean_unreachable);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -91,6 +91,106 @@ START_TEST(test_ratelimit_flood_of_sources_stays_bounded)
 }
 END_TEST
 
+/* 2001:db8:0:NET::/64, the host part from host. */
+static struct sockaddr_in6 client6(uint16_t net, uint64_t host)
+{
+	struct sockaddr_in6 c = { .sin6_family = AF_INET6 };
+
+	c.sin6_addr.s6_addr[0] = 0x20;
+	c.sin6_addr.s6_addr[1] = 0x01;
+	c.sin6_addr.s6_addr[2] = 0x0d;
+	c.sin6_addr.s6_addr[3] = 0xb8;
+	c.sin6_addr.s6_addr[6] = (uint8_t)(net >> 8);
+	c.sin6_addr.s6_addr[7] = (uint8_t)net;
+	for (int i = 0; i < 8; i++)
+		c.sin6_addr.s6_addr[8 + i] = (uint8_t)(host >> (56 - 8 * i));
+	return c;
+}
+
+static enum ratelimit_verdict at6(struct ratelimit *rl, uint16_t net, uint64_t host, int64_t t_ns)
+{
+	struct sockaddr_in6 c = client6(net, host);
+
+	return ratelimit_check(rl, (struct sockaddr *)&c, t_ns);
+}
+
+/* A host that sends each request from another address of its /64 is one
+ * client: limited like one, and it cannot flush the others out of the
+ * table (here: 20000 addresses, five times the table). */
+START_TEST(test_ratelimit_ipv6_host_rotating_in_its_64_is_one_client)
+{
+	struct ratelimit *rl;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	int pass = 0, kod = 0;
+
+	ck_assert_int_eq(ratelimit_new(&rl, 3, 2, 11), 0);
+	/* another client, limited before the flood */
+	ck_assert_int_eq(at6(rl, 7, 1, 0), RATELIMIT_PASS);
+	ck_assert_int_eq(at6(rl, 7, 1, S / 10), RATELIMIT_KOD);
+	for (int i = 0; i < 20000; i++) {
+		enum ratelimit_verdict v;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* a new host part each time */
+		v = at6(rl, 1, x, S + i * (S / 20000));
+		pass += v == RATELIMIT_PASS;
+		kod += v == RATELIMIT_KOD;
+	}
+	ck_assert_int_eq(pass, 1);
+	ck_assert_int_eq(kod, 1);
+	ck_assert_uint_eq(ratelimit_count(rl), 2);
+	/* the other client is still remembered, and still limited */
+	ck_assert_int_eq(at6(rl, 7, 1, 2 * S), RATELIMIT_DROP);
+	/* another /64 is another client */
+	ck_assert_int_eq(at6(rl, 2, 1, 2 * S), RATELIMIT_PASS);
+	ratelimit_free(rl);
+}
+END_TEST
+
+START_TEST(test_ratelimit_prefixes_are_configurable)
+{
+	struct ratelimit *rl;
+
+	ck_assert_int_eq(ratelimit_new(&rl, 3, 2, 3), 0);
+	ck_assert_int_eq(ratelimit_set_prefixes(rl, 0, 64), -EINVAL);
+	ck_assert_int_eq(ratelimit_set_prefixes(rl, 33, 64), -EINVAL);
+	ck_assert_int_eq(ratelimit_set_prefixes(rl, 32, 0), -EINVAL);
+	ck_assert_int_eq(ratelimit_set_prefixes(rl, 32, 129), -EINVAL);
+	/* IPv4 per /24, IPv6 per /56 (two /64s of one site) */
+	ck_assert_int_eq(ratelimit_set_prefixes(rl, 24, 56), 0);
+	ck_assert_int_eq(at(rl, 0x0a000001, 0), RATELIMIT_PASS);
+	ck_assert_int_eq(at(rl, 0x0a0000fe, S / 10), RATELIMIT_KOD);
+	ck_assert_int_eq(at(rl, 0x0a000101, S / 10), RATELIMIT_PASS); /* another /24 */
+	ck_assert_int_eq(at6(rl, 0x0001, 1, 0), RATELIMIT_PASS);
+	ck_assert_int_eq(at6(rl, 0x00ff, 2, S / 10), RATELIMIT_KOD);
+	ck_assert_int_eq(at6(rl, 0x0100, 1, S / 10), RATELIMIT_PASS); /* another /56 */
+	/* per address again: each address its own client */
+	ck_assert_int_eq(ratelimit_set_prefixes(rl, 32, 128), 0);
+	ck_assert_uint_eq(ratelimit_count(rl), 0);
+	for (uint64_t h = 1; h <= 100; h++)
+		ck_assert_int_eq(at6(rl, 1, h, 10 * S), RATELIMIT_PASS);
+	ck_assert_int_eq(at(rl, 0x0a000001, 10 * S), RATELIMIT_PASS);
+	ck_assert_int_eq(at(rl, 0x0a000002, 10 * S), RATELIMIT_PASS);
+	ratelimit_free(rl);
+}
+END_TEST
+
+/* ::ffff:10.0.0.1 is 10.0.0.1: not a /64 of its own kind. */
+START_TEST(test_ratelimit_ipv4_mapped_counts_as_ipv4)
+{
+	struct ratelimit *rl;
+	struct sockaddr_in6 m = { .sin6_family = AF_INET6 };
+
+	ck_assert_int_eq(ratelimit_new(&rl, 3, 2, 5), 0);
+	m.sin6_addr.s6_addr[10] = m.sin6_addr.s6_addr[11] = 0xff;
+	m.sin6_addr.s6_addr[12] = 10;
+	m.sin6_addr.s6_addr[15] = 2;
+	ck_assert_int_eq(at(rl, 0x0a000001, 0), RATELIMIT_PASS);
+	ck_assert_int_eq(ratelimit_check(rl, (struct sockaddr *)&m, 0), RATELIMIT_PASS);
+	ck_assert_int_eq(at(rl, 0x0a000002, S / 10), RATELIMIT_KOD);
+	ratelimit_free(rl);
+}
+END_TEST
+
 START_TEST(test_ratelimit_ipv6_and_bad_arguments)
 {
 	struct ratelimit *rl;
@@ -116,6 +216,9 @@ int main(void)
 	tcase_add_test(tc, test_ratelimit_polite_client_gets_a_burst_then_the_average);
 	tcase_add_test(tc, test_ratelimit_limited_client_recovers_after_the_bucket_drains);
 	tcase_add_test(tc, test_ratelimit_flood_of_sources_stays_bounded);
+	tcase_add_test(tc, test_ratelimit_ipv6_host_rotating_in_its_64_is_one_client);
+	tcase_add_test(tc, test_ratelimit_prefixes_are_configurable);
+	tcase_add_test(tc, test_ratelimit_ipv4_mapped_counts_as_ipv4);
 	tcase_add_test(tc, test_ratelimit_ipv6_and_bad_arguments);
 	suite_add_tcase(s, tc);
 	return check_run(s);

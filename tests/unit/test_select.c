@@ -85,17 +85,142 @@ START_TEST(test_select_two_against_two_has_no_majority)
 }
 END_TEST
 
-START_TEST(test_select_overlap_without_midpoints_is_no_majority)
+START_TEST(test_select_shared_point_counts_without_midpoints)
 {
-	/* A = 0 +- 1, B = 0.5 +- 0.1, C = 2 +- 1.6 all share [0.4, 0.6], but the
-	 * midpoints of A and C lie outside it: the RFC counts them (d) and finds
-	 * no clique, where plain Marzullo would accept all three */
+	/* A = 0 +- 1, B = 0.5 +- 0.1, C = 2 +- 1.6 all share [0.4, 0.6]; the
+	 * midpoints of A and C lie outside it. Edges alone decide: all three
+	 * agree (RFC 5905's step 5 would count the two midpoints and find no
+	 * clique) */
 	const double off[] = { 0.0, 0.5, 2.0 };
 	const double dist[] = { 1.0, 0.1, 1.6 };
 	bool t[3];
 	struct select_interval iv;
 
-	ck_assert_int_eq(select_intersect(off, dist, 3, NTP_CMIN, t, &iv), -ENOENT);
+	ck_assert_int_eq(select_intersect(off, dist, 3, NTP_CMIN, t, &iv), 3);
+	ck_assert_uint_eq(iv.n_falsetickers, 0);
+	ck_assert_double_eq_tol(iv.low_s, 0.4, 1e-12);
+	ck_assert_double_eq_tol(iv.high_s, 0.6, 1e-12);
+	ck_assert(t[0] && t[1] && t[2]);
+}
+END_TEST
+
+START_TEST(test_select_two_overlapping_servers_agree)
+{
+	/* 0 +- 3 ms and +4 +- 3 ms share [1, 3] ms, and neither midpoint lies
+	 * in it: the common two-server setup, both under the RFC's CMIN and
+	 * under a majority of both addresses */
+	const double off[] = { 0.0, 0.004 };
+	const double dist[] = { 0.003, 0.003 };
+	bool t[2];
+	struct select_interval iv;
+
+	for (unsigned quorum = NTP_CMIN; quorum <= 2; quorum++) {
+		ck_assert_int_eq(select_intersect(off, dist, 2, quorum, t, &iv), 2);
+		ck_assert(t[0] && t[1]);
+		ck_assert_uint_eq(iv.n_falsetickers, 0);
+		ck_assert_double_eq_tol(iv.low_s, 0.001, 1e-12);
+		ck_assert_double_eq_tol(iv.high_s, 0.003, 1e-12);
+	}
+}
+END_TEST
+
+START_TEST(test_select_two_disjoint_servers_have_no_majority)
+{
+	/* a gap of 1 ns between the intervals: one of the two lies, and one
+	 * of two is no majority */
+	const double off[] = { 0.0, 0.006 + 1e-9 };
+	const double dist[] = { 0.003, 0.003 };
+	bool t[2];
+	struct select_interval iv;
+
+	ck_assert_int_eq(select_intersect(off, dist, 2, NTP_CMIN, t, &iv), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_select_touching_intervals_share_their_edge)
+{
+	/* correctness intervals are closed: [-1, 1] and [1, 3] share 1 */
+	const double off[] = { 0.0, 2.0 };
+	const double dist[] = { 1.0, 1.0 };
+	bool t[2];
+	struct select_interval iv;
+
+	ck_assert_int_eq(select_intersect(off, dist, 2, 2, t, &iv), 2);
+	ck_assert(t[0] && t[1]);
+	ck_assert_double_eq(iv.low_s, 1.0);
+	ck_assert_double_eq(iv.high_s, 1.0);
+}
+END_TEST
+
+START_TEST(test_select_three_servers_exclude_one_falseticker)
+{
+	/* two honest servers 4 ms apart (midpoints outside each other's
+	 * intervals) outvote a liar 50 ms away */
+	const double off[] = { 0.0, 0.050, 0.004 };
+	const double dist[] = { 0.003, 0.003, 0.003 };
+	bool t[3];
+	struct select_interval iv;
+
+	ck_assert_int_eq(select_intersect(off, dist, 3, NTP_CMIN, t, &iv), 2);
+	ck_assert(t[0] && !t[1] && t[2]);
+	ck_assert_uint_eq(iv.n_falsetickers, 1);
+	ck_assert_double_eq_tol(iv.low_s, 0.001, 1e-12);
+	ck_assert_double_eq_tol(iv.high_s, 0.003, 1e-12);
+	/* settle's quorum, a majority of the three, is met by the two */
+	ck_assert_int_eq(select_intersect(off, dist, 3, 2, t, &iv), 2);
+}
+END_TEST
+
+START_TEST(test_select_five_servers_exclude_one_and_two_falsetickers)
+{
+	/* honest: [-3, 3], [1, 7] and [2.5, 8.5] ms share [2.5, 3] ms, where
+	 * none of their midpoints lies; with one liar, a fourth honest server
+	 * at [2, 6] ms joins them */
+	const double off[] = { 0.0, 0.004, 3600.0, 0.0055, -7.0 };
+	const double dist[] = { 0.003, 0.003, 0.003, 0.003, 0.003 };
+	const double off4[] = { 0.0, 0.004, 3600.0, 0.0055, 0.004 };
+	const double dist4[] = { 0.003, 0.003, 0.003, 0.003, 0.002 };
+	bool t[5];
+	struct select_interval iv;
+
+	/* two liars of five */
+	ck_assert_int_eq(select_intersect(off, dist, 5, NTP_CMIN, t, &iv), 3);
+	ck_assert(t[0] && t[1] && !t[2] && t[3] && !t[4]);
+	ck_assert_uint_eq(iv.n_falsetickers, 2);
+	ck_assert_double_eq_tol(iv.low_s, 0.0025, 1e-12);
+	ck_assert_double_eq_tol(iv.high_s, 0.003, 1e-12);
+	ck_assert_int_eq(select_intersect(off, dist, 5, 3, t, &iv), 3);
+	/* one liar of five */
+	ck_assert_int_eq(select_intersect(off4, dist4, 5, NTP_CMIN, t, &iv), 4);
+	ck_assert(t[0] && t[1] && !t[2] && t[3] && t[4]);
+	ck_assert_uint_eq(iv.n_falsetickers, 1);
+	ck_assert_double_eq_tol(iv.low_s, 0.0025, 1e-12);
+	ck_assert_double_eq_tol(iv.high_s, 0.003, 1e-12);
+}
+END_TEST
+
+START_TEST(test_select_truechimer_is_an_interval_that_reaches_the_intersection)
+{
+	/* A = [0, 2], B = [1, 3], C = [2.5, 10]: no point in all three; with
+	 * one falseticker allowed, two intervals share points from 1 (A, B)
+	 * to 3 (B, C). Every interval reaches [1, 3]: as in ntpd, all three
+	 * are truechimers, though C's midpoint (6.25) is far outside */
+	const double off[] = { 1.0, 2.0, 6.25 };
+	const double dist[] = { 1.0, 1.0, 3.75 };
+	bool t[3];
+	struct select_interval iv;
+
+	ck_assert_int_eq(select_intersect(off, dist, 3, NTP_CMIN, t, &iv), 3);
+	ck_assert_uint_eq(iv.n_falsetickers, 1);
+	ck_assert_double_eq(iv.low_s, 1.0);
+	ck_assert_double_eq(iv.high_s, 3.0);
+	ck_assert(t[0] && t[1] && t[2]);
+	/* C moved just beyond B's edge reaches nothing: a falseticker */
+	const double off2[] = { 1.0, 2.0, 6.25 + 0.5 + 1e-9 };
+
+	ck_assert_int_eq(select_intersect(off2, dist, 3, NTP_CMIN, t, &iv), 2);
+	ck_assert(t[0] && t[1] && !t[2]);
+	ck_assert_double_eq(iv.high_s, 2.0);
 }
 END_TEST
 
@@ -168,7 +293,13 @@ int main(void)
 	tcase_add_test(tc, test_select_fit_rejects_unusable_peers);
 	tcase_add_test(tc, test_select_majority_excludes_two_falsetickers_of_five);
 	tcase_add_test(tc, test_select_two_against_two_has_no_majority);
-	tcase_add_test(tc, test_select_overlap_without_midpoints_is_no_majority);
+	tcase_add_test(tc, test_select_shared_point_counts_without_midpoints);
+	tcase_add_test(tc, test_select_two_overlapping_servers_agree);
+	tcase_add_test(tc, test_select_two_disjoint_servers_have_no_majority);
+	tcase_add_test(tc, test_select_touching_intervals_share_their_edge);
+	tcase_add_test(tc, test_select_three_servers_exclude_one_falseticker);
+	tcase_add_test(tc, test_select_five_servers_exclude_one_and_two_falsetickers);
+	tcase_add_test(tc, test_select_truechimer_is_an_interval_that_reaches_the_intersection);
 	tcase_add_test(tc, test_select_nested_intervals_of_different_widths);
 	tcase_add_test(tc, test_select_wide_interval_survives_beside_narrow_majority);
 	tcase_add_test(tc, test_select_quorum_counts_silent_candidates);

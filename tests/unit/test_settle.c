@@ -72,6 +72,40 @@ START_TEST(test_settle_two_of_four_is_no_quorum)
 }
 END_TEST
 
+START_TEST(test_settle_two_overlapping_servers_make_a_certain_step)
+{
+	/* the common two-server setup: 4 ms apart, each +- 2.7 ms, both
+	 * addresses in (a majority of 2 is 2) and 10 s behind */
+	const struct settle_policy two = {
+		.n_all = 2, .step_s = 0.128, .may_step = true, .accuracy_s = 0.001
+	};
+	struct pipeline_cand c[] = { cand(10.0, 0.0001), cand(10.004, 0.0001) };
+	struct est_system sys;
+
+	ck_assert_int_eq(settle_check(c, 2, &two, NOW_NS, &sys), SETTLE_STEP);
+	ck_assert_double_eq_tol(sys.offset_s, 10.002, 1e-9);
+	/* the first of them alone is not a majority of the two */
+	ck_assert_int_eq(settle_check(c, 1, &two, NOW_NS, &sys), SETTLE_WAIT);
+}
+END_TEST
+
+START_TEST(test_settle_two_overlapping_of_three_outvote_a_liar)
+{
+	const struct settle_policy three = {
+		.n_all = 3, .step_s = 0.128, .may_step = true, .accuracy_s = 0.001
+	};
+	struct pipeline_cand c[] = { cand(3600.0, 0.0001), cand(10.0, 0.0001),
+				     cand(10.004, 0.0001) };
+	struct est_system sys;
+
+	/* the liar answered first: alone it is no majority of three */
+	ck_assert_int_eq(settle_check(c, 1, &three, NOW_NS, &sys), SETTLE_WAIT);
+	ck_assert_int_eq(settle_check(c, 3, &three, NOW_NS, &sys), SETTLE_STEP);
+	ck_assert_int_eq(c[0].verdict, PIPELINE_FALSETICKER);
+	ck_assert_double_eq_tol(sys.offset_s, 10.002, 1e-9);
+}
+END_TEST
+
 START_TEST(test_settle_internet_delays_keep_sampling)
 {
 	/* half of a 20 ms round trip alone exceeds 1 ms */
@@ -140,6 +174,22 @@ START_TEST(test_settle_single_server_decides_alone)
 }
 END_TEST
 
+START_TEST(test_settle_waits_for_tos_minsane)
+{
+	struct settle_policy minsane4 = lan4;
+	struct pipeline_cand c[] = { cand(10.0, 0.0001), cand(10.00001, 0.0001),
+				     cand(10.00002, 0.0001), cand(10.00001, 0.0001) };
+	struct est_system sys;
+
+	/* three of four agree on a step: certain by default, but `tos minsane
+	 * 4` wants four that agree, so the fourth is waited for */
+	minsane4.tos.minsane = 4;
+	ck_assert_int_eq(settle_check(c, 3, &lan4, NOW_NS, &sys), SETTLE_STEP);
+	ck_assert_int_eq(settle_check(c, 3, &minsane4, NOW_NS, &sys), SETTLE_WAIT);
+	ck_assert_int_eq(settle_check(c, 4, &minsane4, NOW_NS, &sys), SETTLE_STEP);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("settle");
@@ -149,11 +199,14 @@ int main(void)
 	tcase_add_test(tc, test_settle_lone_liar_first_never_decides);
 	tcase_add_test(tc, test_settle_majority_ahead_is_a_certain_step);
 	tcase_add_test(tc, test_settle_two_of_four_is_no_quorum);
+	tcase_add_test(tc, test_settle_two_overlapping_servers_make_a_certain_step);
+	tcase_add_test(tc, test_settle_two_overlapping_of_three_outvote_a_liar);
 	tcase_add_test(tc, test_settle_internet_delays_keep_sampling);
 	tcase_add_test(tc, test_settle_falseticker_present_is_not_good);
 	tcase_add_test(tc, test_settle_near_threshold_is_not_a_certain_step);
 	tcase_add_test(tc, test_settle_always_slew_needs_a_good_answer);
 	tcase_add_test(tc, test_settle_single_server_decides_alone);
+	tcase_add_test(tc, test_settle_waits_for_tos_minsane);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

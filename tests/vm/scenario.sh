@@ -25,9 +25,8 @@ mount -t proc proc /proc
 grep -qw tset_vm_guest=1 /proc/cmdline || { echo "not the test guest"; poweroff -f; }
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-mount -t tmpfs run /run
+mount -t tmpfs -o mode=0755 run /run # root's alone, as systemd mounts it: tset's lock is there
 mount -t tmpfs tmp /tmp
-mkdir -p /run/lock
 ip link set lo up
 
 group=$(sed -n 's/.*tset_vm_group=\([a-z]*\).*/\1/p' /proc/cmdline)
@@ -91,10 +90,11 @@ tsetd_start() {
 	echo "L $SC tsetd-$1: did not start: $(cat "/tmp/tsetd-$1.log")"
 }
 
-# vmtool's server on 127.0.0.N:123 (OFFSET [LEAP [BATCH]]), anchored to
-# MONOTONIC_RAW now.
+# vmtool's server on 127.0.0.N:PORT (OFFSET [LEAP [BATCH [PORT]]]; PORT
+# 12300 unless given: a program other than tsetd on port 123 is taken for a
+# time daemon), anchored to MONOTONIC_RAW now.
 serve_start() {
-	vmtool serve "127.0.0.$1" 123 "$2" ${3:+"$3"} ${4:+"$4"} >"/tmp/serve-$1.log" 2>&1 &
+	vmtool serve "127.0.0.$1" "${5:-12300}" "$2" "${3:-0}" "${4:-1}" >"/tmp/serve-$1.log" 2>&1 &
 	serve_pid=$!
 	for _ in $(seq 100); do
 		grep -q serving "/tmp/serve-$1.log" && return 0
@@ -220,7 +220,7 @@ scenarios_main() {
 	vmtool reset
 	t unsynced tset -j -q -c /etc/tset.conf 127.0.0.1
 	serve_start 5 0
-	t set tset -j -c /etc/tset.conf 127.0.0.5
+	t set tset -j -c /etc/tset.conf 127.0.0.5:12300
 	kill "$serve_pid"
 	a before_q
 	t synced tset -j -q -c /etc/tset.conf 127.0.0.1
@@ -247,6 +247,16 @@ scenarios_main() {
 	vmtool reset
 	done_
 
+	begin guard # a program on port 123 owns the clock; tsetd (127.0.0.1-4:123) does not
+	vmtool reset
+	serve_start 10 3.0 0 1 123
+	o before
+	t run tset -j -c /etc/tset.conf 127.0.0.1
+	a after
+	kill "$serve_pid"
+	vmtool reset
+	done_
+
 	begin lock # two tset at once: one waits, the clock is stepped once
 	# vmtool's server answers requests in pairs (or after 0.9 s), so that
 	# two tset that measure at the same time surely get their replies
@@ -254,13 +264,13 @@ scenarios_main() {
 	vmtool reset
 	serve_start 6 3.0 0 2
 	o before
-	pair 127.0.0.6 first second
+	pair 127.0.0.6:12300 first second
 	o after
 	kill "$serve_pid"
 	vmtool reset
 	serve_start 9 3.0 0 2
 	o before_nolock
-	pair 127.0.0.9 first_nolock second_nolock TSET_LOCK=/nonexistent/tset.lock
+	pair 127.0.0.9:12300 first_nolock second_nolock TSET_LOCK=/nonexistent/tset.lock
 	o after_nolock
 	kill "$serve_pid"
 	vmtool reset
@@ -270,13 +280,13 @@ scenarios_main() {
 	vmtool reset
 	now=$(date +%s)
 	serve_start 7 $((1813492800 - now)) 1 # 2027-06-20 12:00 UTC: not yet
-	t early tset -j -g -c /etc/tset.conf 127.0.0.7
+	t early tset -j -g -c /etc/tset.conf 127.0.0.7:12300
 	kill "$serve_pid"
 	a early
 	vmtool reset
 	now=$(date +%s)
 	serve_start 8 $((1814356800 - now)) 1 # 2027-06-30 12:00 UTC: the last day
-	t last tset -j -g -c /etc/tset.conf 127.0.0.8
+	t last tset -j -g -c /etc/tset.conf 127.0.0.8:12300
 	kill "$serve_pid"
 	a last
 	m "date=$(date -u +%Y-%m-%dT%H:%M)"
