@@ -317,8 +317,10 @@ def test_lock(lab):
         def release():
             held.extend(records()[n0:])
             fcntl.flock(f, fcntl.LOCK_UN)
-        threading.Timer(1.0, release).start()
+        timer = threading.Timer(1.0, release)
+        timer.start()
         r = h.run_tset_shim(lab.s, lab.tset, srv, name=name)
+        timer.join()  # a tset that did not wait is done before the release
     h.check(r.rc == 0 and held == [] and kinds(r.records)[:1] == ["step"],
             f"lock released after 1 s: nothing done before ({held}), then stepped "
             f"({r.elapsed:.2f} s)")
