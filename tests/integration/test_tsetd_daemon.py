@@ -50,8 +50,8 @@ LOCAL = "server 127.127.1.0\nfudge 127.127.1.0 stratum 10\n"
 CAP_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
 PR_SET_CHILD_SUBREAPER = 36
 # tsetd reads signals from a signalfd in its poll loop, so it acts on one
-# as soon as it runs: no timer of its own is involved (the shortest, the
-# counters, is an hour). PROMPT_S allows for a loaded machine.
+# as soon as it runs: no timer of its own is involved (the counters'
+# statsinterval is an hour here). PROMPT_S allows for a loaded machine.
 PROMPT_S = 3.0
 
 tset = tsetd = None
