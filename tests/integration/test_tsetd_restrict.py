@@ -12,7 +12,7 @@ by this test, by PID; `interface ignore all` + loopback addresses only):
   127.0.0.41:12541          restrict default noserve; restrict 127.0.0.1
   127.0.0.41:12542          longest prefix: 127.0.0.2 (nothing), 127.0.0.0
                             mask 255.255.255.0 ignore, 127.0.0.0/16 noserve
-  127.0.0.41:12543          the guide's config of CONTRACT.md (restrict
+  127.0.0.41:12543          the guide's config of tsetd(8) (restrict
                             default kod nomodify notrap nopeer noquery ...)
   127.0.0.41:12544          restrict default limited kod; restrict 127.0.0.4
   127.0.0.41:12545          restrict default limited (no kod)
