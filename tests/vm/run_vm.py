@@ -376,8 +376,10 @@ class Scenario:
         return max(delays) / 2 + OFFSET_ROUNDING_S if delays else 0.0
 
     def slewed_max_s(self, before, after):
-        """The most a slew can have done between two readings: 500 ppm."""
-        return 500e-6 * self.raw_s(before, after)
+        """The most a slew's pending amount can have dropped between two
+        readings: the kernel takes 500 us off it at each whole second
+        (README.md), so one second more than the span at 500 ppm."""
+        return 500e-6 * (self.raw_s(before, after) + 1.0)
 
     def near(self, value, want, tag, extra=0.0):
         """value (s) is want within run tag's bound (bound_s), plus extra."""
@@ -686,9 +688,11 @@ def judge_lock(c, s):
     c.check(stepper is not None and s.near(moved, 3.0, stepper, STEP_READ_S),
             f"stepped once: moved {moved:+.6f} s (server +3 s; twice would be +6 s), "
             f"error {ms(moved - 3.0)}")
+    # the other measured afresh: the server's +3 s less what the first stepped
     other = s.j(waiter, "offset") if waiter else None
-    c.check(steps == 1 and s.near(other, 0.0, waiter),
-            f"one step; the other measured afresh after waiting: offset {other}")
+    c.check(steps == 1 and s.near(other, 3.0 - moved, waiter),
+            f"one step; the other measured afresh after waiting: offset {other} "
+            f"(the first left {ms(3.0 - moved)} to do)")
     for line in s.logs:
         if not line.startswith(("first_nolock", "second_nolock")):
             c.note(line)
