@@ -328,8 +328,10 @@ static void report_json_addr(const struct run *r, unsigned i, const struct opts 
 	report_json_num(out, "root_delay", c ? c->est.root_delay_s : 0, c);
 	fputs(", ", out);
 	report_json_num(out, "root_dispersion", c ? c->est.root_disp_s : 0, c);
-	fprintf(out, ", \"samples\": %u,\n     \"state\": \"%s\", \"error\": ", q->n_samples,
-		a.state);
+	/* auth: how the replies were authenticated; tset does not
+	 * authenticate them yet, so always null */
+	fprintf(out, ", \"samples\": %u, \"auth\": null,\n     \"state\": \"%s\", \"error\": ",
+		q->n_samples, a.state);
 	if (a.error[0])
 		report_json_str(out, a.error);
 	else
@@ -344,8 +346,8 @@ static void report_json_unresolved(const struct opts *o, unsigned i, const char 
 	fprintf(out,
 		", \"address\": null, \"port\": %u, \"stratum\": null, \"refid\": null, "
 		"\"leap\": null,\n     \"offset\": null, \"delay\": null, \"jitter\": null, "
-		"\"root_delay\": null, \"root_dispersion\": null, \"samples\": 0,\n     "
-		"\"state\": \"unreachable\", \"error\": ",
+		"\"root_delay\": null, \"root_dispersion\": null, \"samples\": 0, "
+		"\"auth\": null,\n     \"state\": \"unreachable\", \"error\": ",
 		o->cfg.servers[i].port);
 	report_json_str(out, error);
 	fputs("}", out);

@@ -14,9 +14,15 @@ What it gives:
 - check(cond, msg): prints "ok   msg" or "FAIL msg" and counts failures;
   note(msg) prints an indented measurement line.
 - main(body, ...): exit 77 (skip) with a reason when a prerequisite is
-  missing (root, a program, a file); SIGTERM/SIGINT/SIGHUP become an exit
-  that still runs every cleanup; an exception is a failure; the status is 1
-  on any failure, else 0.
+  missing (root, a program, a file); under CI (CI=true in the environment)
+  a missing prerequisite that scripts/deps installs is a failure instead.
+  Then the test runs in a network namespace of its own (private_network()),
+  so no two suites, and no two builds tested at once, ever see each
+  other's sockets. SIGTERM/SIGINT/SIGHUP become an exit that still runs
+  every cleanup; an exception is a failure; the status is 1 on any
+  failure, else 0.
+- skip_part(reason): a part of a suite that cannot run here says so with
+  a "skip:" line (scripts/check lists them); under CI it is a failure.
 - Session: a temporary directory and an ExitStack. Every process started
   through it is stopped by its PID (SIGTERM, then SIGKILL) on every exit
   path, and also gets PR_SET_PDEATHSIG so that it dies with the test even
@@ -37,21 +43,21 @@ What it gives:
   datagrams (from a chosen source address); tsetd_counters() reads its
   counters line (tsetd_ask_counters() asks for one with SIGUSR1);
   sanitizer_reports() finds ASan/UBSan reports in a log.
-- wait_port_free(): a fixed address:port still held by another process
-  (another test running at the same time) is waited for a few seconds, then
-  reported as such (Busy), rather than silently shared (SO_REUSEADDR).
-- own_netns(s, ipv4=, ipv6=): a network namespace that the test creates,
-  with loopback up and, on request, IPv6 disabled (an IPv4-only host) or
-  127.0.0.1/8 removed (an IPv6-only host); what the test starts inside
-  lives and dies there.
+- own_netns(s, ipv4=, ipv6=): a further network namespace that the test
+  creates, with loopback up and, on request, IPv6 disabled (an IPv4-only
+  host) or 127.0.0.1/8 removed (an IPv6-only host); what the test starts
+  inside lives and dies there.
 
 Network traffic stays on loopback: every address that the harness binds,
-relays to or probes is checked.
+relays to or probes is checked. Nothing binds with SO_REUSEADDR: in its own
+namespace a suite's fixed ports are its own, and an address still in use
+is an error, never a silent share.
 """
 
 import collections
 import contextlib
 import ctypes
+import fcntl
 import heapq
 import ipaddress
 import json
@@ -80,11 +86,13 @@ _failures = []
 
 
 class Skip(Exception):
-    """A prerequisite is missing: the test exits 77."""
+    """The test cannot run here: it exits 77. prerequisite: what is missing
+    is something scripts/deps installs (a program, root), so under CI the
+    skip is a failure."""
 
-
-class Busy(Exception):
-    """An address:port the test needs is held by another process."""
+    def __init__(self, reason, prerequisite=True):
+        super().__init__(reason)
+        self.prerequisite = prerequisite
 
 
 # ---------------------------------------------------------------- reporting
@@ -107,8 +115,31 @@ def failures():
     return len(_failures)
 
 
-def skip(reason):
-    raise Skip(reason)
+def skip(reason, prerequisite=True):
+    raise Skip(reason, prerequisite)
+
+
+def under_ci():
+    return os.environ.get("CI") == "true"
+
+
+def skip_exit(e):
+    """The exit status of a suite that cannot run (e, a Skip): 77 after a
+    "skip:" line; under CI, for a missing prerequisite, 1 after a FAIL."""
+    if e.prerequisite and under_ci():
+        print(f"FAIL prerequisite missing under CI: {e}", flush=True)
+        return 1
+    print(f"skip: {e}", flush=True)
+    return SKIP
+
+
+def skip_part(reason, prerequisite=True):
+    """Part of a suite cannot run here: a "skip:" line (scripts/check lists
+    it), or under CI, for a missing prerequisite, a failure."""
+    if prerequisite and under_ci():
+        check(False, f"prerequisite missing under CI: {reason}")
+    else:
+        print(f"skip: {reason}", flush=True)
 
 
 # ------------------------------------------------------------ prerequisites
@@ -168,7 +199,8 @@ def _on_signal(signum, frame):
 
 
 def main(body, root=None, programs=(), files=()):
-    """Run body(session); return the exit status (0, 1, or 77)."""
+    """Run body(session) in a network namespace of its own; return the exit
+    status (0, 1, or 77)."""
     for sig in _SIGNALS:
         signal.signal(sig, _on_signal)
     name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
@@ -180,15 +212,13 @@ def main(body, root=None, programs=(), files=()):
             require_program(prog, package)
         for path, package in files:
             require_file(path, package)
+        private_network()
         with Session(prefix=f"tset-{name}-") as s:
             body(s)
     except Skip as e:
-        print(f"skip: {e}", flush=True)
-        return SKIP
+        return skip_exit(e)
     except SystemExit as e:
         check(False, f"the test ran to its end ({e})")
-    except Busy as e:
-        check(False, f"address in use: {e}")
     except Exception:
         traceback.print_exc()
         check(False, "the test ran without an exception")
@@ -221,8 +251,7 @@ def have_ipv6_loopback():
 
 
 def port_free(addr, port):
-    """True when nothing holds addr:port (UDP). Binds without SO_REUSEADDR,
-    so a socket that another process bound with it is seen too."""
+    """True when nothing holds addr:port (UDP)."""
     with socket.socket(family_of(addr), socket.SOCK_DGRAM) as s:
         try:
             s.bind((addr, port))
@@ -231,20 +260,44 @@ def port_free(addr, port):
             return False
 
 
-def wait_port_free(addr, port, timeout_s=5.0):
-    """Wait (bounded) for another test still holding addr:port; raise Busy."""
-    end = time.monotonic() + timeout_s
-    while not port_free(addr, port):
-        if time.monotonic() > end:
-            raise Busy(f"udp {addr}:{port} is held by another process "
-                       f"(see `ss -ulpn`); another test running at the same time?")
-        time.sleep(0.1)
+# ------------------------------------------------------------ private network
+
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+
+
+def private_network():
+    """Move this process (and so everything it starts) into a new network
+    namespace whose loopback is up: 127.0.0.0/8 and ::1, nothing else, and
+    no socket of any other process. As root a plain new namespace; else
+    one inside a user namespace that maps only our own uid and gid, so the
+    tests keep running unprivileged. Must run before any thread starts.
+    Skips (not a missing prerequisite: the kernel's setting) when neither
+    is allowed: with fixed ports, a shared namespace could mix two runs."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if os.geteuid() == 0:
+        if libc.unshare(CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"unshare(CLONE_NEWNET): {os.strerror(err)}")
+    else:
+        uid, gid = os.geteuid(), os.getegid()
+        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+            skip("no network namespace of its own: not root, and unprivileged user "
+                 f"namespaces are disabled ({os.strerror(ctypes.get_errno())})",
+                 prerequisite=False)
+        for path, text in (("/proc/self/uid_map", f"{uid} {uid} 1"),
+                           ("/proc/self/setgroups", "deny"),
+                           ("/proc/self/gid_map", f"{gid} {gid} 1")):
+            with open(path, "w") as f:
+                f.write(text)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        ifr = fcntl.ioctl(s, SIOCGIFFLAGS, struct.pack("16sh22x", b"lo", 0))
+        flags = struct.unpack("16sh22x", ifr)[1]
+        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sh22x", b"lo", flags | IFF_UP))
 
 
 # ------------------------------------------------------------ own namespaces
-
-CLONE_NEWNET = 0x40000000
-
 
 def _ip(*args):
     ip = require_program("ip", "iproute2")
@@ -538,6 +591,47 @@ def fmt_offset(x):
     return "null" if x is None else f"{x * 1000:+.3f} ms"
 
 
+# What tset prints of a server in its default output (ntpdate's line)
+TEXT_SERVER_LINE = re.compile(r"^server (\S+), stratum (\d+), offset ([-+.\d]+), delay ([.\d]+)$",
+                              re.M)
+# printing and rounding: 9 decimals in JSON, 5 for the delay in the text,
+# whole microseconds in a slew, nanoseconds in a step
+OFFSET_ROUNDING_S = 20e-6
+COMBINED_STATES = ("system-peer", "survivor")
+
+
+def offset_bound_s(r):
+    """How far an offset that tset measured in run r can be from the true
+    one. A server's timestamps lie between the request's arrival and the
+    reply's departure (every server the tests run reads its clock after it
+    received and before it sent; tset reads T1 before it sends and takes
+    T4 from the kernel), so the true offset is within delay / 2 of the
+    measured one (RFC 5905 section 8), delay being the round trip of the
+    sample that gave the offset. The system offset is a weighted mean of
+    the servers it combined: within the largest of their bounds. From r's
+    JSON (-j) when it has one, else from its default output, whose server
+    lines give every delay (a looser bound: not only the combined ones).
+    Plus OFFSET_ROUNDING_S. None when r shows no delay at all (-s, -q
+    without answers). This holds whatever the load on the machine: a late
+    server only widens the delay it reports."""
+    if r.json:
+        delays = [sv["delay"] for sv in r.json.get("servers", [])
+                  if sv.get("state") in COMBINED_STATES and sv.get("delay") is not None]
+    else:
+        delays = [float(m.group(4)) for m in TEXT_SERVER_LINE.finditer(r.out or "")
+                  if int(m.group(2)) != 0]
+    if not delays:
+        return None
+    return max(delays) / 2 + OFFSET_ROUNDING_S
+
+
+def offset_is_true(measured_s, true_s, r):
+    """measured_s (an offset of run r, in seconds) is true_s within
+    offset_bound_s(r)."""
+    bound = offset_bound_s(r)
+    return measured_s is not None and bound is not None and abs(measured_s - true_s) <= bound
+
+
 # ------------------------------------------------------------ processes
 
 def _pdeathsig():
@@ -626,7 +720,6 @@ class Session:
     def ntpserver(self, addr, port, *extra, name=None, timeout_s=10.0):
         """tests/integration/ntpserver.py on addr:port (extra: its options).
         Returns once it has written its --ready file."""
-        wait_port_free(addr, port)
         name = name or f"ntpserver-{addr}-{port}".replace(":", "_")
         ready = self.path(name + ".ready")
         proc = self.start([sys.executable, NTPSERVER, addr, str(port), "--ready", ready]
@@ -648,7 +741,6 @@ class Session:
         pid is not chronyd's). Returns (proc, probe) once it serves time."""
         chronyd = require_program("chronyd", "chrony")
         loopback(addr)
-        wait_port_free(addr, port)
         tag = f"chronyd-{addr}-{port}".replace(":", "_")
         conf = self.write(tag + ".conf", "\n".join([
             "# tset integration test: serve the local clock, never set it",
@@ -678,7 +770,6 @@ class Session:
         the offset stays unbiased). Runs in a thread of the test."""
         loopback(listen[0])
         loopback(upstream[0])
-        wait_port_free(*listen)
         r = DelayRelay(listen, upstream, delay_s)
         r.start()
         self.stack.callback(r.close)
@@ -687,7 +778,6 @@ class Session:
     def black_hole(self, addr, port):
         """A UDP socket bound on addr:port that never answers. Its
         wait_request(timeout) tells when the first datagram arrived."""
-        wait_port_free(addr, port)
         b = BlackHole(addr, port)
         self.stack.callback(b.close)
         return b
@@ -699,7 +789,6 @@ class Session:
         (another dnsmasq of the test, in another namespace, needs its own)."""
         dnsmasq = require_program("dnsmasq", "dnsmasq-base")
         loopback(listen)
-        wait_port_free(listen, 53)
         hosts = self.write(name + ".hosts", hosts_text)
         proc = self.start([dnsmasq, "--no-daemon", "--conf-file=/dev/null", "--no-resolv",
                            "--no-hosts", "--bind-interfaces", f"--listen-address={listen}",
@@ -724,9 +813,7 @@ class Session:
         once tsetd has logged that it serves and, with probe=(addr, port),
         answered a request there (any mode-4 reply: an unsynchronised one
         counts). Stopped by its PID (SIGTERM) when the session ends."""
-        port, addrs = tsetd_conf_check(conf)
-        for a in addrs:
-            wait_port_free(a, port)
+        tsetd_conf_check(conf)
         conf_path = self.write(name + ".conf", conf)
         args = [str(a) for a in args]
         logpath = self.path(name + ".log")

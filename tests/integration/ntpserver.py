@@ -27,6 +27,10 @@ be inserted at the end of the month). With --anchor-raw the served time is CLOCK
 CLOCK_MONOTONIC_RAW elapsed since: it does not follow steps of the local
 clock. --ready FILE is written once the socket is bound. It runs until
 killed (SIGTERM) and answers only on loopback addresses.
+
+The receive timestamp is the kernel's (SO_TIMESTAMPNS): the moment the
+request arrived, however late this process got to read it on a loaded
+machine; the transmit timestamp is read just before the reply is sent.
 """
 import argparse
 import ipaddress
@@ -38,6 +42,7 @@ import sys
 import time
 
 NTP_DELTA = 2208988800
+SO_TIMESTAMPNS = SCM_TIMESTAMPNS = 35  # Linux, asm-generic/socket.h
 
 
 def to_ntp64(t):
@@ -65,7 +70,7 @@ def main():
         sys.exit("ntpserver: loopback addresses only")
     fam = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     s.bind((a.addr, a.port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if a.ready:
@@ -80,6 +85,29 @@ def main():
             return real0 + time.clock_gettime(time.CLOCK_MONOTONIC_RAW) - raw0 + a.offset
         return time.time() + a.offset
 
+    def served(t_real):
+        """The served time at CLOCK_REALTIME t_real. Anchored: RAW - REALTIME
+        from a REALTIME read between two RAW reads, the narrowest of a few
+        tries (a preemption between the reads would skew one)."""
+        if not a.anchor_raw:
+            return t_real + a.offset
+        best = None
+        for _ in range(8):
+            r1 = time.clock_gettime(time.CLOCK_MONOTONIC_RAW)
+            rt = time.clock_gettime(time.CLOCK_REALTIME)
+            r2 = time.clock_gettime(time.CLOCK_MONOTONIC_RAW)
+            if best is None or r2 - r1 < best[0]:
+                best = (r2 - r1, (r1 + r2) / 2 - rt)
+        return real0 + t_real + best[1] - raw0 + a.offset
+
+    def arrival(ancillary):
+        """The served time when the datagram arrived (its kernel stamp)."""
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS:
+                sec, nsec = struct.unpack("qq", data[:16])
+                return served(sec + nsec * 1e-9)
+        return now()
+
     try:
         refid = socket.inet_aton(a.refid)
     except OSError:
@@ -87,8 +115,8 @@ def main():
 
     answered = 0
     while True:
-        data, peer = s.recvfrom(2048)
-        t2 = now()
+        data, ancillary, _, peer = s.recvmsg(2048, socket.CMSG_SPACE(16))
+        t2 = arrival(ancillary)
         if len(data) < 48 or a.behave == "silent":
             continue
         b0 = data[0]

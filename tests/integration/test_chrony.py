@@ -32,8 +32,12 @@ RELAY_PORT = 11123
 SLOW_PORT = 11124
 HOLE = ("127.0.0.9", 11125)
 GOOD_STATES = ("system-peer", "survivor", "outlier")
-TIGHT = 0.001  # |offset| bound against chronyd on this machine, seconds
 NO_EARLY_STOP = "accuracy 0.000000001"  # tset.conf: sample every server to -p
+# tset's own constants (tset(8), tset.conf(5)): a reply is waited for
+# TIMEOUT_S (-t), requests to one address without `burst` are POLITE_S
+# apart, and the deadline with -p N is (N - 1) * POLITE_S + TIMEOUT_S + 2 s
+TIMEOUT_S = 1.0
+POLITE_S = 2.0
 
 tset = None
 
@@ -62,12 +66,20 @@ def states(r):
     return {a: sv.get("state") for a, sv in h.servers_by_address(r.json).items()}
 
 
-def check_truth(r, what, bound=TIGHT):
+def check_truth(r, what):
+    """Exit 0, and the offset is the truth (0: chronyd serves this machine's
+    clock) within half the delay of what tset combined (harness.offset_bound_s)."""
     doc = r.json or {}
     off = doc.get("offset")
     check(r.rc == 0 and doc.get("exit") == 0, f"{what}: exit 0 (got {r.rc})")
-    check(off is not None and abs(off) < bound,
-          f"{what}: |offset| < {bound * 1000:g} ms ({fmt_offset(off)})")
+    check(h.offset_is_true(off, 0.0, r),
+          f"{what}: |offset| <= {fmt_offset(h.offset_bound_s(r))} ({fmt_offset(off)})")
+
+
+def tset_elapsed(r):
+    """tset's own elapsed time (-j): from its start to its decision."""
+    e = (r.json or {}).get("elapsed")
+    return e if e is not None else float("nan")
 
 
 def check_liars(r, what, liars):
@@ -85,9 +97,10 @@ def test_servers_serve(s, probes):
     for a, lie in LIE_S.items():
         r = h.run_tset(tset, ["-q", "-j", "-p", "1", a])
         off = (r.json or {}).get("offset")
-        check(r.rc == 0 and off is not None and abs(off - lie) < 0.05,
+        check(r.rc == 0 and h.offset_is_true(off, lie, r),
               f"faked chronyd {a} (FAKETIME={LIARS[a]}) alone: tset sees offset "
-              f"{off} s, expected {lie:+g} s (exit {r.rc})")
+              f"{off} s, expected {lie:+g} s within {fmt_offset(h.offset_bound_s(r))} "
+              f"(exit {r.rc})")
 
 
 def test_a_honest(s):
@@ -131,15 +144,18 @@ def test_b_falsetickers(s):
           f"{what}: the honest servers survive ({states(r)})")
     check(all(sv.get("samples") == 4 for sv in (r.json or {}).get("servers", [])),
           f"{what}: 4 samples from each server")
-    check(6.0 <= r.elapsed < 9.5,
-          f"{what}: samples 2 s apart, within the deadline: {r.elapsed:.3f} s in [6, 9.5)")
+    deadline = 3 * POLITE_S + TIMEOUT_S + 2
+    check(3 * POLITE_S <= tset_elapsed(r) <= deadline,
+          f"{what}: samples {POLITE_S:g} s apart, within the deadline: {tset_elapsed(r)} s "
+          f"in [{3 * POLITE_S:g}, {deadline:g}]")
 
     what = "(b) 3 honest + liars +3600/-7, burst, 4 samples each"
     conf = conf_servers(s, "b2.conf", [NO_EARLY_STOP] + [f"server {a} burst" for a in servers])
     r = run(s, ["-q", "-j", "-c", conf], what)
     check_truth(r, what)
     check_liars(r, what, liars)
-    check(r.elapsed < 1.0, f"{what}: burst samples back to back ({r.elapsed:.3f} s)")
+    check(tset_elapsed(r) < POLITE_S,
+          f"{what}: burst samples back to back, not {POLITE_S:g} s apart ({tset_elapsed(r)} s)")
 
     # the default accuracy: tset may decide as soon as the three honest
     # replies are in; a liar is then either a falseticker or not waited for
@@ -159,29 +175,33 @@ def test_c_liar_first(s):
     what = "(c) fast liar +3600, 3 honest 50 ms away (relay), burst"
     conf = conf_servers(s, "c1.conf", relayed + ["server 127.0.0.6 burst"])
     r = run(s, ["-q", "-j", "-c", conf], what)
-    # the relay's scheduling jitter (a Python thread) is in the offset
-    check_truth(r, what, bound=0.01)
+    # the relay's scheduling jitter (a Python thread) is in the offset,
+    # and in the delay that bounds it
+    check_truth(r, what)
     check_liars(r, what, ["127.0.0.6"])
     sv = h.servers_by_address(r.json)
     liar_d = (sv.get("127.0.0.6") or {}).get("delay")
     honest_d = [(sv.get(a) or {}).get("delay") for a in HONEST[:3]]
-    check(liar_d is not None and None not in honest_d and all(d > liar_d + 0.03 for d in honest_d),
+    # the relay holds each datagram 25 ms each way: 50 ms at least
+    check(liar_d is not None and None not in honest_d and
+          all(d >= 0.05 - h.OFFSET_ROUNDING_S and d > liar_d for d in honest_d),
           f"{what}: the liar was the fastest (delay {fmt_offset(liar_d)} vs "
           f"{', '.join(fmt_offset(d) for d in honest_d)})")
 
     what = "(c) fast liar +3600, 3 honest 50 ms away (relay), -p 1"
     r = run(s, ["-q", "-j", "-p", "1"] + [f"{a}:{RELAY_PORT}" for a in HONEST[:3]]
             + ["127.0.0.6"], what)
-    check_truth(r, what, bound=0.01)
+    check_truth(r, what)
     check_liars(r, what, ["127.0.0.6"])
-    check(0.045 < r.elapsed < 1.0,
-          f"{what}: tset waited for the slow honest servers ({r.elapsed:.3f} s)")
+    check(0.05 <= tset_elapsed(r) < TIMEOUT_S,
+          f"{what}: tset waited for the slow honest servers (50 ms through the relay), and "
+          f"none timed out ({tset_elapsed(r)} s)")
 
     what = "(c) two agreeing fast liars +3600, 3 honest 50 ms away, burst"
     conf = conf_servers(s, "c2.conf", relayed + ["server 127.0.0.6 burst",
                                                  "server 127.0.0.8 burst"])
     r = run(s, ["-q", "-j", "-c", conf], what)
-    check_truth(r, what, bound=0.01)
+    check_truth(r, what)
     check_liars(r, what, ["127.0.0.6", "127.0.0.8"])
 
     what = "(c) fast liar chronyd +3600, 3 honest ntpserver.py --delay 0.05, burst"
@@ -215,19 +235,23 @@ def test_d_no_majority(s):
 def test_e_black_hole(s):
     """(e) a black hole among the servers costs at most the timeout."""
     hole = f"{HOLE[0]}:{HOLE[1]}"
-    what = "(e) 3 honest + a black hole, -t 1"
-    r = run(s, ["-q", "-j", "-t", "1"] + HONEST[:3] + [hole], what)
+    # 3 of 4 in, agreeing within `accuracy` (0.5 s: whatever the load does
+    # to the delays): tset decides without waiting for the hole at all
+    what = "(e) 3 honest + a black hole, -t 1, accuracy 0.5"
+    conf = conf_servers(s, "e.conf", ["accuracy 0.5"])
+    r = run(s, ["-q", "-j", "-t", "1", "-c", conf] + HONEST[:3] + [hole], what)
     check_truth(r, what)
-    check(r.elapsed < 1.3, f"{what}: elapsed {r.elapsed:.3f} s < 1.3 s (timeout + 0.3 s)")
-    # 3 of 4 agree: tset decides before the hole's timeout
-    check(states(r).get(HOLE[0]) == "not-waited",
-          f"{what}: the black hole was not waited for ({states(r).get(HOLE[0])})")
+    err = (h.servers_by_address(r.json).get(HOLE[0]) or {}).get("error")
+    check(tset_elapsed(r) < TIMEOUT_S and states(r).get(HOLE[0]) == "not-waited",
+          f"{what}: decided before the hole's timeout ({tset_elapsed(r)} s < {TIMEOUT_S:g} s), "
+          f"the hole not waited for ({states(r).get(HOLE[0])}, '{err}')")
     # with 2 of 3 in, tset must wait for the hole: exactly one timeout
     what = "(e) 2 honest + a black hole, -t 1 -p 1"
     r = run(s, ["-q", "-j", "-t", "1", "-p", "1"] + HONEST[:2] + [hole], what)
     check_truth(r, what)
-    check(0.95 < r.elapsed < 1.3,
-          f"{what}: waited one timeout, no more: elapsed {r.elapsed:.3f} s in (0.95, 1.3)")
+    check(TIMEOUT_S <= tset_elapsed(r) < POLITE_S,
+          f"{what}: waited one timeout, no more: {tset_elapsed(r)} s in "
+          f"[{TIMEOUT_S:g}, {POLITE_S:g})")
     check(states(r).get(HOLE[0]) == "unreachable" and
           (h.servers_by_address(r.json).get(HOLE[0]) or {}).get("error") == "no reply",
           f"{what}: the black hole is unreachable, 'no reply' "

@@ -49,6 +49,10 @@ ADDR = "127.0.0.42"
 LOCAL = "server 127.127.1.0\nfudge 127.127.1.0 stratum 10\n"
 CAP_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
 PR_SET_CHILD_SUBREAPER = 36
+# tsetd reads signals from a signalfd in its poll loop, so it acts on one
+# as soon as it runs: no timer of its own is involved (the counters'
+# statsinterval is an hour here). PROMPT_S allows for a loaded machine.
+PROMPT_S = 3.0
 
 tset = tsetd = None
 
@@ -167,12 +171,12 @@ def test_foreground(s):
           f"the counters line names every counter ({sorted(c1)})")
 
     rc, el = stop_and_time(p, signal.SIGTERM)
-    check(rc == 0 and el < 1.0, f"SIGTERM: exit 0 promptly ({rc}, {el * 1000:.0f} ms)")
+    check(rc == 0 and el < PROMPT_S, f"SIGTERM: exit 0 promptly ({rc}, {el * 1000:.0f} ms)")
     check("exiting: received" in s.log_of("fg"), "SIGTERM: the counters logged on the way out")
 
     p = start(s, "fg-int", 12560)
     rc, el = stop_and_time(p, signal.SIGINT)
-    check(rc == 0 and el < 1.0, f"SIGINT: exit 0 promptly ({rc}, {el * 1000:.0f} ms)")
+    check(rc == 0 and el < PROMPT_S, f"SIGINT: exit 0 promptly ({rc}, {el * 1000:.0f} ms)")
 
     p = start(s, "debug", 12560, "-d")
     time.sleep(0.2)
@@ -326,12 +330,11 @@ def test_background(s):
     note(f"PR_SET_CHILD_SUBREAPER: {'set' if sub else 'not available'}")
     pidfile, logf = s.path("bg.pid"), s.path("bg.out")
     cf = s.write("bg.conf", conf(12563))
-    h.wait_port_free(ADDR, 12563)
     t0 = time.monotonic()
     launcher = subprocess.run([tsetd, "-c", cf, "-p", pidfile, "-l", logf], capture_output=True,
                               text=True, timeout=10, preexec_fn=h._pdeathsig)
     el = time.monotonic() - t0
-    check(launcher.returncode == 0 and el < 1.0,
+    check(launcher.returncode == 0 and el < PROMPT_S,
           f"without -n: the command returns at once, exit 0 "
           f"({launcher.returncode}, {el * 1000:.0f} ms)")
     text = wait_for(lambda: read(pidfile).strip())
@@ -362,7 +365,7 @@ def test_background(s):
     os.kill(pid, signal.SIGTERM)
     if sub:
         rc = d.wait(5)
-        check(rc == 0 and time.monotonic() - t0 < 1.0,
+        check(rc == 0 and time.monotonic() - t0 < PROMPT_S,
               f"SIGTERM by the pidfile's pid: exit 0 promptly ({rc}, "
               f"{(time.monotonic() - t0) * 1000:.0f} ms)")
     else:
@@ -379,7 +382,6 @@ def test_error_after_fork(s):
     tsetd(8) says; the daemon logs why and is gone."""
     logf = s.path("bg-bad.out")
     cf = s.write("bg-bad.conf", conf(12564))
-    h.wait_port_free(ADDR, 12564)
     r = subprocess.run([tsetd, "-c", cf, "-u", "no-such-user-tsetd", "-l", logf],
                        capture_output=True, text=True, timeout=10, preexec_fn=h._pdeathsig)
     msg = [x for x in read(logf).splitlines() if "unknown user" in x]
@@ -479,7 +481,6 @@ def test_privileges(s):
         h.Session.stop(p)
 
     cf = s.write("baduser.conf", conf(12569))
-    h.wait_port_free(ADDR, 12569)
     r = subprocess.run([tsetd, "-n", "-c", cf, "-u", "no-such-user-tsetd"], capture_output=True,
                        text=True, timeout=10, preexec_fn=h._pdeathsig)
     check(r.returncode == 1 and "unknown user or group in 'no-such-user-tsetd'" in r.stderr,
@@ -613,7 +614,6 @@ def start_daemon(s, name, port, syslog, *args):
     dev, pidfile = s.path(name + "-dev"), s.path(name + ".pid")
     os.makedirs(dev)
     cf = s.write(name + ".conf", conf(port))
-    h.wait_port_free(ADDR, port)
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
     script = ('mount -t tmpfs -o mode=0755 tsetd-dev "$1" && touch "$1/null" "$1/log" && '
@@ -717,7 +717,6 @@ def test_usage(s):
     check(r.returncode == 2 and "cannot read config" in r.stderr,
           f"-c a missing file: exit 2 ({r.returncode}, {r.stderr.strip()!r})")
     # a port held by another socket: tsetd says so and exits, no hang
-    h.wait_port_free(ADDR, 12570)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as held:
         held.bind((ADDR, 12570))
         cf = s.write("busy.conf", conf(12570))

@@ -12,7 +12,7 @@ by this test, by PID; `interface ignore all` + loopback addresses only):
   127.0.0.41:12541          restrict default noserve; restrict 127.0.0.1
   127.0.0.41:12542          longest prefix: 127.0.0.2 (nothing), 127.0.0.0
                             mask 255.255.255.0 ignore, 127.0.0.0/16 noserve
-  127.0.0.41:12543          the guide's config of CONTRACT.md (restrict
+  127.0.0.41:12543          the guide's config of tsetd(8) (restrict
                             default kod nomodify notrap nopeer noquery ...)
   127.0.0.41:12544          restrict default limited kod; restrict 127.0.0.4
   127.0.0.41:12545          restrict default limited (no kod)
@@ -250,7 +250,8 @@ def test_limited_kod(s, proc):
     got, want = a.verdicts(), bucket(3, 2, times_of(a))
     note(f"{what}: 20 requests from 127.0.0.2 in {span:.3f} s: {show(got)} "
          f"(A answer, K KoD, - nothing)")
-    check(span < 1.0, f"{what}: the 20 requests went out within a second ({span:.3f} s)")
+    # the verdicts follow from the send times as measured (bucket()); the
+    # pattern below holds for any gaps under 8.5 s, however loaded
     check(got == want, f"{what}: as ntpd's bucket says: {show(want)}")
     check(got == ["pass", "kod"] + ["drop"] * 18,
           f"{what}: 1 answer, then 1 RATE KoD, then silence")
@@ -323,29 +324,57 @@ def test_drain(s, proc):
     a.close()
 
 
-def test_table_bounded(s, proc):
-    """Many sources (127.x.y.z): the fixed-size table, no growth."""
-    def rss():
-        for line in open(f"/proc/{proc.pid}/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return 0
-    before = rss()
-    t0 = time.monotonic()
+# what besides the table a flood may make resident: a few pages
+RSS_SLACK_KB = 64
+
+
+def rss_kb(proc):
+    """The resident memory of proc, kB. smaps_rollup counts the resident
+    pages themselves (exact); status's VmRSS is the kernel's cached,
+    approximate counter."""
+    for line in open(f"/proc/{proc.pid}/smaps_rollup"):
+        if line.startswith("Rss:"):
+            return int(line.split()[1])
+    return 0
+
+
+def flood(proc, port, xs):
+    """One request from each of 127.X.Y.9 (X in xs, Y in 0..255), a batch
+    of 256 at a time, each read by tsetd (its counters say so) before the
+    next: none is lost to a full socket buffer. Returns (sent, received)."""
+    c0 = counters(proc).get("received", 0)
     n = 0
-    for x in range(2, 42):
+    for x in xs:
         for y in range(0, 256):
-            src = f"127.{x}.{y}.9"
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sk:
-                sk.bind((src, 0))
-                sk.sendto(h.ntp_packet(), (ADDR, 12544))
+                sk.bind((f"127.{x}.{y}.9", 0))
+                sk.sendto(h.ntp_packet(), (ADDR, port))
             n += 1
-    time.sleep(0.3)
-    after = rss()
-    note(f"{n} distinct sources in {time.monotonic() - t0:.1f} s: "
-         f"tsetd VmRSS {before} -> {after} kB")
-    check(after - before < 1024, f"rate-limit table: {n} sources grow tsetd by < 1 MB "
-          f"({after - before} kB)")
+        end = time.monotonic() + 10
+        while counters(proc).get("received", 0) - c0 < n and time.monotonic() < end:
+            time.sleep(0.01)
+    return n, counters(proc).get("received", 0) - c0
+
+
+def test_table_bounded(s, proc):
+    """Many sources (127.x.y.z) against the fixed-size table (ratelimit.h:
+    4096 clients, 128 KiB, allocated when tsetd starts). A first flood of
+    10,240 sources, 2.5 times what it holds, makes all of it resident
+    whatever the allocator did at start; a second one of 10,240 new sources
+    must then grow tsetd by nothing but a few pages. A table that remembered
+    every client would grow by 10,240 x 32 bytes, 320 KiB."""
+    t0 = time.monotonic()
+    sent, got = flood(proc, 12544, range(2, 42))
+    before = rss_kb(proc)
+    sent2, got2 = flood(proc, 12544, range(42, 82))
+    after = rss_kb(proc)
+    note(f"{sent} then {sent2} distinct sources in {time.monotonic() - t0:.1f} s: tsetd "
+         f"received {got} and {got2}; Rss between the floods {before} -> {after} kB")
+    check(got == sent and got2 == sent2,
+          f"rate-limit table: tsetd read every request of both floods ({got}, {got2})")
+    check(after - before <= RSS_SLACK_KB,
+          f"rate-limit table: {sent2} more sources grow tsetd by at most {RSS_SLACK_KB} KiB, "
+          f"its table being full already: {after - before} kB")
     check(answered("127.0.0.1", 12544) is not None and proc.poll() is None,
           "tsetd still answers a new client afterwards")
 
@@ -440,7 +469,7 @@ def test_ipv6_limited_per_64(s):
     socket bound (IPV6_FREEBIND) to a random address in fd00:1::/64 for
     tsetd on ::1."""
     if os.geteuid() != 0:
-        check(False, "rate limiting per /64: needs root for a network namespace")
+        h.skip_part("not root: rate limiting per /64 needs routes in a network namespace")
         return
 
     def body():

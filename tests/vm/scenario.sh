@@ -210,6 +210,7 @@ scenarios_main() {
 	begin rtc_slew # -w during a slew: the RTC gets system time + pending
 	vmtool reset
 	vmtool rtc-set -86400
+	o before
 	t w tset -j -w -B -c /etc/tset-nokernel.conf 127.0.0.1
 	a after
 	r after 2
