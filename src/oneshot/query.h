@@ -38,7 +38,8 @@ enum query_reject {
 	QUERY_REJECT_STRATUM,	    /* stratum 0 without a kiss, or above 15 */
 	QUERY_REJECT_ZERO_TIME,	    /* receive or transmit timestamp zero */
 	QUERY_REJECT_ROOT_DISTANCE, /* root delay / 2 + root dispersion >= maxdist */
-	QUERY_REJECT_DELAY,	    /* round trip negative beyond the precision */
+	QUERY_REJECT_DELAY,	    /* round trip negative beyond the precision, or
+				     * T4 before T1 (our clock stepped back) */
 };
 
 /* What the run shares with every query. */

@@ -221,6 +221,40 @@ START_TEST(test_query_root_distance_bound_is_tos_maxdist)
 }
 END_TEST
 
+START_TEST(test_query_exchange_across_a_backward_step_is_rejected)
+{
+	/* our clock stepped back 5 s between T1 and T4, and the server's
+	 * transmit is 6 s before its receive: the delay comes out +1 s, but
+	 * nothing measured across the step is time */
+	int64_t t1 = INT64_C(1795744666) * NS;
+	struct timespec t2 = ts_of_ns(t1 + 100000), t3 = ts_of_ns(t1 + 100000 - 6 * NS);
+	struct query q;
+	struct ntp_pkt p;
+	uint8_t buf[48];
+	struct netio_dgram dg = { .len = 48, .rx = ts_of_ns(t1 - 5 * NS) };
+	struct ntp_pkt out;
+	struct est_sample sample;
+
+	make_query(&q, false);
+	q.cookie = 0x1122334455667788ull;
+	q.waiting = true;
+	q.t1 = ts_of_ns(t1);
+	p = good_reply(&q);
+	p.rec_ntp64 = ntp_time_from_timespec(&t2);
+	p.xmt_ntp64 = ntp_time_from_timespec(&t3);
+	ntp_pkt_encode(&p, buf);
+	memcpy(&dg.from, &srv_sa, sizeof(srv_sa));
+	ck_assert_int_eq(query_check_reply(&q, buf, &dg, &out, &sample), QUERY_REJECT_DELAY);
+	/* the same exchange with T4 after T1 is a sample */
+	dg.rx = ts_of_ns(t1 + 200000);
+	t3 = ts_of_ns(t1 + 110000);
+	p.xmt_ntp64 = ntp_time_from_timespec(&t3);
+	ntp_pkt_encode(&p, buf);
+	ck_assert_int_eq(query_check_reply(&q, buf, &dg, &out, &sample), QUERY_REJECT_NONE);
+	ck_assert(sample.disp_s > 0);
+}
+END_TEST
+
 START_TEST(test_query_reply_from_another_address_is_rejected)
 {
 	struct query q;
@@ -474,6 +508,7 @@ int main(void)
 	tcase_add_test(tc, test_query_reply_checks_in_order);
 	tcase_add_test(tc, test_query_root_distance_bound_is_tos_maxdist);
 	tcase_add_test(tc, test_query_reply_from_another_address_is_rejected);
+	tcase_add_test(tc, test_query_exchange_across_a_backward_step_is_rejected);
 	tcase_add_loop_test(tc, test_query_offset_is_right_across_eras, 0,
 			    sizeof(era_cases) / sizeof(era_cases[0]));
 	tcase_add_test(tc, test_query_request_is_data_minimised);
