@@ -19,6 +19,46 @@ static uint64_t handle_random(struct handle_env *env)
 	return x;
 }
 
+/* Does a restrict line call for rate limiting? */
+static bool handle_limits(const struct config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_restricts; i++)
+		if (cfg->restricts[i].flags & CONFIG_RESTRICT_LIMITED)
+			return true;
+	return false;
+}
+
+int handle_env_init(struct handle_env *ret, const struct config *cfg, const struct clock_ops *clock,
+		    int8_t precision, uint64_t rng_seed, uint64_t rl_seed)
+{
+	struct ratelimit *rl = NULL;
+	int r;
+
+	if (handle_limits(cfg)) {
+		r = ratelimit_new(&rl, cfg->discard_average_log2, cfg->discard_minimum_s, rl_seed);
+		if (r == 0)
+			r = ratelimit_set_prefixes(rl, cfg->limit_prefix4, cfg->limit_prefix6);
+		if (r < 0) {
+			ratelimit_free(rl);
+			return r;
+		}
+	}
+	*ret = (struct handle_env){
+		.cfg = cfg,
+		.clock = clock,
+		.rl = rl,
+		.precision = precision,
+		.rng = rng_seed | 1,
+	};
+	return 0;
+}
+
+void handle_env_free(struct handle_env *env)
+{
+	ratelimit_free(env->rl);
+	env->rl = NULL;
+}
+
 /* A served timestamp: t plus the reference's offset, the bits below the
  * precision random (they carry no information, and guessing them is no
  * help to an off-path attacker). */

@@ -268,6 +268,39 @@ START_TEST(test_handle_kod_poll_is_at_least_the_allowed_interval)
 }
 END_TEST
 
+/* handle_env_init() builds the rate limiter that the config asks for. */
+START_TEST(test_handle_env_limits_as_the_config_says)
+{
+	uint8_t buf[48];
+	struct ntp_pkt r;
+
+	setup_with("restrict default kod\n");
+	ck_assert_int_eq(handle_env_init(&env, &cfg, &clock_ro, -20, 99, 5), 0);
+	ck_assert_ptr_null(env.rl); /* no line says limited */
+	ck_assert_int_eq(env.precision, -20);
+	/* limitprefix ipv4 24: 127.0.0.2 and 127.0.0.9 are one client */
+	setup_with("restrict default limited kod\nlimitprefix ipv4 24\n");
+	ck_assert_int_eq(handle_env_init(&env, &cfg, &clock_ro, -20, 99, 5), 0);
+	ck_assert_ptr_nonnull(env.rl);
+	request(buf, 48, NTP_MODE_CLIENT, 4, 1);
+	ck_assert_uint_eq(serve(buf, 48, 0, &r), 48);
+	ck_assert_uint_eq(r.stratum, 10);
+	src.sin_addr.s_addr = htonl(0x7f000009);
+	ck_assert_uint_eq(serve(buf, 48, S_NS / 20, &r), 48);
+	ck_assert_mem_eq(r.refid, "RATE", 4);
+	handle_env_free(&env);
+	ck_assert_ptr_null(env.rl);
+	/* by default a client is one address */
+	setup_with("restrict default limited kod\n");
+	ck_assert_int_eq(handle_env_init(&env, &cfg, &clock_ro, -20, 99, 5), 0);
+	ck_assert_uint_eq(serve(buf, 48, 0, &r), 48);
+	src.sin_addr.s_addr = htonl(0x7f000009);
+	ck_assert_uint_eq(serve(buf, 48, S_NS / 20, &r), 48);
+	ck_assert_uint_eq(r.stratum, 10);
+	handle_env_free(&env);
+}
+END_TEST
+
 START_TEST(test_handle_no_reference_says_unsynchronised)
 {
 	uint8_t buf[48];
@@ -297,6 +330,7 @@ int main(void)
 	tcase_add_test(tc, test_handle_limited_kod_echoes_the_cookie_then_silence);
 	tcase_add_test(tc, test_handle_kod_poll_is_at_least_the_allowed_interval);
 	tcase_add_test(tc, test_handle_no_reference_says_unsynchronised);
+	tcase_add_test(tc, test_handle_env_limits_as_the_config_says);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
