@@ -64,14 +64,19 @@ void handle_env_free(struct handle_env *env)
  * help to an off-path attacker). */
 static uint64_t handle_stamp(struct handle_env *env, const struct timespec *t, int64_t offset_ns)
 {
-	int64_t ns = (int64_t)t->tv_sec * NS_PER_S + t->tv_nsec + offset_ns;
-	struct timespec s = { (time_t)(ns / NS_PER_S), (long)(ns % NS_PER_S) };
+	/* seconds and nanoseconds apart: one int64 of nanoseconds would
+	 * overflow for a clock late in its range plus a large time1 */
+	struct timespec s = { t->tv_sec + (time_t)(offset_ns / NS_PER_S),
+			      t->tv_nsec + (long)(offset_ns % NS_PER_S) };
 	int below = 32 + env->precision; /* fraction bits below the precision */
 	uint64_t ntp, mask;
 
 	if (s.tv_nsec < 0) {
 		s.tv_nsec += NS_PER_S;
 		s.tv_sec--;
+	} else if (s.tv_nsec >= NS_PER_S) {
+		s.tv_nsec -= NS_PER_S;
+		s.tv_sec++;
 	}
 	ntp = ntp_time_from_timespec(&s);
 	if (below <= 0)

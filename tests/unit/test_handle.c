@@ -141,6 +141,42 @@ START_TEST(test_handle_time1_shifts_served_time)
 }
 END_TEST
 
+/* The largest time1 (1e9 s) on a clock late in its range (the kernel's
+ * clock goes to 2262): the served times are still the clock plus time1. */
+START_TEST(test_handle_time1_shifts_any_clock_reading)
+{
+	static const int64_t clock_s[] = { 0, NOW_S, INT64_C(8500000000) };
+	static const int64_t offset_s[] = { -1000000000, 1000000000 };
+	uint8_t buf[48], out[48];
+	struct ntp_pkt r;
+
+	for (unsigned i = 0; i < 3; i++) {
+		for (unsigned k = 0; k < 2; k++) {
+			struct timespec want = { (time_t)(clock_s[i] + offset_s[k]), 500000000 },
+					rec;
+			struct handle_in in = { .buf = buf,
+						.len = 48,
+						.src = (struct sockaddr *)&src,
+						.dst = (struct sockaddr *)&dst,
+						.ifname = "lo",
+						.rx = { (time_t)clock_s[i], 500000000 },
+						.rx_from_kernel = true };
+
+			ref.offset_ns = offset_s[k] * S_NS;
+			request(buf, 48, NTP_MODE_CLIENT, 4, 1);
+			ck_assert_uint_eq(handle_request(&env, &in, &ref, out), 48);
+			ck_assert_int_eq(ntp_pkt_decode(out, 48, &r), NTP_PKT_OK);
+			ntp_time_to_timespec(r.rec_ntp64, want.tv_sec, &rec);
+			ck_assert_msg(rec.tv_sec == want.tv_sec &&
+					      labs(rec.tv_nsec - want.tv_nsec) < 1000,
+				      "clock %lld s, time1 %lld s: served %lld.%09ld",
+				      (long long)clock_s[i], (long long)offset_s[k],
+				      (long long)rec.tv_sec, rec.tv_nsec);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_handle_only_mode_3_is_answered)
 {
 	uint8_t buf[48];
@@ -324,6 +360,7 @@ int main(void)
 	tcase_add_test(tc, test_handle_reply_fields);
 	tcase_add_test(tc, test_handle_low_bits_are_random_and_receive_is_not_origin);
 	tcase_add_test(tc, test_handle_time1_shifts_served_time);
+	tcase_add_test(tc, test_handle_time1_shifts_any_clock_reading);
 	tcase_add_test(tc, test_handle_only_mode_3_is_answered);
 	tcase_add_test(tc, test_handle_reply_never_longer_than_request);
 	tcase_add_test(tc, test_handle_restrict_and_interface_rules);
