@@ -44,7 +44,8 @@ static void tree_mkdirs(const char *rel)
 }
 
 /* Write (append with append = true) a file of the tree, parents made. */
-static void tree_write(const char *rel, bool append, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void tree_write(const char *rel, bool append,
+							     const char *fmt, ...)
 {
 	char path[512];
 	va_list ap;
@@ -235,7 +236,7 @@ START_TEST(test_clockguard_socket_file_that_nobody_bound_is_stale)
 {
 	/* what a crash leaves: the files, no bound socket; a client's own
 	 * socket (chronyc) is no sign either */
-	tree_write("run/chrony/chronyd.sock", false, "");
+	tree_write("run/chrony/chronyd.sock", false, "%s", "");
 	tree_write("run/chrony/chronyd.pid", false, "1234\n");
 	unix_add("/run/chrony/chronyc.4242.sock", 5152);
 	ck_assert_int_eq(find(), 0);
@@ -339,9 +340,9 @@ END_TEST
 START_TEST(test_clockguard_synchronized_marker_is_no_sign)
 {
 	/* tset itself touches it; timesyncd's state directory outlives it */
-	tree_write("run/systemd/timesync/synchronized", false, "");
+	tree_write("run/systemd/timesync/synchronized", false, "%s", "");
 	tree_mkdirs("var/lib/systemd/timesync/");
-	tree_write("var/lib/systemd/timesync/clock", false, "");
+	tree_write("var/lib/systemd/timesync/clock", false, "%s", "");
 	tree_link("run/systemd/units/invocation:tsetd.service", "0123");
 	ck_assert_int_eq(find(), 0);
 }
