@@ -175,8 +175,7 @@ static void query_add_sample(struct query *q, const struct est_sample *s)
 	q->samples[q->n_samples++] = *s;
 }
 
-/* One datagram on the query's socket. */
-static void query_handle(struct query *q, const uint8_t *buf, const struct netio_dgram *dg)
+void query_receive(struct query *q, const uint8_t *buf, const struct netio_dgram *dg)
 {
 	struct ntp_pkt p;
 	struct est_sample s;
@@ -232,7 +231,7 @@ static void query_on_readable(void *userdata, int fd, short revents)
 				query_after_request(q, loop_now_ns());
 			break;
 		}
-		query_handle(q, buf, &dg);
+		query_receive(q, buf, &dg);
 	}
 }
 

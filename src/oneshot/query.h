@@ -105,6 +105,14 @@ enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 				    const struct netio_dgram *dg, struct ntp_pkt *ret,
 				    struct est_sample *ret_sample);
 
+/*
+ * A datagram received on the query's socket: checked (query_check_reply),
+ * then a sample kept, a stopping kiss-o'-death (RATE, DENY, RSTR) ending
+ * the query, or the rejection counted. The server's answer, even a useless
+ * one, ends the request; anything else changes nothing but the counts.
+ */
+void query_receive(struct query *q, const uint8_t *buf, const struct netio_dgram *dg);
+
 /* "bogus origin", "kiss-o'-death", ... */
 const char *query_reject_str(enum query_reject r);
 

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Fuzz target: tset's handling of a server's reply (query_check_reply),
- * from the datagram's bytes to a sample or a rejection. The request it
- * answers comes from the input too: a header of 64 bytes (flags, our
- * precision, the server's port and address, the cookie, T4, T4 - T1, the
- * source's family, port and address; read in that order below), then the
- * datagram. Two flags make the interesting
- * replies common: one copies the cookie into the datagram's origin, one
- * makes it come from the address asked.
+ * Fuzz target: tset's handling of a server's reply, the whole path a
+ * datagram takes without the socket: query_check_reply() from the bytes
+ * to a sample or a rejection, then query_receive(), what the query keeps.
+ * The request it answers comes from the input too: a header of 64 bytes
+ * (flags; our precision with the `answered` flag and `tos maxdist`; the
+ * server's port and address; the cookie; T4; T4 - T1; the source's family
+ * with the samples already kept and the requests sent; its port and
+ * address: read in that order in fuzz_setup()), then the datagram. Two
+ * flags make the interesting replies common: one copies the cookie into
+ * the datagram's origin, one makes it come from the address asked.
  *
  * Held on every input:
  *   - the verdict is the same when asked twice (the check is a function);
@@ -15,14 +17,17 @@
  *   - nothing is the server's answer (a sample, or a rejection that ends
  *     the request) unless it decodes, came from the address and port
  *     asked, is in server mode, carries our cookie as its origin and the
- *     request is still waiting;
+ *     request had no answer yet (a late one counts);
  *   - a sample only when every named check passed: the version sent, no
  *     kiss-o'-death, leap not 3, stratum 1..15, both timestamps nonzero,
- *     root distance below MAXDIST, delay >= -(both precisions); a
+ *     root distance below maxdist, delay >= -(both precisions); a
  *     kiss-o'-death never yields one;
  *   - its offset and delay are those of RFC 5905 section 8 computed here
  *     independently, in 128-bit nanoseconds from eras chosen afresh;
- *     everything in it is finite; T4 >= T1 and the dispersion is positive.
+ *     everything in it is finite; T4 >= T1 and the dispersion is positive;
+ *   - the query keeps that sample (delay at least our precision, at most
+ *     NSTAGE samples), counts the rejection, or stops on RATE, DENY, RSTR;
+ *     only the server's answer ends the request or the query.
  */
 #include <math.h>
 #include <netinet/in.h>
@@ -158,57 +163,112 @@ static bool fuzz_is_ours(enum query_reject r)
 	return r == QUERY_REJECT_NONE || r >= QUERY_REJECT_VERSION;
 }
 
+/* The request and the datagram, from the input; returns the datagram's length. */
+static size_t fuzz_setup(struct fuzz_in *in, struct query *q, struct query_env *env,
+			 struct sockaddr_storage *sa, struct netio_dgram *dg, uint8_t *buf,
+			 size_t buf_len)
+{
+	static const double maxdist_s[] = { 0, 0.5, 16, NTP_MAXDIST_S };
+	unsigned flags = (unsigned)fuzz_take(in, 1), more = (unsigned)fuzz_take(in, 1), from;
+	socklen_t sa_len;
+	int64_t t4_t1_ns;
+	size_t len;
+
+	env->precision_s = ldexp(1, -(int)(more % 32));
+	env->maxdist_s = maxdist_s[more >> 6];
+	fuzz_addr(in, flags & FUZZ_INET6, sa, &sa_len);
+	query_init(q, env, 0, (struct sockaddr *)sa, sa_len, false, (flags & FUZZ_VERSION) + 1);
+	q->cookie = fuzz_take(in, 8);
+	q->waiting = flags & FUZZ_WAITING;
+	q->answered = more & 32;
+	/* T4 from 1970 to 2514, T1 up to 146 years before or after it (a
+	 * clock stepped meanwhile): every difference fits int64 nanoseconds */
+	dg->rx.tv_sec = (time_t)(fuzz_take(in, 5) % (UINT64_C(1) << 34));
+	dg->rx.tv_nsec = (long)(fuzz_take(in, 4) % FUZZ_NS);
+	t4_t1_ns = (int64_t)fuzz_take(in, 8) >> 1;
+	q->t1.tv_sec = dg->rx.tv_sec - t4_t1_ns / FUZZ_NS;
+	q->t1.tv_nsec = dg->rx.tv_nsec - t4_t1_ns % FUZZ_NS;
+	if (q->t1.tv_nsec < 0) {
+		q->t1.tv_nsec += FUZZ_NS;
+		q->t1.tv_sec--;
+	} else if (q->t1.tv_nsec >= FUZZ_NS) {
+		q->t1.tv_nsec -= FUZZ_NS;
+		q->t1.tv_sec++;
+	}
+	dg->rx_from_kernel = flags & FUZZ_KERNEL;
+	dg->truncated = flags & FUZZ_TRUNC;
+	/* the source's family; samples already kept (0..8); requests sent */
+	from = (unsigned)fuzz_take(in, 1);
+	fuzz_addr(in, from & 1, &dg->from, &dg->from_len);
+	if (flags & FUZZ_FROM) {
+		memcpy(&dg->from, sa, sa_len);
+		dg->from_len = sa_len;
+	}
+	q->n_samples = ((from >> 1) & 15) > NTP_NSTAGE ? NTP_NSTAGE : (from >> 1) & 15;
+	for (unsigned i = 0; i < q->n_samples; i++)
+		q->samples[i] = (struct est_sample){ .offset_s = i, .delay_s = 1, .disp_s = 1 };
+	q->n_sent = 1 + (from >> 5);
+	len = in->n > in->off ? in->n - in->off : 0;
+	if (len > buf_len)
+		len = buf_len;
+	memcpy(buf, in->p + in->off, len);
+	if ((flags & FUZZ_ORIGIN) && len >= 32)
+		for (unsigned i = 0; i < 8; i++)
+			buf[24 + i] = (uint8_t)(q->cookie >> (56 - 8 * i));
+	dg->len = len;
+	return len;
+}
+
+/* What query_receive() did with the reply query_check_reply() judged r. */
+static void fuzz_check_receive(const struct query *before, const struct query *q,
+			       enum query_reject r, const struct ntp_pkt *p,
+			       const struct est_sample *s)
+{
+	unsigned n = before->n_samples;
+
+	FUZZ_CHECK(q->answered == (before->answered || fuzz_is_ours(r)));
+	/* the server's answer ends the request; nothing else does */
+	FUZZ_CHECK(q->waiting == (before->waiting && !fuzz_is_ours(r)));
+	if (r == QUERY_REJECT_KOD && ntp_kiss_stops_source(ntp_pkt_kiss(p))) {
+		char code[5];
+
+		ntp_pkt_refid_ascii(p, code);
+		FUZZ_CHECK(q->done && q->kiss == ntp_pkt_kiss(p) &&
+			   strcmp(q->kiss_code, code) == 0);
+		FUZZ_CHECK(q->n_samples == n && q->n_rejects == before->n_rejects);
+		return;
+	}
+	/* only the server's answer can end the query */
+	FUZZ_CHECK(q->kiss == NTP_KISS_NONE && (q->done == before->done || fuzz_is_ours(r)));
+	if (r != QUERY_REJECT_NONE) {
+		FUZZ_CHECK(q->n_rejects == before->n_rejects + 1 && q->last_reject == r);
+		FUZZ_CHECK(q->n_samples == n &&
+			   memcmp(q->samples, before->samples, n * sizeof(q->samples[0])) == 0);
+		return;
+	}
+	/* a sample: the newest of at most NSTAGE, its delay at least our precision */
+	FUZZ_CHECK(q->n_rejects == before->n_rejects &&
+		   q->n_samples == (n < NTP_NSTAGE ? n + 1 : n));
+	FUZZ_CHECK(q->n_late == before->n_late + !before->waiting);
+	FUZZ_CHECK(q->samples[q->n_samples - 1].offset_s == s->offset_s &&
+		   q->samples[q->n_samples - 1].delay_s ==
+			   (s->delay_s < q->env->precision_s ? q->env->precision_s : s->delay_s));
+	FUZZ_CHECK(q->hdr.xmt_ntp64 == p->xmt_ntp64 && q->hdr.stratum == p->stratum);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[2048];
 	static bool changed;
+	static struct query q, before;
 	struct fuzz_in in = { data, size, 0 };
 	struct query_env env = { .changed = &changed, .max_samples = 8, .timeout_s = 1 };
 	struct sockaddr_storage sa;
-	socklen_t sa_len;
 	struct netio_dgram dg = { 0 };
-	struct query q;
 	struct ntp_pkt p, p2;
 	struct est_sample s, s2, unset;
 	enum query_reject r, r2;
-	unsigned flags = (unsigned)fuzz_take(&in, 1);
-	int64_t t4_t1_ns;
-	size_t len;
-
-	env.precision_s = ldexp(1, -(int)(fuzz_take(&in, 1) % 32));
-	fuzz_addr(&in, flags & FUZZ_INET6, &sa, &sa_len);
-	query_init(&q, &env, 0, (struct sockaddr *)&sa, sa_len, false, (flags & FUZZ_VERSION) + 1);
-	q.cookie = fuzz_take(&in, 8);
-	q.waiting = flags & FUZZ_WAITING;
-	/* T4 from 1970 to 2514, T1 up to 146 years before or after it (a
-	 * clock stepped meanwhile): every difference fits int64 nanoseconds */
-	dg.rx.tv_sec = (time_t)(fuzz_take(&in, 5) % (UINT64_C(1) << 34));
-	dg.rx.tv_nsec = (long)(fuzz_take(&in, 4) % FUZZ_NS);
-	t4_t1_ns = (int64_t)fuzz_take(&in, 8) >> 1;
-	q.t1.tv_sec = dg.rx.tv_sec - t4_t1_ns / FUZZ_NS;
-	q.t1.tv_nsec = dg.rx.tv_nsec - t4_t1_ns % FUZZ_NS;
-	if (q.t1.tv_nsec < 0) {
-		q.t1.tv_nsec += FUZZ_NS;
-		q.t1.tv_sec--;
-	} else if (q.t1.tv_nsec >= FUZZ_NS) {
-		q.t1.tv_nsec -= FUZZ_NS;
-		q.t1.tv_sec++;
-	}
-	dg.rx_from_kernel = flags & FUZZ_KERNEL;
-	dg.truncated = flags & FUZZ_TRUNC;
-	fuzz_addr(&in, fuzz_take(&in, 1) & 1, &dg.from, &dg.from_len);
-	if (flags & FUZZ_FROM) {
-		memcpy(&dg.from, &sa, sa_len);
-		dg.from_len = sa_len;
-	}
-	len = size > in.off ? size - in.off : 0;
-	if (len > sizeof(buf))
-		len = sizeof(buf);
-	memcpy(buf, data + in.off, len);
-	if ((flags & FUZZ_ORIGIN) && len >= 32)
-		for (unsigned i = 0; i < 8; i++)
-			buf[24 + i] = (uint8_t)(q.cookie >> (56 - 8 * i));
-	dg.len = len;
+	size_t len = fuzz_setup(&in, &q, &env, &sa, &dg, buf, sizeof(buf));
 
 	memset(&unset, 0x5a, sizeof(unset));
 	s = s2 = unset;
@@ -220,7 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fuzz_is_ours(r)) {
 		FUZZ_CHECK(ntp_pkt_decode(buf, len, &p2) == NTP_PKT_OK);
 		FUZZ_CHECK(fuzz_same_addr(&dg.from, &sa) && p.mode == NTP_MODE_SERVER &&
-			   p.org_ntp64 == q.cookie && q.waiting);
+			   p.org_ntp64 == q.cookie && !q.answered);
 	}
 	/* the sample is written when measured, and only then */
 	if (r != QUERY_REJECT_NONE && r != QUERY_REJECT_DELAY)
@@ -232,12 +292,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(fuzz_ns(&dg.rx) < fuzz_ns(&q.t1));
 	else if (r == QUERY_REJECT_DELAY)
 		FUZZ_CHECK(s.delay_s < -(ldexp(1, p.precision) + env.precision_s));
-	if (r != QUERY_REJECT_NONE)
-		return 0;
-	FUZZ_CHECK(p.version == q.version && !ntp_pkt_is_kod(&p) &&
-		   !ntp_pkt_is_unsynchronized(&p) && ntp_pkt_stratum_is_valid(&p) &&
-		   !ntp_pkt_xmt_is_zero(&p) && !ntp_pkt_rec_is_zero(&p) &&
-		   ntp_pkt_root_dist_s(&p) < NTP_MAXDIST_S);
-	fuzz_check_sample(&q, &p, &dg.rx, &s);
+	if (r == QUERY_REJECT_NONE) {
+		FUZZ_CHECK(p.version == q.version && !ntp_pkt_is_kod(&p) &&
+			   !ntp_pkt_is_unsynchronized(&p) && ntp_pkt_stratum_is_valid(&p) &&
+			   !ntp_pkt_xmt_is_zero(&p) && !ntp_pkt_rec_is_zero(&p) &&
+			   ntp_pkt_root_dist_s(&p) <
+				   (env.maxdist_s > 0 ? env.maxdist_s : NTP_MAXDIST_S));
+		fuzz_check_sample(&q, &p, &dg.rx, &s);
+	}
+	/* the whole path: what the query keeps */
+	before = q;
+	query_receive(&q, buf, &dg);
+	fuzz_check_receive(&before, &q, r, &p, &s);
 	return 0;
 }
