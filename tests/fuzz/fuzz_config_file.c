@@ -15,16 +15,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "config_file.h"
 #include "fuzz_file.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_CHECK(x)                                                                              \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			__builtin_trap();                                                          \
-	} while (0)
 
 /* Static: struct config is large. */
 static struct config fuzz_cfg, fuzz_want;

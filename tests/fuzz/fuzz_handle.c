@@ -31,19 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "handle.h"
 #include "ntp_time.h"
 #include "refclock.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_CHECK(x)                                                                              \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			__builtin_trap();                                                          \
-	} while (0)
-
-#define FUZZ_NS	      INT64_C(1000000000)
 #define FUZZ_SRCS     8
 #define FUZZ_DSTS     4
 #define FUZZ_STATES   4
@@ -57,34 +49,6 @@ struct fuzz_clock {
 	struct timespec rx;   /* the current request's receive time */
 	int64_t xmt_after_ns; /* now() = rx + this */
 };
-
-struct fuzz_in {
-	const uint8_t *p;
-	size_t n, off;
-};
-
-static uint64_t fuzz_take(struct fuzz_in *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++, in->off++)
-		v = v << 8 | (in->off < in->n ? in->p[in->off] : 0);
-	return v;
-}
-
-static struct timespec fuzz_add_ns(struct timespec t, int64_t ns)
-{
-	t.tv_sec += (time_t)(ns / FUZZ_NS);
-	t.tv_nsec += (long)(ns % FUZZ_NS);
-	if (t.tv_nsec >= FUZZ_NS) {
-		t.tv_nsec -= FUZZ_NS;
-		t.tv_sec++;
-	} else if (t.tv_nsec < 0) {
-		t.tv_nsec += FUZZ_NS;
-		t.tv_sec--;
-	}
-	return t;
-}
 
 static int fuzz_now(void *ctx, struct timespec *ret)
 {

@@ -20,16 +20,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fuzz.h"
 #include "fuzz_file.h"
 #include "opts.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_CHECK(x)                                                                              \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			__builtin_trap();                                                          \
-	} while (0)
 
 #define FUZZ_MAX_ARGS 100 /* more than CONFIG_MAX_SERVERS operands */
 

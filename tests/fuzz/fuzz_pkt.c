@@ -17,15 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "ntp_pkt.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_CHECK(x)                                                                              \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			__builtin_trap();                                                          \
-	} while (0)
 
 static bool fuzz_is_zero(const uint8_t *p, size_t n)
 {

@@ -35,18 +35,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "ntp_time.h"
 #include "query.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_CHECK(x)                                                                              \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			__builtin_trap();                                                          \
-	} while (0)
-
-#define FUZZ_NS	 INT64_C(1000000000)
 #define FUZZ_ERA ((__int128)1 << 32) /* seconds */
 
 /* flags, the first byte */
@@ -59,21 +51,6 @@ enum {
 	FUZZ_ORIGIN = 1 << 6,  /* origin := cookie */
 	FUZZ_FROM = 1 << 7,    /* from := the server's address and port */
 };
-
-/* A bounded reader: zeros past the end. */
-struct fuzz_in {
-	const uint8_t *p;
-	size_t n, off;
-};
-
-static uint64_t fuzz_take(struct fuzz_in *in, unsigned bytes)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < bytes; i++, in->off++)
-		v = v << 8 | (in->off < in->n ? in->p[in->off] : 0);
-	return v;
-}
 
 static void fuzz_addr(struct fuzz_in *in, bool inet6, struct sockaddr_storage *ret,
 		      socklen_t *ret_len)
@@ -186,15 +163,7 @@ static size_t fuzz_setup(struct fuzz_in *in, struct query *q, struct query_env *
 	dg->rx.tv_sec = (time_t)(fuzz_take(in, 5) % (UINT64_C(1) << 34));
 	dg->rx.tv_nsec = (long)(fuzz_take(in, 4) % FUZZ_NS);
 	t4_t1_ns = (int64_t)fuzz_take(in, 8) >> 1;
-	q->t1.tv_sec = dg->rx.tv_sec - t4_t1_ns / FUZZ_NS;
-	q->t1.tv_nsec = dg->rx.tv_nsec - t4_t1_ns % FUZZ_NS;
-	if (q->t1.tv_nsec < 0) {
-		q->t1.tv_nsec += FUZZ_NS;
-		q->t1.tv_sec--;
-	} else if (q->t1.tv_nsec >= FUZZ_NS) {
-		q->t1.tv_nsec -= FUZZ_NS;
-		q->t1.tv_sec++;
-	}
+	q->t1 = fuzz_add_ns(dg->rx, -t4_t1_ns);
 	dg->rx_from_kernel = flags & FUZZ_KERNEL;
 	dg->truncated = flags & FUZZ_TRUNC;
 	/* the source's family; samples already kept (0..8); requests sent */
