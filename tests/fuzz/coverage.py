@@ -28,6 +28,7 @@ FILES = [
     ("src/config.c + src/config_file.c", ["src/config.c", "src/config_file.c"]),
     ("src/responder/handle.c", ["src/responder/handle.c"]),
     ("src/responder/ratelimit.c", ["src/responder/ratelimit.c"]),
+    ("src/responder/refclock.c", ["src/responder/refclock.c"]),
     ("src/oneshot/opts.c", ["src/oneshot/opts.c"]),
 ]
 FUNCTIONS = [
