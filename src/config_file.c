@@ -7,7 +7,8 @@
 #include "config_file.h"
 #include "log.h"
 
-/* Read a whole file (at most CONFIG_FILE_MAX). Returns 0 or a negative errno. */
+/* Read a whole file of at most CONFIG_FILE_MAX bytes. Returns 0 or a negative
+ * errno (-EFBIG: longer). */
 static int config_file_read(const char *path, char **ret_buf, size_t *ret_len)
 {
 	size_t len = 0, cap = 4096;
@@ -24,11 +25,10 @@ static int config_file_read(const char *path, char **ret_buf, size_t *ret_len)
 		if (len == cap) {
 			char *nb;
 
-			if (cap >= CONFIG_FILE_MAX) {
-				r = -EFBIG;
-				goto out;
-			}
-			nb = realloc(buf, cap *= 2);
+			/* room for one byte beyond the limit: it tells a file of
+			 * exactly CONFIG_FILE_MAX bytes from a longer one */
+			cap = cap * 2 > CONFIG_FILE_MAX ? CONFIG_FILE_MAX + 1 : cap * 2;
+			nb = realloc(buf, cap);
 			if (!nb) {
 				r = -ENOMEM;
 				goto out;
@@ -45,6 +45,10 @@ static int config_file_read(const char *path, char **ret_buf, size_t *ret_len)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (len > CONFIG_FILE_MAX) {
+			r = -EFBIG;
+			goto out;
+		}
 	}
 	*ret_buf = buf;
 	*ret_len = len;

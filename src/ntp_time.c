@@ -30,7 +30,8 @@ void ntp_time_to_timespec(uint64_t ntp64, int64_t pivot_s, struct timespec *ret)
 {
 	int64_t era0_s = (int64_t)(ntp64 >> 32) - NTP_TIME_UNIX_OFFSET_S;
 	uint64_t frac = ntp64 & 0xffffffffu;
-	int64_t era = ntp_time_floor_div(pivot_s - era0_s + NTP_TIME_ERA_S / 2, NTP_TIME_ERA_S);
+	/* the era that puts the seconds in [pivot - 2^31, pivot + 2^31) */
+	int64_t era = ntp_time_floor_div(pivot_s - era0_s + NTP_TIME_ERA_S / 2 - 1, NTP_TIME_ERA_S);
 	/* <= 1e9: (2^32 - 1) * 1e9 + 2^31 < (1e9 + 1) * 2^32 */
 	int64_t ns = (int64_t)((frac * NS_PER_S + (1ull << 31)) >> 32);
 	int64_t sec = era0_s + era * NTP_TIME_ERA_S + ns / NS_PER_S;

@@ -236,7 +236,9 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	opts_defaults(o);
-	optind = 1;
+	/* 0, not 1: getopt starts over (glibc and musl), forgetting where it
+	 * stopped inside a group such as "-hq" in an earlier argv */
+	optind = 0;
 	while ((c = getopt(argc, argv, "46bBdghjnqsuvVwc:a:k:e:G:o:p:t:U:")) != -1) {
 		if (c == 'h' || c == 'V') {
 			if (c == 'h')

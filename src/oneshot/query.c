@@ -135,6 +135,9 @@ enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 		return QUERY_REJECT_ZERO_TIME;
 	if (ntp_pkt_root_dist_s(ret) >= query_maxdist_s(q->env))
 		return QUERY_REJECT_ROOT_DISTANCE;
+	/* T4 before T1: our clock was stepped back meanwhile */
+	if (ntp_time_timespec_diff_ns(&dg->rx, &q->t1) < 0)
+		return QUERY_REJECT_DELAY;
 	query_measure(q, ret, &dg->rx, ret_sample);
 	if (ret_sample->delay_s < -(ldexp(1, ret->precision) + q->env->precision_s))
 		return QUERY_REJECT_DELAY;
@@ -172,8 +175,7 @@ static void query_add_sample(struct query *q, const struct est_sample *s)
 	q->samples[q->n_samples++] = *s;
 }
 
-/* One datagram on the query's socket. */
-static void query_handle(struct query *q, const uint8_t *buf, const struct netio_dgram *dg)
+void query_receive(struct query *q, const uint8_t *buf, const struct netio_dgram *dg)
 {
 	struct ntp_pkt p;
 	struct est_sample s;
@@ -229,7 +231,7 @@ static void query_on_readable(void *userdata, int fd, short revents)
 				query_after_request(q, loop_now_ns());
 			break;
 		}
-		query_handle(q, buf, &dg);
+		query_receive(q, buf, &dg);
 	}
 }
 

@@ -38,7 +38,8 @@ enum query_reject {
 	QUERY_REJECT_STRATUM,	    /* stratum 0 without a kiss, or above 15 */
 	QUERY_REJECT_ZERO_TIME,	    /* receive or transmit timestamp zero */
 	QUERY_REJECT_ROOT_DISTANCE, /* root delay / 2 + root dispersion >= maxdist */
-	QUERY_REJECT_DELAY,	    /* round trip negative beyond the precision */
+	QUERY_REJECT_DELAY,	    /* round trip negative beyond the precision, or
+				     * T4 before T1 (our clock stepped back) */
 };
 
 /* What the run shares with every query. */
@@ -103,6 +104,14 @@ void query_tick(struct query *q, int64_t now_ns);
 enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 				    const struct netio_dgram *dg, struct ntp_pkt *ret,
 				    struct est_sample *ret_sample);
+
+/*
+ * A datagram received on the query's socket: checked (query_check_reply),
+ * then a sample kept, a stopping kiss-o'-death (RATE, DENY, RSTR) ending
+ * the query, or the rejection counted. The server's answer, even a useless
+ * one, ends the request; anything else changes nothing but the counts.
+ */
+void query_receive(struct query *q, const uint8_t *buf, const struct netio_dgram *dg);
 
 /* "bogus origin", "kiss-o'-death", ... */
 const char *query_reject_str(enum query_reject r);

@@ -19,19 +19,64 @@ static uint64_t handle_random(struct handle_env *env)
 	return x;
 }
 
+/* Does a restrict line call for rate limiting? */
+static bool handle_limits(const struct config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_restricts; i++)
+		if (cfg->restricts[i].flags & CONFIG_RESTRICT_LIMITED)
+			return true;
+	return false;
+}
+
+int handle_env_init(struct handle_env *ret, const struct config *cfg, const struct clock_ops *clock,
+		    int8_t precision, uint64_t rng_seed, uint64_t rl_seed)
+{
+	struct ratelimit *rl = NULL;
+	int r;
+
+	if (handle_limits(cfg)) {
+		r = ratelimit_new(&rl, cfg->discard_average_log2, cfg->discard_minimum_s, rl_seed);
+		if (r == 0)
+			r = ratelimit_set_prefixes(rl, cfg->limit_prefix4, cfg->limit_prefix6);
+		if (r < 0) {
+			ratelimit_free(rl);
+			return r;
+		}
+	}
+	*ret = (struct handle_env){
+		.cfg = cfg,
+		.clock = clock,
+		.rl = rl,
+		.precision = precision,
+		.rng = rng_seed | 1,
+	};
+	return 0;
+}
+
+void handle_env_free(struct handle_env *env)
+{
+	ratelimit_free(env->rl);
+	env->rl = NULL;
+}
+
 /* A served timestamp: t plus the reference's offset, the bits below the
  * precision random (they carry no information, and guessing them is no
  * help to an off-path attacker). */
 static uint64_t handle_stamp(struct handle_env *env, const struct timespec *t, int64_t offset_ns)
 {
-	int64_t ns = (int64_t)t->tv_sec * NS_PER_S + t->tv_nsec + offset_ns;
-	struct timespec s = { (time_t)(ns / NS_PER_S), (long)(ns % NS_PER_S) };
+	/* seconds and nanoseconds apart: one int64 of nanoseconds would
+	 * overflow for a clock late in its range plus a large time1 */
+	struct timespec s = { t->tv_sec + (time_t)(offset_ns / NS_PER_S),
+			      t->tv_nsec + (long)(offset_ns % NS_PER_S) };
 	int below = 32 + env->precision; /* fraction bits below the precision */
 	uint64_t ntp, mask;
 
 	if (s.tv_nsec < 0) {
 		s.tv_nsec += NS_PER_S;
 		s.tv_sec--;
+	} else if (s.tv_nsec >= NS_PER_S) {
+		s.tv_nsec -= NS_PER_S;
+		s.tv_sec++;
 	}
 	ntp = ntp_time_from_timespec(&s);
 	if (below <= 0)

@@ -46,6 +46,17 @@ struct handle_env {
 	struct handle_counters n;
 };
 
+/*
+ * Set up env to serve cfg: the clock and its precision (log2 s), the seed
+ * of the random bits (made odd: xorshift needs a nonzero state), and the
+ * rate limiter when a restrict line says `limited`, sized by `discard` and
+ * `limitprefix` and keyed by rl_seed. Returns 0 or a negative errno; the
+ * caller frees env with handle_env_free().
+ */
+int handle_env_init(struct handle_env *ret, const struct config *cfg, const struct clock_ops *clock,
+		    int8_t precision, uint64_t rng_seed, uint64_t rl_seed);
+void handle_env_free(struct handle_env *env);
+
 /* One received datagram. */
 struct handle_in {
 	const uint8_t *buf;

@@ -259,14 +259,6 @@ static int tsetd_pidfile(const char *path)
 	return 0;
 }
 
-static bool tsetd_limits(const struct config *cfg)
-{
-	for (unsigned i = 0; i < cfg->n_restricts; i++)
-		if (cfg->restricts[i].flags & CONFIG_RESTRICT_LIMITED)
-			return true;
-	return false;
-}
-
 static uint64_t tsetd_seed(void)
 {
 	uint64_t seed = 0;
@@ -282,21 +274,10 @@ static int tsetd_setup_server(void)
 	int r;
 
 	clock_linux_init(&d.cl, &d.clock);
-	d.srv.env = (struct handle_env){
-		.cfg = &d.cfg,
-		.clock = &d.clock,
-		.precision = (int8_t)clock_precision_log2(&d.clock),
-		.rng = tsetd_seed(),
-	};
-	if (tsetd_limits(&d.cfg)) {
-		r = ratelimit_new(&d.srv.env.rl, d.cfg.discard_average_log2,
-				  d.cfg.discard_minimum_s, tsetd_seed());
-		if (r == 0)
-			r = ratelimit_set_prefixes(d.srv.env.rl, d.cfg.limit_prefix4,
-						   d.cfg.limit_prefix6);
-		if (r < 0)
-			return log_errno(LOG_ERR, r, "cannot set up rate limiting");
-	}
+	r = handle_env_init(&d.srv.env, &d.cfg, &d.clock, (int8_t)clock_precision_log2(&d.clock),
+			    tsetd_seed(), tsetd_seed());
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot set up rate limiting");
 	if (refclock_set_init(&d.srv.refs, &d.cfg, &d.clock) == 0)
 		log_warn("no reference clock to serve (such as `server 127.127.1.0`): every "
 			 "reply says unsynchronised");
@@ -411,7 +392,7 @@ int main(int argc, char **argv)
 	if (d.pidfile_written)
 		unlink(d.o.pidfile); /* may fail after the privilege drop, as ntpd's */
 	server_close(&d.srv);
-	ratelimit_free(d.srv.env.rl);
+	handle_env_free(&d.srv.env);
 	loop_free(d.loop);
 	clock_linux_close(&d.cl);
 	log_close();

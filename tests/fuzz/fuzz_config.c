@@ -8,8 +8,7 @@
 #include <string.h>
 
 #include "config.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* Static: struct config is large, and the fuzzer calls us millions of times. */
 static struct config fuzz_cfg;
@@ -23,8 +22,9 @@ static void fuzz_parse(const uint8_t *data, size_t size, enum config_program pro
 	config_init(&fuzz_cfg);
 	if (config_parse(&fuzz_cfg, (const char *)data, size, "fuzz.conf", prog, &err) < 0)
 		config_error_format(&err, msg, sizeof(msg));
-	else if (fuzz_cfg.n_notices > CONFIG_MAX_NOTICES || fuzz_cfg.n_servers > CONFIG_MAX_SERVERS)
-		__builtin_trap(); /* the bounds must hold */
+	else /* the bounds must hold */
+		FUZZ_CHECK(fuzz_cfg.n_notices <= CONFIG_MAX_NOTICES &&
+			   fuzz_cfg.n_servers <= CONFIG_MAX_SERVERS);
 }
 
 static void fuzz_host_port(const uint8_t *data, size_t size)
@@ -39,9 +39,8 @@ static void fuzz_host_port(const uint8_t *data, size_t size)
 		len = sizeof(arg) - 1;
 	memcpy(arg, data, len);
 	arg[len] = '\0';
-	if (config_parse_host_port(arg, 123, host, sizeof(host), &port) == 0 &&
-	    (port == 0 || strlen(host) >= sizeof(host)))
-		__builtin_trap();
+	if (config_parse_host_port(arg, 123, host, sizeof(host), &port) == 0)
+		FUZZ_CHECK(port != 0 && strlen(host) < sizeof(host));
 	config_host_is_refclock(arg, &type, &unit);
 }
 

@@ -1,69 +1,442 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Fuzz target: tsetd's request handler (decode, interface rules, restrict,
- * rate limit, reply). The first byte picks the client (and its timing),
- * the rest is the datagram. A reply must never be longer than the request
- * and must decode as mode 4.
+ * Fuzz target: tsetd's request handler with everything it depends on taken
+ * from the input, a fresh state for each input (a finding replays from its
+ * file alone). The input is:
+ *   - a config file's text, up to a NUL: parsed for tsetd; the handler's
+ *     environment (handle_env_init: restrict, interface, discard,
+ *     limitprefix) and the references (refclock_set_init: server
+ *     127.127.1.u, fudge) are built from it, as tsetd builds them;
+ *   - a header (struct fuzz_hdr, read in its order): four kernel clock
+ *     states the local reference reads, our precision, the seeds, the
+ *     receive time and the monotonic time at the start, how long after the
+ *     receive time the transmit time is read, eight sources (four IPv4,
+ *     four IPv6, with ports) and four destinations (two of each);
+ *   - requests until the input ends, each three bytes (which source,
+ *     destination, interface name and kernel state; whether the kernel
+ *     stamped it; how much time passed; the datagram's length) and the
+ *     datagram.
+ * Every request is checked against what the config says, worked out here
+ * independently: restrict (longest prefix, the later line on a tie) and
+ * interface rules (the last that matches) decide who gets nothing; the one
+ * counter that names the outcome moves; a reply is one header, never
+ * longer than the request, in mode 4, with the request's version, its
+ * transmit timestamp as origin, the reference's fields and times within
+ * the precision of the receive and transmit times; a kiss-o'-death goes
+ * only to a `limited` and `kod` client that is not new (the first request
+ * of a client is never limited); the counters add up.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "handle.h"
+#include "ntp_time.h"
+#include "refclock.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_SRCS     8
+#define FUZZ_DSTS     4
+#define FUZZ_STATES   4
+#define FUZZ_MAX_REQS 512
+
+/* Everything about the time: the clock_ops context. */
+struct fuzz_clock {
+	struct clock_status states[FUZZ_STATES];
+	bool fails[FUZZ_STATES];
+	unsigned state;	      /* the one read_status() gives now */
+	struct timespec rx;   /* the current request's receive time */
+	int64_t xmt_after_ns; /* now() = rx + this */
+};
 
 static int fuzz_now(void *ctx, struct timespec *ret)
 {
-	*ret = (struct timespec){ 1795744666, 123456789 };
+	const struct fuzz_clock *c = ctx;
+
+	*ret = fuzz_add_ns(c->rx, c->xmt_after_ns);
 	return 0;
 }
 
-static const char fuzz_conf[] = "restrict default limited kod\n"
-				"restrict 127.0.0.9 ignore\n"
-				"restrict 127.0.0.0 mask 255.255.255.240 noserve\n"
-				"interface ignore 127.0.0.77\n";
+static int fuzz_read_status(void *ctx, struct clock_status *ret)
+{
+	const struct fuzz_clock *c = ctx;
+
+	if (c->fails[c->state])
+		return -EIO;
+	*ret = c->states[c->state];
+	return 0;
+}
+
+static void fuzz_addr(struct fuzz_in *in, int family, bool port, struct sockaddr_storage *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ret;
+
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl((uint32_t)fuzz_take(in, 4));
+		s4->sin_port = port ? htons((uint16_t)fuzz_take(in, 2)) : 0;
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ret;
+
+		s6->sin6_family = AF_INET6;
+		for (unsigned i = 0; i < 16; i++)
+			s6->sin6_addr.s6_addr[i] = (uint8_t)fuzz_take(in, 1);
+		s6->sin6_port = port ? htons((uint16_t)fuzz_take(in, 2)) : 0;
+	}
+}
+
+/* ---- the config's decisions, worked out again ---- */
+
+static const uint8_t *fuzz_bytes(const struct sockaddr *sa, unsigned *ret_bits)
+{
+	if (sa->sa_family == AF_INET) {
+		*ret_bits = 32;
+		return (const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	}
+	*ret_bits = 128;
+	return ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+}
+
+static bool fuzz_bit(const uint8_t *a, unsigned i)
+{
+	return (a[i / 8] >> (7 - i % 8)) & 1;
+}
+
+/* sa in addr/prefix, bit by bit; families must be the same. */
+static bool fuzz_in_net(const struct sockaddr *sa, const struct config_addr *addr, unsigned prefix)
+{
+	unsigned bits;
+	const uint8_t *a = fuzz_bytes(sa, &bits);
+	const uint8_t *net =
+		addr->family == AF_INET ? (const uint8_t *)&addr->u.v4 : addr->u.v6.s6_addr;
+
+	if (sa->sa_family != addr->family || prefix > bits)
+		return false;
+	for (unsigned i = 0; i < prefix; i++)
+		if (fuzz_bit(a, i) != fuzz_bit(net, i))
+			return false;
+	return true;
+}
+
+/* restrict: the flags of the longest matching prefix, the later line on
+ * a tie; `restrict source` is for pool associations, not clients. */
+static unsigned fuzz_restrict(const struct config *cfg, const struct sockaddr *src)
+{
+	unsigned flags = 0;
+	int best = -1;
+
+	for (unsigned i = 0; i < cfg->n_restricts; i++) {
+		const struct config_restrict *r = &cfg->restricts[i];
+
+		if (!r->is_source && fuzz_in_net(src, &r->addr, r->prefix) &&
+		    (int)r->prefix >= best) {
+			best = (int)r->prefix;
+			flags = r->flags;
+		}
+	}
+	return flags;
+}
+
+/* interface: served unless the last rule that matches says otherwise. */
+static bool fuzz_interface_serves(const struct config *cfg, const struct sockaddr *dst,
+				  const char *ifname)
+{
+	bool serve = true;
+
+	for (unsigned i = 0; i < cfg->n_interfaces; i++) {
+		const struct config_interface *r = &cfg->interfaces[i];
+		bool match = false;
+
+		switch (r->match) {
+		case CONFIG_IF_ALL:
+			match = true;
+			break;
+		case CONFIG_IF_IPV4:
+			match = dst->sa_family == AF_INET;
+			break;
+		case CONFIG_IF_IPV6:
+			match = dst->sa_family == AF_INET6;
+			break;
+		case CONFIG_IF_WILDCARD:
+			break; /* names the wildcard socket, not a request */
+		case CONFIG_IF_NAME:
+			match = strcmp(r->ifname, ifname) == 0;
+			break;
+		case CONFIG_IF_PREFIX:
+			match = fuzz_in_net(dst, &r->addr, r->prefix);
+			break;
+		}
+		if (match)
+			serve = r->action == CONFIG_IF_LISTEN;
+	}
+	return serve;
+}
+
+/* The rate limiter's client: the network of limitprefix bits (an
+ * IPv4-mapped IPv6 address counts as IPv4), as 17 bytes. */
+static void fuzz_client_key(const struct config *cfg, const struct sockaddr *src, uint8_t key[17])
+{
+	unsigned bits, prefix;
+	const uint8_t *a = fuzz_bytes(src, &bits);
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (bits == 128 && memcmp(a, mapped, 12) == 0) {
+		a += 12;
+		bits = 32;
+	}
+	prefix = bits == 32 ? cfg->limit_prefix4 : cfg->limit_prefix6;
+	memset(key, 0, 17);
+	key[16] = (uint8_t)bits;
+	for (unsigned i = 0; i < prefix && i < bits; i++)
+		key[i / 8] |= (uint8_t)(fuzz_bit(a, i) << (7 - i % 8));
+}
+
+/* ---- the checks ---- */
+
+/* t (a served timestamp) is the instant want plus the reference's offset,
+ * to within the precision (the bits below it are random) and a nanosecond. */
+static void fuzz_check_stamp(uint64_t t, const struct timespec *want, int64_t offset_ns,
+			     int8_t precision)
+{
+	struct timespec w = fuzz_add_ns(*want, offset_ns), got;
+	int64_t d, tol = precision >= 0 ? FUZZ_NS : (FUZZ_NS >> -precision) + 2;
+
+	ntp_time_to_timespec(t, w.tv_sec, &got); /* the wire is modulo the era */
+	d = ntp_time_timespec_diff_ns(&got, &w);
+	FUZZ_CHECK(d >= -tol && d <= tol);
+}
+
+static void fuzz_check_reply(const struct handle_env *env, const struct ntp_pkt *req,
+			     const struct ref_state *ref, const struct fuzz_clock *c,
+			     const uint8_t out[NTP_PKT_HEADER_LEN], bool kod)
+{
+	struct ntp_pkt rep;
+	struct timespec xmt;
+
+	FUZZ_CHECK(ntp_pkt_decode(out, NTP_PKT_HEADER_LEN, &rep) == NTP_PKT_OK);
+	FUZZ_CHECK(rep.mode == NTP_MODE_SERVER && rep.version == req->version &&
+		   rep.org_ntp64 == req->xmt_ntp64);
+	if (kod) {
+		int poll = env->cfg->discard_average_log2;
+
+		FUZZ_CHECK(ntp_pkt_kiss(&rep) == NTP_KISS_RATE && rep.leap == NTP_LEAP_UNSYNC);
+		FUZZ_CHECK(rep.poll == (req->poll > poll ? req->poll : poll));
+		return;
+	}
+	FUZZ_CHECK(rep.stratum == ref->stratum && rep.leap == ref->leap &&
+		   memcmp(rep.refid, ref->refid, 4) == 0 &&
+		   rep.root_delay_ntp32 == ref->root_delay_ntp32 &&
+		   rep.root_disp_ntp32 == ref->root_disp_ntp32 && rep.precision == env->precision &&
+		   rep.poll == req->poll);
+	FUZZ_CHECK(rep.rec_ntp64 != rep.org_ntp64);
+	FUZZ_CHECK((rep.ref_ntp64 == 0) == !ref->usable || rep.rec_ntp64 >> 32 == 0);
+	fuzz_check_stamp(rep.rec_ntp64, &c->rx, ref->offset_ns, env->precision);
+	xmt = fuzz_add_ns(c->rx, c->xmt_after_ns);
+	fuzz_check_stamp(rep.xmt_ntp64, &xmt, ref->offset_ns, env->precision);
+}
+
+struct fuzz_world {
+	struct config cfg;
+	struct handle_env env;
+	struct refclock_set refs;
+	struct fuzz_clock clk;
+	struct clock_ops ops;
+	struct sockaddr_storage src[FUZZ_SRCS], dst[FUZZ_DSTS];
+	uint8_t seen[FUZZ_MAX_REQS][17]; /* clients that sent a request */
+	unsigned n_seen;
+};
+
+/* Has this client reached the rate limiter before (in this input)? */
+static bool fuzz_seen(const struct fuzz_world *w, const struct sockaddr *src)
+{
+	uint8_t key[17];
+
+	fuzz_client_key(&w->cfg, src, key);
+	for (unsigned i = 0; i < w->n_seen; i++)
+		if (memcmp(w->seen[i], key, 17) == 0)
+			return true;
+	return false;
+}
+
+static void fuzz_remember(struct fuzz_world *w, const struct sockaddr *src)
+{
+	if (w->n_seen < FUZZ_MAX_REQS && !fuzz_seen(w, src))
+		fuzz_client_key(&w->cfg, src, w->seen[w->n_seen++]);
+}
+
+/* What can happen to a request, each with its counter. */
+enum fuzz_outcome {
+	FUZZ_SERVED,
+	FUZZ_KOD,
+	FUZZ_MALFORMED,
+	FUZZ_CONTROL,
+	FUZZ_NOT_CLIENT,
+	FUZZ_IFACE,
+	FUZZ_ACL,
+	FUZZ_RATE,
+	FUZZ_OUTCOMES,
+};
+
+static uint64_t fuzz_counter(const struct handle_counters *n, enum fuzz_outcome o)
+{
+	const uint64_t c[FUZZ_OUTCOMES] = {
+		[FUZZ_SERVED] = n->served,	   [FUZZ_KOD] = n->kod_sent,
+		[FUZZ_MALFORMED] = n->malformed,   [FUZZ_CONTROL] = n->control,
+		[FUZZ_NOT_CLIENT] = n->not_client, [FUZZ_IFACE] = n->iface_drops,
+		[FUZZ_ACL] = n->acl_drops,	   [FUZZ_RATE] = n->rate_drops,
+	};
+
+	return c[o];
+}
+
+static uint64_t fuzz_sum(const struct handle_counters *n)
+{
+	uint64_t sum = 0;
+
+	for (int o = 0; o < FUZZ_OUTCOMES; o++)
+		sum += fuzz_counter(n, (enum fuzz_outcome)o);
+	return sum;
+}
+
+/* What the config says must happen, or FUZZ_OUTCOMES when the rate
+ * limiter decides (served, a kiss-o'-death or nothing). */
+static enum fuzz_outcome fuzz_expect(struct fuzz_world *w, const struct handle_in *in,
+				     enum ntp_pkt_status st, const struct ntp_pkt *req,
+				     unsigned flags)
+{
+	if (st == NTP_PKT_E_CONTROL)
+		return FUZZ_CONTROL;
+	if (st != NTP_PKT_OK)
+		return FUZZ_MALFORMED;
+	if (req->mode != NTP_MODE_CLIENT)
+		return FUZZ_NOT_CLIENT;
+	if (!fuzz_interface_serves(&w->cfg, in->dst, in->ifname))
+		return FUZZ_IFACE;
+	if (flags & (CONFIG_RESTRICT_IGNORE | CONFIG_RESTRICT_NOSERVE))
+		return FUZZ_ACL;
+	if (!(flags & CONFIG_RESTRICT_LIMITED))
+		return FUZZ_SERVED;
+	if (!fuzz_seen(w, in->src)) {
+		fuzz_remember(w, in->src);
+		return FUZZ_SERVED; /* the first request of a client passes */
+	}
+	return FUZZ_OUTCOMES;
+}
+
+/* One request; its outcome against the config. */
+static void fuzz_request(struct fuzz_world *w, const struct handle_in *in,
+			 const struct ref_state *ref)
+{
+	struct handle_counters before = w->env.n;
+	uint8_t out[NTP_PKT_HEADER_LEN];
+	struct ntp_pkt req;
+	enum ntp_pkt_status st = ntp_pkt_decode(in->buf, in->len, &req);
+	unsigned flags = fuzz_restrict(&w->cfg, in->src);
+	enum fuzz_outcome want = fuzz_expect(w, in, st, &req, flags), got = FUZZ_OUTCOMES;
+	size_t len = handle_request(&w->env, in, ref, out);
+
+	FUZZ_CHECK(w->env.n.received == before.received + 1 &&
+		   w->env.n.no_rx_stamp == before.no_rx_stamp + !in->rx_from_kernel);
+	/* exactly one outcome counter moved, by one */
+	FUZZ_CHECK(fuzz_sum(&w->env.n) == fuzz_sum(&before) + 1);
+	for (int o = 0; o < FUZZ_OUTCOMES; o++)
+		if (fuzz_counter(&w->env.n, (enum fuzz_outcome)o) !=
+		    fuzz_counter(&before, (enum fuzz_outcome)o))
+			got = (enum fuzz_outcome)o;
+	if (want == FUZZ_OUTCOMES) /* the limiter's call, within what the config allows */
+		FUZZ_CHECK(got == FUZZ_SERVED || got == FUZZ_RATE ||
+			   (got == FUZZ_KOD && (flags & CONFIG_RESTRICT_KOD)));
+	else
+		FUZZ_CHECK(got == want);
+	if (got != FUZZ_SERVED && got != FUZZ_KOD) {
+		FUZZ_CHECK(len == 0);
+		return;
+	}
+	FUZZ_CHECK(len == NTP_PKT_HEADER_LEN && len <= in->len);
+	fuzz_check_reply(&w->env, &req, ref, &w->clk, out, got == FUZZ_KOD);
+}
+
+/* The header: kernel states, precision, seeds, times, addresses. */
+static void fuzz_header(struct fuzz_world *w, struct fuzz_in *in, int8_t *ret_precision,
+			uint64_t *ret_rng, uint64_t *ret_rl, int64_t *ret_mono_ns)
+{
+	for (unsigned i = 0; i < FUZZ_STATES; i++) {
+		unsigned b = (unsigned)fuzz_take(in, 1);
+
+		w->clk.states[i] = (struct clock_status){
+			.unsync = b & 1,
+			.leap = (enum ntp_leap)((b >> 1) & 3) == NTP_LEAP_UNSYNC
+					? NTP_LEAP_NONE
+					: (enum ntp_leap)((b >> 1) & 3),
+			.maxerror_us = (int64_t)fuzz_take(in, 3) - (b & 16 ? 1 << 23 : 0),
+		};
+		w->clk.fails[i] = b & 8;
+	}
+	*ret_precision = (int8_t)(-(int)(fuzz_take(in, 1) % 40));
+	*ret_rng = fuzz_take(in, 8);
+	*ret_rl = fuzz_take(in, 8);
+	/* the receive time: 1970 to 2242; the monotonic clock: up to 136 years */
+	w->clk.rx.tv_sec = (time_t)(fuzz_take(in, 5) % (UINT64_C(1) << 33));
+	w->clk.rx.tv_nsec = (long)(fuzz_take(in, 4) % FUZZ_NS);
+	*ret_mono_ns = (int64_t)fuzz_take(in, 4) * FUZZ_NS;
+	w->clk.xmt_after_ns = (int64_t)fuzz_take(in, 2) * 1000;
+	for (unsigned i = 0; i < FUZZ_SRCS; i++)
+		fuzz_addr(in, i < FUZZ_SRCS / 2 ? AF_INET : AF_INET6, true, &w->src[i]);
+	for (unsigned i = 0; i < FUZZ_DSTS; i++)
+		fuzz_addr(in, i < FUZZ_DSTS / 2 ? AF_INET : AF_INET6, false, &w->dst[i]);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct config cfg;
-	static struct handle_env env;
-	static struct clock_ops clock = { .now = fuzz_now };
-	static int64_t now_ns;
-	struct ref_state ref = { .usable = true, .stratum = 10, .offset_ns = 500000000 };
-	struct sockaddr_in src = { .sin_family = AF_INET }, dst = { .sin_family = AF_INET };
-	uint8_t out[NTP_PKT_HEADER_LEN];
-	struct ntp_pkt rep;
-	struct handle_in in;
-	size_t n;
+	static const char *const ifnames[] = { "lo", "eth0", "", "wlan0" };
+	static struct fuzz_world w; /* struct config is large */
+	const uint8_t *nul = memchr(data, '\0', size);
+	struct fuzz_in in = { data, size, nul ? (size_t)(nul - data) + 1 : size };
+	int8_t precision;
+	uint64_t rng, rl_seed;
+	int64_t mono_ns;
 
-	if (!env.cfg) {
-		config_init(&cfg);
-		if (config_parse(&cfg, fuzz_conf, strlen(fuzz_conf), "fuzz", CONFIG_PROGRAM_TSETD,
-				 NULL) < 0 ||
-		    ratelimit_new(&env.rl, 3, 2, 1) < 0)
-			abort();
-		env = (struct handle_env){
-			.cfg = &cfg, .clock = &clock, .precision = -20, .rng = 1, .rl = env.rl
-		};
+	config_init(&w.cfg);
+	if (!nul || config_parse(&w.cfg, (const char *)data, (size_t)(nul - data), "fuzz.conf",
+				 CONFIG_PROGRAM_TSETD, NULL) < 0)
+		return 0; /* tsetd would not start */
+	w.n_seen = 0;
+	w.clk.state = 0;
+	fuzz_header(&w, &in, &precision, &rng, &rl_seed, &mono_ns);
+	w.ops = (struct clock_ops){ .ctx = &w.clk,
+				    .now = fuzz_now,
+				    .read_status = fuzz_read_status };
+	/* a config that parses starts a server */
+	FUZZ_CHECK(handle_env_init(&w.env, &w.cfg, &w.ops, precision, rng, rl_seed) == 0);
+	(void)refclock_set_init(&w.refs, &w.cfg, &w.ops);
+	while (in.off + 3 <= size) {
+		unsigned a = (unsigned)fuzz_take(&in, 1), b = (unsigned)fuzz_take(&in, 1);
+		size_t len = (size_t)fuzz_take(&in, 1);
+		struct ref_state ref;
+		struct handle_in req;
+		int64_t step_ns = (int64_t)(b >> 2) * (FUZZ_NS / 4);
+
+		if (len > size - in.off)
+			len = size - in.off;
+		w.clk.state = b & 3;
+		w.clk.rx = fuzz_add_ns(w.clk.rx, step_ns);
+		mono_ns += step_ns;
+		refclock_current(&w.refs, mono_ns, &ref);
+		req = (struct handle_in){ .buf = data + in.off,
+					  .len = len,
+					  .src = (struct sockaddr *)&w.src[a & 7],
+					  .dst = (struct sockaddr *)&w.dst[(a >> 3) & 3],
+					  .ifname = ifnames[(a >> 5) & 3],
+					  .rx = w.clk.rx,
+					  .rx_from_kernel = a & 0x80,
+					  .now_ns = mono_ns };
+		in.off += len;
+		fuzz_request(&w, &req, &ref);
 	}
-	if (size < 1)
-		return 0;
-	src.sin_addr.s_addr = htonl(0x7f000000 | data[0]);
-	dst.sin_addr.s_addr = htonl(0x7f000000 | (data[0] ^ 0x40));
-	now_ns += (int64_t)(data[0] & 0x0f) * 100000000;
-	in = (struct handle_in){ .buf = data + 1,
-				 .len = size - 1,
-				 .src = (struct sockaddr *)&src,
-				 .dst = (struct sockaddr *)&dst,
-				 .ifname = "lo",
-				 .rx = { 1795744666, 0 },
-				 .rx_from_kernel = data[0] & 1,
-				 .now_ns = now_ns };
-	n = handle_request(&env, &in, &ref, out);
-	if (n > size - 1)
-		__builtin_trap();
-	if (n && (ntp_pkt_decode(out, n, &rep) != NTP_PKT_OK || rep.mode != NTP_MODE_SERVER))
-		__builtin_trap();
+	FUZZ_CHECK(w.env.n.received == fuzz_sum(&w.env.n));
+	FUZZ_CHECK(!w.env.rl || ratelimit_count(w.env.rl) <= RATELIMIT_WAYS * RATELIMIT_SETS);
+	handle_env_free(&w.env);
 	return 0;
 }

@@ -141,6 +141,42 @@ START_TEST(test_handle_time1_shifts_served_time)
 }
 END_TEST
 
+/* The largest time1 (1e9 s) on a clock late in its range (the kernel's
+ * clock goes to 2262): the served times are still the clock plus time1. */
+START_TEST(test_handle_time1_shifts_any_clock_reading)
+{
+	static const int64_t clock_s[] = { 0, NOW_S, INT64_C(8500000000) };
+	static const int64_t offset_s[] = { -1000000000, 1000000000 };
+	uint8_t buf[48], out[48];
+	struct ntp_pkt r;
+
+	for (unsigned i = 0; i < 3; i++) {
+		for (unsigned k = 0; k < 2; k++) {
+			struct timespec want = { (time_t)(clock_s[i] + offset_s[k]), 500000000 },
+					rec;
+			struct handle_in in = { .buf = buf,
+						.len = 48,
+						.src = (struct sockaddr *)&src,
+						.dst = (struct sockaddr *)&dst,
+						.ifname = "lo",
+						.rx = { (time_t)clock_s[i], 500000000 },
+						.rx_from_kernel = true };
+
+			ref.offset_ns = offset_s[k] * S_NS;
+			request(buf, 48, NTP_MODE_CLIENT, 4, 1);
+			ck_assert_uint_eq(handle_request(&env, &in, &ref, out), 48);
+			ck_assert_int_eq(ntp_pkt_decode(out, 48, &r), NTP_PKT_OK);
+			ntp_time_to_timespec(r.rec_ntp64, want.tv_sec, &rec);
+			ck_assert_msg(rec.tv_sec == want.tv_sec &&
+					      labs(rec.tv_nsec - want.tv_nsec) < 1000,
+				      "clock %lld s, time1 %lld s: served %lld.%09ld",
+				      (long long)clock_s[i], (long long)offset_s[k],
+				      (long long)rec.tv_sec, rec.tv_nsec);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_handle_only_mode_3_is_answered)
 {
 	uint8_t buf[48];
@@ -268,6 +304,39 @@ START_TEST(test_handle_kod_poll_is_at_least_the_allowed_interval)
 }
 END_TEST
 
+/* handle_env_init() builds the rate limiter that the config asks for. */
+START_TEST(test_handle_env_limits_as_the_config_says)
+{
+	uint8_t buf[48];
+	struct ntp_pkt r;
+
+	setup_with("restrict default kod\n");
+	ck_assert_int_eq(handle_env_init(&env, &cfg, &clock_ro, -20, 99, 5), 0);
+	ck_assert_ptr_null(env.rl); /* no line says limited */
+	ck_assert_int_eq(env.precision, -20);
+	/* limitprefix ipv4 24: 127.0.0.2 and 127.0.0.9 are one client */
+	setup_with("restrict default limited kod\nlimitprefix ipv4 24\n");
+	ck_assert_int_eq(handle_env_init(&env, &cfg, &clock_ro, -20, 99, 5), 0);
+	ck_assert_ptr_nonnull(env.rl);
+	request(buf, 48, NTP_MODE_CLIENT, 4, 1);
+	ck_assert_uint_eq(serve(buf, 48, 0, &r), 48);
+	ck_assert_uint_eq(r.stratum, 10);
+	src.sin_addr.s_addr = htonl(0x7f000009);
+	ck_assert_uint_eq(serve(buf, 48, S_NS / 20, &r), 48);
+	ck_assert_mem_eq(r.refid, "RATE", 4);
+	handle_env_free(&env);
+	ck_assert_ptr_null(env.rl);
+	/* by default a client is one address */
+	setup_with("restrict default limited kod\n");
+	ck_assert_int_eq(handle_env_init(&env, &cfg, &clock_ro, -20, 99, 5), 0);
+	ck_assert_uint_eq(serve(buf, 48, 0, &r), 48);
+	src.sin_addr.s_addr = htonl(0x7f000009);
+	ck_assert_uint_eq(serve(buf, 48, S_NS / 20, &r), 48);
+	ck_assert_uint_eq(r.stratum, 10);
+	handle_env_free(&env);
+}
+END_TEST
+
 START_TEST(test_handle_no_reference_says_unsynchronised)
 {
 	uint8_t buf[48];
@@ -291,12 +360,14 @@ int main(void)
 	tcase_add_test(tc, test_handle_reply_fields);
 	tcase_add_test(tc, test_handle_low_bits_are_random_and_receive_is_not_origin);
 	tcase_add_test(tc, test_handle_time1_shifts_served_time);
+	tcase_add_test(tc, test_handle_time1_shifts_any_clock_reading);
 	tcase_add_test(tc, test_handle_only_mode_3_is_answered);
 	tcase_add_test(tc, test_handle_reply_never_longer_than_request);
 	tcase_add_test(tc, test_handle_restrict_and_interface_rules);
 	tcase_add_test(tc, test_handle_limited_kod_echoes_the_cookie_then_silence);
 	tcase_add_test(tc, test_handle_kod_poll_is_at_least_the_allowed_interval);
 	tcase_add_test(tc, test_handle_no_reference_says_unsynchronised);
+	tcase_add_test(tc, test_handle_env_limits_as_the_config_says);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -166,6 +166,25 @@ START_TEST(test_time_fraction_near_next_second_carries)
 }
 END_TEST
 
+START_TEST(test_time_half_era_edges_follow_the_interval)
+{
+	/* [pivot - 2^31 s, pivot + 2^31 s): the wire seconds of pivot - 2^31
+	 * (and of pivot + 2^31, the same on the wire) read as the lower edge */
+	const int64_t pivots[] = { NTP_TIME_PIVOT_FLOOR_S, NOW_2026, Y2040_S };
+
+	for (unsigned i = 0; i < sizeof(pivots) / sizeof(pivots[0]); i++) {
+		int64_t lo = pivots[i] - NTP_TIME_ERA_S / 2, hi = pivots[i] + NTP_TIME_ERA_S / 2;
+		struct timespec ts = { (time_t)lo, 0 }, back;
+
+		ntp_time_to_timespec(ntp_time_from_timespec(&ts), pivots[i], &back);
+		ck_assert_int_eq(back.tv_sec, lo);
+		ts.tv_sec = (time_t)(hi - 1);
+		ntp_time_to_timespec(ntp_time_from_timespec(&ts), pivots[i], &back);
+		ck_assert_int_eq(back.tv_sec, hi - 1);
+	}
+}
+END_TEST
+
 START_TEST(test_time_round_trip_at_the_rounding_edge)
 {
 	/* the nanoseconds next to a second's edge, on both sides of the era
@@ -260,6 +279,7 @@ int main(void)
 	tcase_add_test(tc, test_time_1970_clock_measures_2026_and_2040_servers);
 	tcase_add_test(tc, test_time_clock_in_era_1_reads_era_0_servers);
 	tcase_add_test(tc, test_time_fraction_near_next_second_carries);
+	tcase_add_test(tc, test_time_half_era_edges_follow_the_interval);
 	tcase_add_test(tc, test_time_round_trip_at_the_rounding_edge);
 	tcase_add_test(tc, test_time_short_format_edges);
 	tcase_add_test(tc, test_time_random_round_trips_are_exact);

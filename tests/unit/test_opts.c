@@ -137,6 +137,19 @@ START_TEST(test_opts_help_and_version_exit_ok)
 }
 END_TEST
 
+START_TEST(test_opts_each_parse_starts_afresh)
+{
+	/* a parse that ends inside "-hq" must not leave getopt there */
+	char *first[] = { "tset", "-hq", NULL };
+	static const char *const args[] = { "a.example", NULL };
+
+	ck_assert_int_eq(opts_parse(2, first, &o), OPTS_EXIT_OK);
+	ck_assert_int_eq(parse("", args), OPTS_RUN);
+	ck_assert(!o.gate.query_only);
+	ck_assert(o.config_given);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("opts");
@@ -149,6 +162,7 @@ int main(void)
 	tcase_add_test(tc, test_opts_usage_errors);
 	tcase_add_test(tc, test_opts_missing_given_config_is_an_error);
 	tcase_add_test(tc, test_opts_help_and_version_exit_ok);
+	tcase_add_test(tc, test_opts_each_parse_starts_afresh);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

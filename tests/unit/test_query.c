@@ -168,31 +168,39 @@ static struct timespec ts_of_ns(int64_t ns)
 	return (struct timespec){ (time_t)(ns / NS), (long)(ns % NS) };
 }
 
-START_TEST(test_query_offset_is_right_across_eras)
+/* One exchange with the four timestamps given (Unix ns), checked. */
+static enum query_reject exchange(int64_t t1, int64_t t2, int64_t t3, int64_t t4,
+				  struct est_sample *ret)
 {
-	/* 100 us each way, 10 us in the server: offset exactly offset_ns,
-	 * delay 200 us */
-	int64_t t1 = era_cases[_i].client_ns, off = era_cases[_i].offset_ns;
-	struct timespec t2 = ts_of_ns(t1 + 100000 + off), t3 = ts_of_ns(t1 + 110000 + off);
+	struct timespec t2_ts = ts_of_ns(t2), t3_ts = ts_of_ns(t3);
 	struct query q;
-	struct ntp_pkt p;
+	struct ntp_pkt p, out;
 	uint8_t buf[48];
-	struct netio_dgram dg = { .len = 48, .rx = ts_of_ns(t1 + 210000) };
-	struct ntp_pkt out;
-	struct est_sample sample;
-	/* a double holds the offset to about 2^-52 of itself */
-	double tol = 1e-9 + (double)llabs(off) * 1e-9 * 0x1p-51;
+	struct netio_dgram dg = { .len = 48, .rx = ts_of_ns(t4) };
 
 	make_query(&q, false);
 	q.cookie = 0x1122334455667788ull;
 	q.waiting = true;
 	q.t1 = ts_of_ns(t1);
 	p = good_reply(&q);
-	p.rec_ntp64 = ntp_time_from_timespec(&t2);
-	p.xmt_ntp64 = ntp_time_from_timespec(&t3);
+	p.rec_ntp64 = ntp_time_from_timespec(&t2_ts);
+	p.xmt_ntp64 = ntp_time_from_timespec(&t3_ts);
 	ntp_pkt_encode(&p, buf);
 	memcpy(&dg.from, &srv_sa, sizeof(srv_sa));
-	ck_assert_int_eq(query_check_reply(&q, buf, &dg, &out, &sample), QUERY_REJECT_NONE);
+	return query_check_reply(&q, buf, &dg, &out, ret);
+}
+
+START_TEST(test_query_offset_is_right_across_eras)
+{
+	/* 100 us each way, 10 us in the server: offset exactly offset_ns,
+	 * delay 200 us */
+	int64_t t1 = era_cases[_i].client_ns, off = era_cases[_i].offset_ns;
+	struct est_sample sample;
+	/* a double holds the offset to about 2^-52 of itself */
+	double tol = 1e-9 + (double)llabs(off) * 1e-9 * 0x1p-51;
+
+	ck_assert_int_eq(exchange(t1, t1 + 100000 + off, t1 + 110000 + off, t1 + 210000, &sample),
+			 QUERY_REJECT_NONE);
 	ck_assert_msg(fabs(sample.offset_s - (double)off * 1e-9) <= tol,
 		      "%s: offset %.9f s, want %.9f s", era_cases[_i].what, sample.offset_s,
 		      (double)off * 1e-9);
@@ -218,6 +226,23 @@ START_TEST(test_query_root_distance_bound_is_tos_maxdist)
 	p.root_disp_ntp32 = 3u << 16; /* 3 s: beyond MAXDIST, within tos maxdist 16 */
 	env.maxdist_s = 16;
 	ck_assert_int_eq(check(&q, &p, 48), QUERY_REJECT_NONE);
+}
+END_TEST
+
+START_TEST(test_query_exchange_across_a_backward_step_is_rejected)
+{
+	/* our clock stepped back 5 s between T1 and T4, and the server's
+	 * transmit is 6 s before its receive: the delay comes out +1 s, but
+	 * nothing measured across the step is time */
+	int64_t t1 = INT64_C(1795744666) * NS;
+	struct est_sample sample;
+
+	ck_assert_int_eq(exchange(t1, t1 + 100000, t1 + 100000 - 6 * NS, t1 - 5 * NS, &sample),
+			 QUERY_REJECT_DELAY);
+	/* the same exchange with T4 after T1 is a sample */
+	ck_assert_int_eq(exchange(t1, t1 + 100000, t1 + 110000, t1 + 200000, &sample),
+			 QUERY_REJECT_NONE);
+	ck_assert(sample.disp_s > 0);
 }
 END_TEST
 
@@ -474,6 +499,7 @@ int main(void)
 	tcase_add_test(tc, test_query_reply_checks_in_order);
 	tcase_add_test(tc, test_query_root_distance_bound_is_tos_maxdist);
 	tcase_add_test(tc, test_query_reply_from_another_address_is_rejected);
+	tcase_add_test(tc, test_query_exchange_across_a_backward_step_is_rejected);
 	tcase_add_loop_test(tc, test_query_offset_is_right_across_eras, 0,
 			    sizeof(era_cases) / sizeof(era_cases[0]));
 	tcase_add_test(tc, test_query_request_is_data_minimised);
