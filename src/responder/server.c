@@ -14,7 +14,7 @@
 #define SERVER_BATCH  64   /* datagrams per recvmmsg / sendmmsg */
 #define SERVER_ROUNDS 16   /* batches per readiness, then back to poll */
 #define SERVER_BUF    2048 /* a larger request is truncated: malformed */
-#define SERVER_CTL    256
+#define SERVER_CTL    128  /* SO_TIMESTAMPNS (32 bytes) + IPV6_PKTINFO (40) */
 #define SERVER_RCVBUF (1 << 20)
 
 union server_ctl {
@@ -36,6 +36,7 @@ struct server_batch {
 	struct mmsghdr out[SERVER_BATCH];
 	struct iovec out_iov[SERVER_BATCH];
 	union server_out_ctl out_ctl[SERVER_BATCH];
+	enum handle_verdict verdict[SERVER_BATCH];
 	uint8_t out_buf[SERVER_BATCH][NTP_PKT_HEADER_LEN];
 };
 
@@ -178,6 +179,25 @@ void server_forget_ifnames(struct server *s)
 	s->n_ifnames = 0;
 }
 
+void server_log_counters(const struct server *s, const char *why)
+{
+	const struct handle_counters *n = &s->env.n;
+
+	log_info("%s: received %llu, served %llu, kod sent %llu, rate-limited %llu, "
+		 "restrict drops %llu, interface drops %llu, bad address %llu, malformed %llu, "
+		 "control %llu, other modes %llu, send EINVAL %llu, send refused %llu, "
+		 "send buffer full %llu, send unreachable %llu, send other %llu, "
+		 "no rx timestamp %llu",
+		 why, (unsigned long long)n->received, (unsigned long long)n->served,
+		 (unsigned long long)n->kod_sent, (unsigned long long)n->rate_drops,
+		 (unsigned long long)n->acl_drops, (unsigned long long)n->iface_drops,
+		 (unsigned long long)n->bad_addr, (unsigned long long)n->malformed,
+		 (unsigned long long)n->control, (unsigned long long)n->not_client,
+		 (unsigned long long)n->send_invalid, (unsigned long long)n->send_refused,
+		 (unsigned long long)n->send_full, (unsigned long long)n->send_unreach,
+		 (unsigned long long)n->send_other, (unsigned long long)n->no_rx_stamp);
+}
+
 /* The interface's name, cached (a request must not cost an ioctl each). */
 static const char *server_ifname(struct server *s, unsigned index)
 {
@@ -197,48 +217,66 @@ static const char *server_ifname(struct server *s, unsigned index)
 	return s->ifnames[s->n_ifnames++].name;
 }
 
-/* Destination address, interface and kernel timestamp of a datagram. */
-static void server_ancillary(struct msghdr *mh, struct sockaddr_storage *dst, unsigned *ifindex,
-			     struct timespec *rx, bool *has_rx)
+/* What the kernel says of a datagram: the address it was sent to, the
+ * local address to answer from (IPv4: ipi_spec_dst, which differs from the
+ * destination when that is a broadcast address), the interface it came
+ * in on, and the receive time. */
+struct server_meta {
+	struct sockaddr_storage dst;
+	struct in_addr spec_dst;
+	bool broadcast;
+	unsigned ifindex;
+	struct timespec rx;
+	bool has_rx;
+};
+
+static void server_pktinfo4(struct cmsghdr *c, struct server_meta *m)
+{
+	struct in_pktinfo pi;
+	struct sockaddr_in *d = (struct sockaddr_in *)&m->dst;
+
+	memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+	d->sin_family = AF_INET;
+	d->sin_addr = pi.ipi_addr;
+	/* ipi_spec_dst 0: the kernel had no route to tell; the destination it is */
+	m->spec_dst = pi.ipi_spec_dst.s_addr ? pi.ipi_spec_dst : pi.ipi_addr;
+	m->broadcast = m->spec_dst.s_addr != pi.ipi_addr.s_addr;
+	m->ifindex = (unsigned)pi.ipi_ifindex;
+}
+
+static void server_ancillary(struct msghdr *mh, struct server_meta *m)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(*rx))) {
-			memcpy(rx, CMSG_DATA(c), sizeof(*rx));
-			*has_rx = true;
+		    c->cmsg_len >= CMSG_LEN(sizeof(m->rx))) {
+			memcpy(&m->rx, CMSG_DATA(c), sizeof(m->rx));
+			m->has_rx = true;
 		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
 			   c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
-			struct in_pktinfo pi;
-			struct sockaddr_in *d = (struct sockaddr_in *)dst;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			d->sin_family = AF_INET;
-			d->sin_addr = pi.ipi_addr;
-			*ifindex = (unsigned)pi.ipi_ifindex;
+			server_pktinfo4(c, m);
 		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
 			   c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
 			struct in6_pktinfo pi;
-			struct sockaddr_in6 *d = (struct sockaddr_in6 *)dst;
+			struct sockaddr_in6 *d = (struct sockaddr_in6 *)&m->dst;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			d->sin6_family = AF_INET6;
 			d->sin6_addr = pi.ipi6_addr;
-			*ifindex = pi.ipi6_ifindex;
+			m->ifindex = pi.ipi6_ifindex;
 		}
 	}
 }
 
-/* Send the reply from the address the request came to (and on its
- * interface, which a link-local address needs). */
+/* Send the reply from the local address the kernel named (and on the
+ * request's interface, which a link-local address needs). */
 static void server_reply_source(struct msghdr *mh, union server_out_ctl *ctl,
-				const struct sockaddr_storage *dst, unsigned ifindex)
+				const struct server_meta *m)
 {
 	struct cmsghdr *c;
 
 	mh->msg_control = ctl->buf;
-	if (dst->ss_family == AF_INET) {
-		struct in_pktinfo pi = { .ipi_spec_dst =
-						 ((const struct sockaddr_in *)dst)->sin_addr };
+	if (m->dst.ss_family == AF_INET) {
+		struct in_pktinfo pi = { .ipi_spec_dst = m->spec_dst };
 
 		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
 		c = CMSG_FIRSTHDR(mh);
@@ -246,10 +284,10 @@ static void server_reply_source(struct msghdr *mh, union server_out_ctl *ctl,
 		c->cmsg_type = IP_PKTINFO;
 		c->cmsg_len = CMSG_LEN(sizeof(pi));
 		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	} else if (dst->ss_family == AF_INET6) {
+	} else if (m->dst.ss_family == AF_INET6) {
 		struct in6_pktinfo pi = { .ipi6_addr =
-						  ((const struct sockaddr_in6 *)dst)->sin6_addr,
-					  .ipi6_ifindex = ifindex };
+						  ((const struct sockaddr_in6 *)&m->dst)->sin6_addr,
+					  .ipi6_ifindex = m->ifindex };
 
 		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
 		c = CMSG_FIRSTHDR(mh);
@@ -291,23 +329,26 @@ static bool server_one(const struct server_sock *sock, unsigned i, const struct 
 	struct server *s = sock->srv;
 	struct server_batch *b = s->batch;
 	struct msghdr *mh = &b->in[i].msg_hdr;
-	struct sockaddr_storage dst = sock->local;
-	unsigned ifindex = 0;
+	struct server_meta m = { .dst = sock->local };
 	struct handle_in in = {
 		.buf = b->in_buf[i],
 		.len = b->in[i].msg_len,
 		.src = (const struct sockaddr *)&b->src[i],
-		.dst = (const struct sockaddr *)&dst,
+		.dst = (const struct sockaddr *)&m.dst,
 		.now_ns = now_ns,
 	};
 
-	server_ancillary(mh, &dst, &ifindex, &in.rx, &in.rx_from_kernel);
+	server_ancillary(mh, &m);
+	in.rx = m.rx;
+	in.rx_from_kernel = m.has_rx;
 	if (!in.rx_from_kernel)
 		clock_gettime(CLOCK_REALTIME, &in.rx);
 	if (mh->msg_flags & MSG_TRUNC)
 		in.len = 0; /* larger than any request we take: malformed */
-	in.ifname = server_ifname(s, ifindex);
-	if (handle_request(&s->env, &in, ref, b->out_buf[k]) == 0)
+	in.dst_broadcast = m.broadcast;
+	in.ifname = server_ifname(s, m.ifindex);
+	b->verdict[k] = handle_request(&s->env, &in, ref, b->out_buf[k]);
+	if (b->verdict[k] == HANDLE_DROP)
 		return false;
 	b->out_iov[k] = (struct iovec){ b->out_buf[k], NTP_PKT_HEADER_LEN };
 	b->out[k].msg_hdr = (struct msghdr){
@@ -317,26 +358,34 @@ static bool server_one(const struct server_sock *sock, unsigned i, const struct 
 		.msg_iovlen = 1,
 	};
 	if (sock->pktinfo)
-		server_reply_source(&b->out[k].msg_hdr, &b->out_ctl[k], &dst, ifindex);
+		server_reply_source(&b->out[k].msg_hdr, &b->out_ctl[k], &m);
 	return true;
 }
 
+/*
+ * Send out[0..k). The kernel stops a sendmmsg at the first reply it
+ * refuses (a client at port 0 or behind a firewall, a full buffer): that
+ * one is counted by reason and skipped, and the rest go on. Each reply is
+ * counted as served once the kernel took it.
+ */
 static void server_send(struct server *s, int fd, unsigned k)
 {
+	struct server_batch *b = s->batch;
 	unsigned off = 0;
 
 	while (off < k) {
-		int n = sendmmsg(fd, s->batch->out + off, k - off, 0);
+		int r = sendmmsg(fd, b->out + off, k - off, 0);
 
-		if (n < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			/* a full send buffer, an unreachable client: drop the rest,
-			 * count it, go on */
-			s->send_errors += k - off;
-			return;
+		if (r <= 0) {
+			handle_count_send_error(&s->env, r < 0 ? errno : EAGAIN);
+			off++;
+			continue;
 		}
-		off += (unsigned)n;
+		for (unsigned i = off; i < off + (unsigned)r; i++)
+			handle_count_sent(&s->env, b->verdict[i]);
+		off += (unsigned)r;
 	}
 }
 

@@ -5,8 +5,9 @@
  * so that interfaces that come up later are served and replies leave from
  * the address a request was sent to; or, when the interface rules leave
  * only named addresses, exactly those. Requests come in batches
- * (recvmmsg), replies go out in batches (sendmmsg). Nothing on this path
- * allocates, blocks, or ends the process.
+ * (recvmmsg), replies go out in batches (sendmmsg); a reply the kernel
+ * refuses costs no other. Nothing on this path allocates, blocks, or ends
+ * the process.
  */
 #ifndef TSET_RESPONDER_SERVER_H
 #define TSET_RESPONDER_SERVER_H
@@ -47,7 +48,6 @@ struct server {
 		char name[IF_NAMESIZE];
 	} ifnames[SERVER_IFNAME_CACHE];
 	unsigned n_ifnames;
-	uint64_t send_errors;
 };
 
 /*
@@ -61,6 +61,8 @@ int server_open(struct server *s, const struct config *cfg, int family, uint16_t
 int server_watch(struct server *s, struct loop *l);
 /* Forget cached interface names (they may have changed: SIGHUP). */
 void server_forget_ifnames(struct server *s);
+/* Log the counters, after why ("counters", "exiting"). */
+void server_log_counters(const struct server *s, const char *why);
 void server_close(struct server *s);
 
 #endif

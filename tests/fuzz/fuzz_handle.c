@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: tsetd's request handler (decode, interface rules, restrict,
- * rate limit, reply). The first byte picks the client (and its timing),
- * the rest is the datagram. A reply must never be longer than the request
- * and must decode as mode 4.
+ * rate limit, reply). The first byte picks the client (its address, its
+ * port, 0 or not, its timing) and whether the request went to a broadcast
+ * address; the rest is the datagram. A reply must never be longer than the
+ * request, never go to port 0 or answer a broadcast, and must decode as
+ * mode 4.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -35,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t out[NTP_PKT_HEADER_LEN];
 	struct ntp_pkt rep;
 	struct handle_in in;
-	size_t n;
+	enum handle_verdict v;
 
 	if (!env.cfg) {
 		config_init(&cfg);
@@ -59,11 +61,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 .ifname = "lo",
 				 .rx = { 1795744666, 0 },
 				 .rx_from_kernel = data[0] & 1,
+				 .dst_broadcast = (data[0] & 0xc0) == 0xc0,
 				 .now_ns = now_ns };
-	n = handle_request(&env, &in, &ref, out);
-	if (n > size - 1)
+	src.sin_port = (data[0] & 0xf0) == 0x30 ? 0 : htons(123);
+	v = handle_request(&env, &in, &ref, out);
+	if (v == HANDLE_DROP)
+		return 0;
+	handle_count_sent(&env, v);
+	/* every reply is one header: never longer than its request */
+	if (NTP_PKT_HEADER_LEN > size - 1 || in.dst_broadcast || src.sin_port == 0)
 		__builtin_trap();
-	if (n && (ntp_pkt_decode(out, n, &rep) != NTP_PKT_OK || rep.mode != NTP_MODE_SERVER))
+	if (ntp_pkt_decode(out, NTP_PKT_HEADER_LEN, &rep) != NTP_PKT_OK ||
+	    rep.mode != NTP_MODE_SERVER)
 		__builtin_trap();
 	return 0;
 }
