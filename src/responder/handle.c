@@ -9,7 +9,8 @@
 #include "ntp_time.h"
 
 #define NS_PER_S       INT64_C(1000000000)
-#define HANDLE_NO_PORT 0 /* RFC 768: a source port of 0: no reply expected */
+#define HANDLE_NO_PORT 0  /* RFC 768: a source port of 0: no reply expected */
+#define HANDLE_XMT_OFF 40 /* RFC 5905 section 7.3, figure 8: transmit timestamp */
 
 static uint64_t handle_random(struct handle_env *env)
 {
@@ -63,8 +64,6 @@ static void handle_reply(struct handle_env *env, const struct handle_in *in,
 			 const struct ntp_pkt *req, const struct ref_state *ref,
 			 struct ntp_pkt *ret)
 {
-	struct timespec now;
-
 	*ret = (struct ntp_pkt){
 		.leap = ref->leap,
 		.version = req->version,
@@ -80,8 +79,7 @@ static void handle_reply(struct handle_env *env, const struct handle_in *in,
 	ret->rec_ntp64 = handle_stamp(env, &in->rx, ref->offset_ns);
 	if (ret->rec_ntp64 == ret->org_ntp64) /* a client must tell them apart */
 		ret->rec_ntp64 ^= 1;
-	env->clock->now(env->clock->ctx, &now);
-	ret->xmt_ntp64 = handle_stamp(env, &now, ref->offset_ns);
+	/* the transmit timestamp comes last, just before the send */
 	ret->ref_ntp64 = ret->rec_ntp64 & ~UINT64_C(0xffffffff); /* the reference is read now */
 	if (!ref->usable)
 		ret->ref_ntp64 = 0;
@@ -172,6 +170,15 @@ enum handle_verdict handle_request(struct handle_env *env, const struct handle_i
 	/* the decoder guarantees len >= 48: never longer than the request */
 	ntp_pkt_encode(&rep, out);
 	return kod ? HANDLE_KOD : HANDLE_TIME;
+}
+
+void handle_stamp_transmit(struct handle_env *env, const struct ref_state *ref,
+			   const struct timespec *now, uint8_t out[NTP_PKT_HEADER_LEN])
+{
+	uint64_t xmt = handle_stamp(env, now, ref->offset_ns);
+
+	for (int i = 0; i < 8; i++)
+		out[HANDLE_XMT_OFF + i] = (uint8_t)(xmt >> (56 - 8 * i));
 }
 
 void handle_count_sent(struct handle_env *env, enum handle_verdict v)

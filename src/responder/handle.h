@@ -8,8 +8,10 @@
  * origin. Only mode 3 is answered, and only between unicast addresses.
  * Nothing here allocates or can fail on a packet: every outcome is counted.
  *
- * The caller sends the reply, then counts the outcome (handle_count_sent,
- * handle_count_send_error), so that `served` counts replies that left. Every request received ends in exactly one of the
+ * The caller sends the reply: it writes the transmit timestamp (T3) just
+ * before the send (handle_stamp_transmit), then counts the outcome
+ * (handle_count_sent, handle_count_send_error), so that `served` counts
+ * replies that left. Every request received ends in exactly one of the
  * counters from `served` to `send_other`.
  */
 #ifndef TSET_RESPONDER_HANDLE_H
@@ -50,7 +52,7 @@ struct handle_counters {
 /* Everything the handler needs; owned by the caller. */
 struct handle_env {
 	const struct config *cfg;
-	const struct clock_ops *clock; /* now(): the transmit timestamp */
+	const struct clock_ops *clock; /* now(): T3, read just before the send */
 	struct ratelimit *rl;	       /* NULL when no rule says `limited` */
 	int8_t precision;	       /* log2 s, of the clock */
 	uint64_t rng;		       /* xorshift state, never 0 */
@@ -75,18 +77,24 @@ struct handle_in {
 /* What to do with a request. Every reply is NTP_PKT_HEADER_LEN bytes. */
 enum handle_verdict {
 	HANDLE_DROP = 0, /* nothing to send (counted) */
-	HANDLE_TIME,	 /* a time reply */
+	HANDLE_TIME,	 /* a time reply: stamp its transmit time, then send it */
 	HANDLE_KOD,	 /* a RATE kiss-o'-death: send it as it is */
 };
 
 /*
- * Build the reply to in, serving ref, into out. Only unicast is answered: never a source port 0 (RFC 768:
+ * Build the reply to in, serving ref, into out (its transmit timestamp
+ * still zero). Only unicast is answered: never a source port 0 (RFC 768:
  * the sender expects no reply), never a source or destination address
  * that is unspecified, multicast or broadcast (RFC 1122 section 3.2.1.3,
  * RFC 4291 sections 2.5.2, 2.5.5.2 and 2.7: no single host there).
  */
 enum handle_verdict handle_request(struct handle_env *env, const struct handle_in *in,
 				   const struct ref_state *ref, uint8_t out[NTP_PKT_HEADER_LEN]);
+
+/* Write the transmit timestamp of a HANDLE_TIME reply: now (CLOCK_REALTIME,
+ * read as late as possible before the send) as ref serves it. */
+void handle_stamp_transmit(struct handle_env *env, const struct ref_state *ref,
+			   const struct timespec *now, uint8_t out[NTP_PKT_HEADER_LEN]);
 
 /* The kernel took a reply of verdict v (HANDLE_TIME or HANDLE_KOD). */
 void handle_count_sent(struct handle_env *env, enum handle_verdict v);

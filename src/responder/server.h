@@ -5,9 +5,10 @@
  * so that interfaces that come up later are served and replies leave from
  * the address a request was sent to; or, when the interface rules leave
  * only named addresses, exactly those. Requests come in batches
- * (recvmmsg), replies go out in batches (sendmmsg); a reply the kernel
- * refuses costs no other. Nothing on this path allocates, blocks, or ends
- * the process.
+ * (recvmmsg) with the kernel's receive time (SO_TIMESTAMPNS); replies go
+ * out in small batches (sendmmsg), each reply stamped just before its
+ * batch leaves; a reply the kernel refuses costs no other. Nothing on this
+ * path allocates, blocks, or ends the process.
  */
 #ifndef TSET_RESPONDER_SERVER_H
 #define TSET_RESPONDER_SERVER_H

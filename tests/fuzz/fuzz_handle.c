@@ -67,6 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v = handle_request(&env, &in, &ref, out);
 	if (v == HANDLE_DROP)
 		return 0;
+	if (v == HANDLE_TIME)
+		handle_stamp_transmit(&env, &ref, &in.rx, out);
 	handle_count_sent(&env, v);
 	/* every reply is one header: never longer than its request */
 	if (NTP_PKT_HEADER_LEN > size - 1 || in.dst_broadcast || src.sin_port == 0)

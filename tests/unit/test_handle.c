@@ -76,6 +76,8 @@ static size_t serve(const uint8_t *buf, size_t len, int64_t now_ns, struct ntp_p
 
 	if (v == HANDLE_DROP)
 		return 0;
+	if (v == HANDLE_TIME)
+		handle_stamp_transmit(&env, &ref, &fake_now, out);
 	handle_count_sent(&env, v);
 	ck_assert_int_eq(ntp_pkt_decode(out, NTP_PKT_HEADER_LEN, ret), NTP_PKT_OK);
 	return NTP_PKT_HEADER_LEN;
@@ -369,6 +371,47 @@ START_TEST(test_handle_counts_a_reply_once_it_is_sent)
 }
 END_TEST
 
+static int clock_reads;
+
+static int counting_clock(void *ctx, struct timespec *ret)
+{
+	clock_reads++;
+	*ret = fake_now;
+	return 0;
+}
+
+START_TEST(test_handle_transmit_time_is_read_at_the_send)
+{
+	struct clock_ops counting = { .now = counting_clock };
+	uint8_t buf[48], out[NTP_PKT_HEADER_LEN];
+	struct handle_in in = { .buf = buf,
+				.len = sizeof(buf),
+				.src = (struct sockaddr *)&src,
+				.dst = (struct sockaddr *)&dst,
+				.ifname = "",
+				.rx = { NOW_S, 200000000 },
+				.rx_from_kernel = true };
+	struct timespec later = { NOW_S, 900000000 }, xmt;
+	struct ntp_pkt r;
+
+	env.clock = &counting;
+	clock_reads = 0;
+	request(buf, sizeof(buf), NTP_MODE_CLIENT, 4, 1);
+	ck_assert_int_eq(handle_request(&env, &in, &ref, out), HANDLE_TIME);
+	ck_assert_int_eq(clock_reads, 0); /* building a reply reads no clock */
+	ck_assert_int_eq(ntp_pkt_decode(out, sizeof(out), &r), NTP_PKT_OK);
+	ck_assert_uint_eq(r.xmt_ntp64, 0); /* not stamped: a client would reject it */
+	handle_stamp_transmit(&env, &ref, &later, out);
+	ck_assert_int_eq(ntp_pkt_decode(out, sizeof(out), &r), NTP_PKT_OK);
+	ntp_time_to_timespec(r.xmt_ntp64, NOW_S, &xmt);
+	ck_assert_int_eq(xmt.tv_sec, NOW_S);
+	ck_assert_int_lt(labs(xmt.tv_nsec - 900000000), 1000); /* within 2^-20 s */
+	/* the rest of the reply is as it was */
+	ck_assert_uint_eq(r.org_ntp64, 1);
+	ck_assert_uint_eq(r.mode, NTP_MODE_SERVER);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("handle");
@@ -385,6 +428,7 @@ int main(void)
 	tcase_add_test(tc, test_handle_no_reference_says_unsynchronised);
 	tcase_add_test(tc, test_handle_answers_only_between_unicast_addresses);
 	tcase_add_test(tc, test_handle_counts_a_reply_once_it_is_sent);
+	tcase_add_test(tc, test_handle_transmit_time_is_read_at_the_send);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
