@@ -61,18 +61,27 @@ static void request(uint8_t *buf, size_t len, unsigned mode, unsigned version, u
 	ntp_pkt_encode(&p, buf);
 }
 
+/* A datagram from src to dst, received (kernel timestamp) at rx. */
+static struct handle_in datagram(const uint8_t *buf, size_t len, struct timespec rx)
+{
+	return (struct handle_in){ .buf = buf,
+				   .len = len,
+				   .src = (struct sockaddr *)&src,
+				   .dst = (struct sockaddr *)&dst,
+				   .ifname = "",
+				   .rx = rx,
+				   .rx_from_kernel = true };
+}
+
 static size_t serve(const uint8_t *buf, size_t len, int64_t now_ns, struct ntp_pkt *ret)
 {
 	uint8_t out[NTP_PKT_HEADER_LEN];
-	struct handle_in in = { .buf = buf,
-				.len = len,
-				.src = (struct sockaddr *)&src,
-				.dst = (struct sockaddr *)&dst,
-				.ifname = "lo",
-				.rx = { NOW_S, 200000000 },
-				.rx_from_kernel = true,
-				.now_ns = now_ns };
-	enum handle_verdict v = handle_request(&env, &in, &ref, out);
+	struct handle_in in = datagram(buf, len, (struct timespec){ NOW_S, 200000000 });
+	enum handle_verdict v;
+
+	in.ifname = "lo";
+	in.now_ns = now_ns;
+	v = handle_request(&env, &in, &ref, out);
 
 	if (v == HANDLE_DROP)
 		return 0;
@@ -249,16 +258,12 @@ END_TEST
 static enum handle_verdict ask(const void *from, const void *to, bool broadcast)
 {
 	uint8_t buf[48], out[NTP_PKT_HEADER_LEN];
-	struct handle_in in = { .buf = buf,
-				.len = sizeof(buf),
-				.src = from,
-				.dst = to,
-				.dst_broadcast = broadcast,
-				.ifname = "",
-				.rx = { NOW_S, 0 },
-				.rx_from_kernel = true };
+	struct handle_in in = datagram(buf, sizeof(buf), (struct timespec){ NOW_S, 0 });
 	enum handle_verdict v;
 
+	in.src = from;
+	in.dst = to;
+	in.dst_broadcast = broadcast;
 	request(buf, sizeof(buf), NTP_MODE_CLIENT, 4, 1);
 	v = handle_request(&env, &in, &ref, out);
 	if (v != HANDLE_DROP)
@@ -338,13 +343,7 @@ START_TEST(test_handle_counts_a_reply_once_it_is_sent)
 		{ EMSGSIZE, offsetof(struct handle_counters, send_other) },
 	};
 	uint8_t buf[48], out[NTP_PKT_HEADER_LEN];
-	struct handle_in in = { .buf = buf,
-				.len = sizeof(buf),
-				.src = (struct sockaddr *)&src,
-				.dst = (struct sockaddr *)&dst,
-				.ifname = "",
-				.rx = { NOW_S, 0 },
-				.rx_from_kernel = true };
+	struct handle_in in = datagram(buf, sizeof(buf), (struct timespec){ NOW_S, 0 });
 	uint64_t errors = 0;
 
 	request(buf, sizeof(buf), NTP_MODE_CLIENT, 4, 1);
@@ -384,13 +383,7 @@ START_TEST(test_handle_transmit_time_is_read_at_the_send)
 {
 	struct clock_ops counting = { .now = counting_clock };
 	uint8_t buf[48], out[NTP_PKT_HEADER_LEN];
-	struct handle_in in = { .buf = buf,
-				.len = sizeof(buf),
-				.src = (struct sockaddr *)&src,
-				.dst = (struct sockaddr *)&dst,
-				.ifname = "",
-				.rx = { NOW_S, 200000000 },
-				.rx_from_kernel = true };
+	struct handle_in in = datagram(buf, sizeof(buf), (struct timespec){ NOW_S, 200000000 });
 	struct timespec later = { NOW_S, 900000000 }, xmt;
 	struct ntp_pkt r;
 
