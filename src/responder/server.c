@@ -65,8 +65,10 @@ static int server_family_index(int family)
  * A non-blocking UDP socket bound to sa, receiving kernel timestamps and,
  * with pktinfo, destination addresses and interfaces. A wildcard and the
  * host's addresses share the port (SO_REUSEADDR: the kernel hands a
- * request to the socket bound to its destination). A bound address may
- * be tentative or not up yet (IP_FREEBIND).
+ * request to the socket bound to its destination); the wildcard allows it
+ * only once bound, so that its bind still fails while another server
+ * holds the port. A bound address may be tentative or not up yet
+ * (IP_FREEBIND).
  */
 static int server_socket(const struct sockaddr *sa, socklen_t len, enum server_sock_kind kind,
 			 bool pktinfo)
@@ -82,7 +84,7 @@ static int server_socket(const struct sockaddr *sa, socklen_t len, enum server_s
 		       : server_setopt(fd, IPPROTO_IP, IP_PKTINFO);
 	if (r == 0 && v6)
 		r = server_setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY);
-	if (r == 0 && kind != SERVER_SOCK_NAMED)
+	if (r == 0 && kind == SERVER_SOCK_HOST)
 		r = server_setopt(fd, SOL_SOCKET, SO_REUSEADDR);
 	if (r == 0 && kind != SERVER_SOCK_WILDCARD)
 		(void)(v6 ? server_setopt(fd, IPPROTO_IPV6, IPV6_FREEBIND)
@@ -90,6 +92,8 @@ static int server_socket(const struct sockaddr *sa, socklen_t len, enum server_s
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (r == 0 && bind(fd, sa, len) < 0)
 		r = -errno;
+	if (r == 0 && kind == SERVER_SOCK_WILDCARD)
+		r = server_setopt(fd, SOL_SOCKET, SO_REUSEADDR);
 	if (r < 0) {
 		close(fd);
 		return r;

@@ -1108,6 +1108,27 @@ def test_beyond_the_sockets_the_wildcard_answers(s):
     h.Session.stop(p)
 
 
+def test_the_port_stays_ours(s):
+    """Sharing the port with its own sockets does not open it to others: a
+    second tsetd with the default config on the same port fails to start,
+    saying why, and the first goes on answering."""
+    p = start_any(s, "first", LOCAL + "port 12537\n", "-4")
+    second = s.start([tsetd, "-n", "-4", "-c", s.write("second.conf", LOCAL + "port 12537\n")],
+                     "second")
+    try:
+        rc = second.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        rc = None
+    cl = Clients()
+    cl.ask(1, "127.0.0.1", 12537)
+    got = cl.replies()
+    cl.close()
+    check(rc == 1 and "cannot listen on 0.0.0.0 port 12537" in s.log_of("second"),
+          f"a second tsetd on the port exits 1, saying why ({rc}: "
+          f"{s.log_of('second').strip()[-200:]})")
+    check(got[0] is not None and p.poll() is None, "... the first goes on answering")
+
+
 def test_lost_notices_bring_a_full_dump(s):
     """When the kernel's address notices overflow tsetd's netlink socket,
     tsetd asks for every address and gets back in step: the socket of an
@@ -1144,7 +1165,7 @@ def test_in_a_namespace(s):
                   test_the_host_addresses_are_followed,
                   test_interface_rules_choose_the_host_sockets,
                   test_beyond_the_sockets_the_wildcard_answers,
-                  test_lost_notices_bring_a_full_dump):
+                  test_the_port_stays_ours, test_lost_notices_bring_a_full_dump):
             try:
                 t(s)
             finally:
@@ -1153,7 +1174,8 @@ def test_in_a_namespace(s):
                         h.Session.stop(p)
 
 
-NETNS_TSETD = ("refused", "unicast", "stamp", "follow", "rules", "many", "unpriv", "lost")
+NETNS_TSETD = ("refused", "unicast", "stamp", "follow", "rules", "many", "unpriv", "first",
+               "second", "lost")
 
 
 # ---------------------------------------------------------------- main
