@@ -409,7 +409,6 @@ int server_open(struct server *s, const struct config *cfg, int family, uint16_t
 
 	s->n_socks = 0;
 	s->n_ifnames = 0;
-	s->family = family;
 	s->port = port;
 	s->cfg = cfg;
 	s->loop = NULL;

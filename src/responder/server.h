@@ -60,7 +60,6 @@ struct server_sock {
 struct server {
 	struct server_sock socks[SERVER_MAX_SOCKS];
 	unsigned n_socks; /* slots in use are below this */
-	int family;	  /* AF_UNSPEC (both), AF_INET or AF_INET6 */
 	uint16_t port;
 	bool need_ifname;
 	bool wildcard[2]; /* AF_INET, AF_INET6: has a wildcard socket */
