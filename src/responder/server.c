@@ -17,10 +17,12 @@
 #define SERVER_CTL    128  /* SO_TIMESTAMPNS (32 bytes) + IPV6_PKTINFO (40) */
 #define SERVER_RCVBUF (1 << 20)
 #define SERVER_NL_BUF 16384
-/* Replies stamped (T3) and then sent by one sendmmsg: the last of them
- * leaves SERVER_CHUNK sends after its stamp. Smaller costs more system
- * calls; bench/README.md has the measurements. */
-#define SERVER_CHUNK	    8
+/* A batch of k replies leaves in at most SERVER_SENDS sendmmsg, each of
+ * ceil(k / SERVER_SENDS) replies stamped (T3) just before it: the last of
+ * a send leaves that many sends after its stamp. A few requests (a server
+ * with time to spare) get a send each, a full batch (a busy one) sends of
+ * 8: more system calls would cost throughput (bench/, BENCHMARKS.md). */
+#define SERVER_SENDS	    8
 #define SERVER_DUMP_WAIT_NS (INT64_C(5) * 1000000000) /* the first address dump */
 
 _Static_assert(SERVER_MAX_ADDRS >= CONFIG_MAX_INTERFACES, "a slot for each named address");
@@ -649,19 +651,19 @@ static void server_stamp(struct server *s, const struct ref_state *ref, unsigned
 }
 
 /*
- * Send out[0..k), SERVER_CHUNK at a time, each reply stamped just before
- * its sendmmsg. The kernel stops a sendmmsg at the first reply it refuses
- * (no route back, a firewall, a full buffer): that one is counted by
- * reason and skipped, and the rest go on. Each reply is counted as served
- * once the kernel took it.
+ * Send out[0..k) in at most SERVER_SENDS parts, each reply stamped just
+ * before its sendmmsg. The kernel stops a sendmmsg at the first reply it
+ * refuses (no route back, a firewall, a full buffer): that one is counted
+ * by reason and skipped, and the rest go on. Each reply is counted as
+ * served once the kernel took it.
  */
 static void server_send(struct server *s, int fd, unsigned k, const struct ref_state *ref)
 {
 	struct server_batch *b = s->batch;
-	unsigned off = 0;
+	unsigned part = (k + SERVER_SENDS - 1) / SERVER_SENDS, off = 0;
 
 	while (off < k) {
-		unsigned n = k - off < SERVER_CHUNK ? k - off : SERVER_CHUNK;
+		unsigned n = k - off < part ? k - off : part;
 		int r;
 
 		server_stamp(s, ref, off, n);

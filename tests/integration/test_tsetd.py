@@ -927,27 +927,30 @@ def test_only_unicast_is_answered(s):
 
 
 def test_a_reply_is_stamped_just_before_it_leaves(s):
-    """T3 is read per small batch of replies, just before the batch is
-    sent: in a batch of 40 requests, reply j is stamped after reply
-    j - SERVER_CHUNK has left (its client's kernel receive time; replies
-    leave in the order the requests came)."""
-    chunk = server_constant("SERVER_CHUNK")
+    """T3 is read for each part of a batch just before the part is sent: a
+    batch of n replies leaves in SERVER_SENDS parts of ceil(n / SERVER_SENDS),
+    so reply j is stamped after reply j - that has left (its client's
+    kernel receive time; replies leave in the order the requests came),
+    for a batch of 40 and one of SERVER_SENDS requests (a send each)."""
+    sends = server_constant("SERVER_SENDS")
     p = start_any(s, "stamp", LOCAL + "port 12532\n", "-4")
-    cl = Clients()
-    with stopped(p):
-        cl.ask(40, "127.0.0.1", 12532)
-    got = cl.replies()
-    cl.close()
-    if not check(all(got), f"40 requests in one batch: all answered "
-                 f"({sum(1 for g in got if g)} of 40)"):
-        return
-    t3 = [ntp64_ns(h.ntp_fields(r)["xmt"]) for r, _ in got]
-    t4 = [rx for _, rx in got]
-    prec_ns = 2.0 ** h.ntp_fields(got[0][0])["precision"] * 1e9  # the random bits below it
-    late = [j for j in range(chunk, 40) if t3[j] + prec_ns < t4[j - chunk]]
-    note(f"T3 to the client's receive time, ns: {[t4[j] - t3[j] for j in range(40)]}")
-    check(not late, f"every reply stamped after the one {chunk} before it had left "
-          f"(replies stamped too early: {late})")
+    for n in (40, sends):
+        part = -(-n // sends)
+        cl = Clients()
+        with stopped(p):
+            cl.ask(n, "127.0.0.1", 12532)
+        got = cl.replies()
+        cl.close()
+        if not check(all(got), f"{n} requests in one batch: all answered "
+                     f"({sum(1 for g in got if g)} of {n})"):
+            continue
+        t3 = [ntp64_ns(h.ntp_fields(r)["xmt"]) for r, _ in got]
+        t4 = [rx for _, rx in got]
+        prec_ns = 2.0 ** h.ntp_fields(got[0][0])["precision"] * 1e9  # random bits below it
+        early = [j for j in range(part, n) if t3[j] + prec_ns < t4[j - part]]
+        note(f"T3 to the client's receive time, ns: {[t4[j] - t3[j] for j in range(n)]}")
+        check(not early, f"a batch of {n}: every reply stamped after the one {part} before it "
+              f"had left (stamped too early: {early})")
 
 
 def udp_bound(pid):
