@@ -11,18 +11,12 @@
 #include "netio.h"
 #include "server.h"
 
-#define SERVER_BATCH  64   /* datagrams per recvmmsg */
-#define SERVER_ROUNDS 16   /* batches per readiness, then back to poll */
-#define SERVER_BUF    2048 /* a larger request is truncated: malformed */
-#define SERVER_CTL    128  /* SO_TIMESTAMPNS (32 bytes) + IPV6_PKTINFO (40) */
-#define SERVER_RCVBUF (1 << 20)
-#define SERVER_NL_BUF 16384
-/* A batch of k replies leaves in at most SERVER_SENDS sendmmsg, each of
- * ceil(k / SERVER_SENDS) replies stamped (T3) just before it: the last of
- * a send leaves that many sends after its stamp. A few requests (a server
- * with time to spare) get a send each, a full batch (a busy one) sends of
- * 8: more system calls would cost throughput (bench/, BENCHMARKS.md). */
-#define SERVER_SENDS	    8
+#define SERVER_BATCH	    64	 /* datagrams per recvmmsg */
+#define SERVER_ROUNDS	    16	 /* batches per readiness, then back to poll */
+#define SERVER_BUF	    2048 /* a larger request is truncated: malformed */
+#define SERVER_CTL	    128	 /* SO_TIMESTAMPNS (32 bytes) + IPV6_PKTINFO (40) */
+#define SERVER_RCVBUF	    (1 << 20)
+#define SERVER_NL_BUF	    16384
 #define SERVER_DUMP_WAIT_NS (INT64_C(5) * 1000000000) /* the first address dump */
 
 _Static_assert(SERVER_MAX_ADDRS >= CONFIG_MAX_INTERFACES, "a slot for each named address");
@@ -651,16 +645,22 @@ static void server_stamp(struct server *s, const struct ref_state *ref, unsigned
 }
 
 /*
- * Send out[0..k) in at most SERVER_SENDS parts, each reply stamped just
- * before its sendmmsg. The kernel stops a sendmmsg at the first reply it
- * refuses (no route back, a firewall, a full buffer): that one is counted
- * by reason and skipped, and the rest go on. Each reply is counted as
- * served once the kernel took it.
+ * Send out[0..k), each reply stamped just before the sendmmsg that carries
+ * it. A batch that emptied the socket (the server keeps up: it has time to
+ * spare) leaves one reply per sendmmsg, so that T3 is read as the reply
+ * leaves. A full batch (requests still waiting: the server is saturated)
+ * leaves in one sendmmsg, stamped when all 64 are built: a system call can
+ * cost as much as a reply, and splitting the batch would lower the rate the
+ * server can sustain (bench/README.md, BENCHMARKS.md). The kernel stops a
+ * sendmmsg at the first reply it refuses (no route back, a firewall, a full
+ * buffer): that one is counted by reason and skipped, and the rest go on.
+ * Each reply is counted as served once the kernel took it.
  */
-static void server_send(struct server *s, int fd, unsigned k, const struct ref_state *ref)
+static void server_send(struct server *s, int fd, unsigned k, bool saturated,
+			const struct ref_state *ref)
 {
 	struct server_batch *b = s->batch;
-	unsigned part = (k + SERVER_SENDS - 1) / SERVER_SENDS, off = 0;
+	unsigned part = saturated ? k : 1, off = 0;
 
 	while (off < k) {
 		unsigned n = k - off < part ? k - off : part;
@@ -698,7 +698,7 @@ static void server_on_readable(void *userdata, int fd, short revents)
 		now_ns = loop_now_ns();
 		for (int i = 0; i < n; i++)
 			k += server_one(sock, (unsigned)i, &ref, now_ns, k);
-		server_send(s, fd, k, &ref);
+		server_send(s, fd, k, n == SERVER_BATCH, &ref);
 		if (n < SERVER_BATCH)
 			return;
 	}

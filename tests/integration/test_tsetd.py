@@ -927,30 +927,39 @@ def test_only_unicast_is_answered(s):
 
 
 def test_a_reply_is_stamped_just_before_it_leaves(s):
-    """T3 is read for each part of a batch just before the part is sent: a
-    batch of n replies leaves in SERVER_SENDS parts of ceil(n / SERVER_SENDS),
-    so reply j is stamped after reply j - that has left (its client's
-    kernel receive time; replies leave in the order the requests came),
-    for a batch of 40 and one of SERVER_SENDS requests (a send each)."""
-    sends = server_constant("SERVER_SENDS")
+    """T3 is read just before the sendmmsg that carries the reply. A batch
+    that empties the socket goes out a reply per send: reply j is stamped
+    after reply j - 1 has left (its client's kernel receive time; replies
+    leave in the order the requests came). A full batch (SERVER_BATCH, more
+    waiting) goes out in one send, stamped once it is all built: its first
+    reply is stamped no earlier than its last."""
+    full = server_constant("SERVER_BATCH")
     p = start_any(s, "stamp", LOCAL + "port 12532\n", "-4")
-    for n in (40, sends):
-        part = -(-n // sends)
+    for n in (40, full + 20):
         cl = Clients()
         with stopped(p):
             cl.ask(n, "127.0.0.1", 12532)
         got = cl.replies()
         cl.close()
-        if not check(all(got), f"{n} requests in one batch: all answered "
+        if not check(all(got), f"{n} requests at once: all answered "
                      f"({sum(1 for g in got if g)} of {n})"):
             continue
         t3 = [ntp64_ns(h.ntp_fields(r)["xmt"]) for r, _ in got]
         t4 = [rx for _, rx in got]
-        prec_ns = 2.0 ** h.ntp_fields(got[0][0])["precision"] * 1e9  # random bits below it
-        early = [j for j in range(part, n) if t3[j] + prec_ns < t4[j - part]]
-        note(f"T3 to the client's receive time, ns: {[t4[j] - t3[j] for j in range(n)]}")
-        check(not early, f"a batch of {n}: every reply stamped after the one {part} before it "
-              f"had left (stamped too early: {early})")
+        # the random bits below the precision, as whole ns (a float would round
+        # these 1.8e18 ns to 256 ns)
+        prec_ns = int(2.0 ** h.ntp_fields(got[0][0])["precision"] * 1e9) + 1
+        note(f"{n} requests: T3 to the client's receive time, ns: "
+             f"{[t4[j] - t3[j] for j in range(n)]}")
+        # the batch that empties the socket: all 40, or the 20 after the full one
+        rest = range(1, n) if n < full else range(full + 1, n)
+        early = [j for j in rest if t3[j] + prec_ns < t4[j - 1]]
+        check(not early, f"{n} requests: each reply of the batch that emptied the socket "
+              f"stamped after the one before it had left (stamped too early: {early})")
+        if n > full:
+            check(t3[0] + prec_ns >= t3[full - 1],
+                  f"... the full batch of {full}: stamped once all of it was built "
+                  f"(first reply's T3 - last's: {t3[0] - t3[full - 1]} ns)")
 
 
 def udp_bound(pid):
