@@ -15,9 +15,10 @@
  * addresses, exactly those are bound, and nothing else.
  *
  * Requests come in batches (recvmmsg) with the kernel's receive time
- * (SO_TIMESTAMPNS); replies go out in small batches (sendmmsg), each reply
- * stamped just before its batch leaves. Nothing on this path allocates,
- * blocks, or ends the process.
+ * (SO_TIMESTAMPNS); each reply is stamped (T3) just before the sendmmsg
+ * that carries it: one reply per send while the server keeps up, a whole
+ * batch per send when it is saturated; a reply the kernel refuses costs no
+ * other. Nothing on this path allocates, blocks, or ends the process.
  */
 #ifndef TSET_RESPONDER_SERVER_H
 #define TSET_RESPONDER_SERVER_H
