@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
-"""tsetd_bench.py: tsetd's throughput against chronyd and a bare UDP reflector.
+"""tsetd_bench.py: tsetd's throughput and T3 error against chronyd and a bare UDP reflector.
 
-In one run, on loopback (127.0.200.0/24 only): starts tsetd, chronyd (-x,
-local stratum 10, no ratelimit) and bench/reflector.c (the ceiling: a
-recvmmsg/sendmmsg echo turned into a mode-4 reply, no clock read), and, for
-information, the reflector with tsetd's socket options (IP_PKTINFO,
-SO_TIMESTAMPNS, clock reads), every one pinned to CPU 1, and floods each in
-turn from bench/loadgen.c pinned to CPU 0 (64 source ports, batches of 64
-sent as one UDP_SEGMENT write, 192 requests in flight), in interleaved
+In one run, on loopback in a network namespace of its own (tsetd.sh makes
+it; 127.0.200.0/24 only, each server's address an address of lo): starts
+tsetd in its default configuration (no interface rule: the wildcard
+sockets and one socket per address), chronyd (-x, local stratum 10, no
+ratelimit) and bench/reflector.c (the ceiling: a recvmmsg/sendmmsg echo
+turned into a mode-4 reply, no clock read), and, for information, tsetd
+bound to its address by interface rules and the reflector with the
+wildcard's socket options (IP_PKTINFO, SO_TIMESTAMPNS, clock reads), and
+other tsetd builds (--compare), every one pinned to CPU 1, and floods each
+in turn from bench/loadgen.c pinned to CPU 0 (64 source ports, batches of
+64 sent as one UDP_SEGMENT write, 192 requests in flight), in interleaved
 rounds, median replies/s. Then a fixed rate (20k/s) against each: sent,
 valid, lost, and the server processing time T3 - T2 read from the replies
-(p50/p99). Then tsetd's peak RSS after that load against empty programs
-linked with the same libraries (and with libgps as well).
+(p50/p99). Beside them, tsetd, chronyd and each --compare build run again
+under bench/txstamp.c (LD_PRELOAD), which pairs each reply's T3 with the
+kernel's software TX timestamp of its datagram: the T3 error, at 20k/s and
+in the flood. Then tsetd's peak RSS after that load against empty
+programs linked with the same libraries (and with libgps as well).
 
 This machine is shared: around every run it sums the CPU time of every
 other task (/proc/*/task/*/schedstat); each run waits until they take at
@@ -27,6 +34,7 @@ Run as root: sudo bench/tsetd.sh [options]
 """
 
 import argparse
+import array
 import json
 import os
 import re
@@ -42,13 +50,17 @@ from benchlib import die_with_parent, machine
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-# informational reflectors (name, label, reflector flags), at .5, .6, ...
+# informational servers (name, label, reflector flags), at .5, .6, ...:
+# tsetd bound to its address by interface rules, and reflectors with the
+# costs of tsetd's wildcard socket (all of them, or one at a time)
 OPTS = ["--pktinfo", "--timestamp", "--clock", "--rounds", "16"]
+BOUND = ("tsetd-bound", "tsetd bound to its address (interface rules)", None)
 VARIANTS = {
     "none": [],
-    "opts": [("reflector-opts", "reflector + tsetd's socket options", OPTS)],
-    "all": [("reflector-opts", "reflector + tsetd's socket options", OPTS),
-            ("reflector-nopkt", "reflector + tsetd's options but IP_PKTINFO",
+    "opts": [BOUND, ("reflector-opts", "reflector + the wildcard's socket options", OPTS)],
+    "all": [BOUND,
+            ("reflector-opts", "reflector + the wildcard's socket options", OPTS),
+            ("reflector-nopkt", "reflector + those options but IP_PKTINFO",
              ["--timestamp", "--clock", "--rounds", "16"]),
             ("reflector-pkt", "reflector + IP_PKTINFO", ["--pktinfo"]),
             ("reflector-ts", "reflector + SO_TIMESTAMPNS", ["--timestamp"])],
@@ -66,9 +78,13 @@ def check_safe(argv):
         return check_safe(args[1:])
     if prog == "taskset":                   # taskset -c CPU CMD...
         return check_safe(args[2:])
+    if prog == "env":                       # env VAR=VALUE... CMD...
+        while args and "=" in args[0]:
+            args = args[1:]
+        return check_safe(args)
     if prog == "chronyd":
         ok = "-x" in args and "-q" not in args and "-Q" not in args
-    elif prog in ("tsetd", "reflector", "loadgen", "gcc") or prog.startswith("empty-"):
+    elif prog in ("tsetd", "reflector", "loadgen", "gcc", "ip") or prog.startswith("empty-"):
         ok = True                           # tsetd only reads the clock
     elif prog == "time":                    # time -v [-o FILE] CMD...
         if args[:1] == ["-v"] and args[1:2] == ["-o"]:
@@ -97,6 +113,9 @@ def build(work, tsetd):
         argv = [cc, "-O2", "-Wall", "-o", path, os.path.join(HERE, name + ".c")]
         subprocess.run(argv, check=True)
         out[name] = path
+    out["txstamp"] = os.path.join(work, "txstamp.so")
+    subprocess.run([cc, "-O2", "-Wall", "-shared", "-fPIC", "-o", out["txstamp"],
+                    os.path.join(HERE, "txstamp.c"), "-ldl"], check=True)
     # the libraries tsetd needs, as the dynamic linker sees them
     libs = []
     ldd = subprocess.run(["ldd", tsetd], capture_output=True, text=True, check=True).stdout
@@ -157,8 +176,9 @@ def wait_serving(addr, port, want_stratum, seconds=20):
 
 
 class Server:
-    def __init__(self, name, label, addr, popen):
-        self.name, self.label, self.addr, self.popen = name, label, addr, popen
+    def __init__(self, name, label, addr, port, popen, tx=None):
+        self.name, self.label, self.addr, self.port, self.popen = name, label, addr, port, popen
+        self.tx = tx                            # txstamp's counters (T3 error), or None
         self.pid = None                         # the server itself, below timeout
 
     def find_pid(self, comm):
@@ -207,20 +227,26 @@ class Fleet:
         self.work, self.lifetime = work, lifetime
         self.servers = []
 
-    def start(self, name, label, addr, argv, time_file=None):
+    def start(self, name, label, addr, port, argv, time_file=None, txstamp=None):
         """argv pinned to the server CPU, with a lifetime; with time_file,
         under /usr/bin/time -v too (outside timeout, so that a lifetime's
-        end stops the server and not time: time then reports its peak RSS)."""
+        end stops the server and not time: time then reports its peak RSS);
+        with txstamp (the library's path), its T3 error measured."""
         full = ["taskset", "-c", str(SERVER_CPU)]
         if time_file:
             full += ["/usr/bin/time", "-v", "-o", time_file]
-        full += ["timeout", str(self.lifetime)] + argv
+        full += ["timeout", str(self.lifetime)]
+        tx = None
+        if txstamp:
+            tx = os.path.join(self.work, name + ".tx")
+            full += ["env", "LD_PRELOAD=" + txstamp, "TXSTAMP_OUT=" + tx]
+        full += argv
         check_safe(full)
         log = open(os.path.join(self.work, name + ".log"), "w")
         p = subprocess.Popen(full, stdout=log, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
         log.close()
-        s = Server(name, label, addr, p)
+        s = Server(name, label, addr, port, p, tx)
         self.servers.append(s)
         s.find_pid(os.path.basename(argv[0]))
         return s
@@ -256,8 +282,8 @@ class Fleet:
 # ---------------------------------------------------------------- load
 
 
-def loadgen(bins, server, port, args, seconds, rate=0):
-    argv = [bins["loadgen"], "-s", "%s:%d" % (server.addr, port), "-b", args.net + ".1",
+def loadgen(bins, server, args, seconds, rate=0):
+    argv = [bins["loadgen"], "-s", "%s:%d" % (server.addr, server.port), "-b", args.net + ".1",
             "-k", str(args.sockets), "-B", str(args.batch), "-w", str(args.window),
             "-d", str(seconds), "-c", str(LOADGEN_CPU), "-q"]
     if rate:
@@ -272,13 +298,18 @@ def loadgen(bins, server, port, args, seconds, rate=0):
     t0 = task_times()
     k0 = cpu_busy()
     c0 = server.cpu_ns()
+    x0 = tx_read(server.tx)
     p = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30)
+    x1 = tx_read(server.tx)
     c1 = server.cpu_ns()
     k1 = cpu_busy()
     t1 = task_times()
     if p.returncode != 0:
         raise SystemExit("tsetd_bench: loadgen failed: %s" % p.stderr)
     d = json.loads(p.stdout)
+    if server.tx:
+        d["t3_raw"] = tx_diff(x0, x1)           # popped before runs.jsonl
+        d["t3_err"] = tx_summary(d["t3_raw"])
     d["server_cpu_s"] = (c1 - c0) / 1e9
     # whole CPUs, softirq included (which task time leaves out): the work
     # each side really does per reply
@@ -297,6 +328,55 @@ def loadgen(bins, server, port, args, seconds, rate=0):
     d["loadgen_us_per_reply"] = ((d["cpu_user_s"] + d["cpu_sys_s"]) * 1e6 / d["valid"]
                                  if d["valid"] else None)
     return d
+
+
+# txstamp.c's counters: magic, paired, negative, unpaired, unmeasured
+# sockets, then bins of 10 ns below 1 ms, of 10 us to 1 s, then one more
+TX_HEAD, TX_FINE, TX_COARSE = 5, 100000, 99900
+
+
+def tx_read(path):
+    """A snapshot of txstamp's counters, or None."""
+    if not path or not os.path.exists(path):
+        return None
+    a = array.array("Q")
+    with open(path, "rb") as f:
+        a.frombytes(f.read())
+    return a
+
+
+def tx_diff(a, b):
+    """b - a (a None: from zero): [paired, negative, unpaired, unmeasured] + bins."""
+    if b is None:
+        return None
+    if a is None:
+        a = array.array("Q", bytes(len(b) * 8))
+    return [y - x for x, y in zip(a[1:], b[1:])]
+
+
+def tx_bin_ns(i):
+    """The upper edge of bin i, ns."""
+    return (i + 1) * 10 if i < TX_FINE else 1000000 + (i - TX_FINE + 1) * 10000
+
+
+def tx_summary(d):
+    """T3 error p50/p90/p99/p99.9/max (ns, to the bin's upper edge) of a tx_diff."""
+    if d is None:
+        return None
+    paired, negative, unpaired, unmeasured = d[:4]
+    hist = d[TX_HEAD - 1:]
+    out = {"n": paired, "negative": negative, "unpaired": unpaired, "unmeasured": unmeasured}
+    n = sum(hist)
+    qs = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)]
+    acc = 0
+    for i, c in enumerate(hist):
+        if not c:
+            continue
+        acc += c
+        while qs and acc >= qs[0][1] * n:
+            out[qs.pop(0)[0]] = tx_bin_ns(i)
+        out["max"] = tx_bin_ns(i)
+    return out
 
 
 def cpu_busy():
@@ -388,8 +468,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tsetd", default=os.path.join(ROOT, "build", "tsetd"))
     ap.add_argument("--net", default="127.0.200", help="first three octets: loadgen .1, "
-                    "tsetd .2, chronyd .3, reflector .4, the variants .5 and up "
-                    "(default 127.0.200)")
+                    "tsetd .2 (and each --compare), chronyd .3, reflector .4, the variants .5 to "
+                    ".9, the servers measuring T3 .10 and .11, then .12 and up for each "
+                    "--compare (default 127.0.200)")
     ap.add_argument("--port", type=int, default=12300)
     ap.add_argument("--reps", type=int, default=5, help="flood runs per server (median)")
     ap.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
@@ -414,6 +495,18 @@ def main():
     ap.add_argument("--variants", choices=sorted(VARIANTS), default="opts",
                     help="informational reflectors with tsetd's costs: none; opts (all of "
                          "them, the default); all (also each alone, and all but IP_PKTINFO)")
+    ap.add_argument("--compare", action="append", default=[], metavar="LABEL=TSETD",
+                    help="another tsetd build, run beside in the default config (on port+2, "
+                         "+4, ...), and measured for T3 too (port+3, +5, ...); the tables name "
+                         "it 'tsetd LABEL' (e.g. --compare 'at 76f3073=/tmp/old/tsetd'); "
+                         "repeatable")
+    ap.add_argument("--no-t3", action="store_true",
+                    help="do not measure T3 against the kernel's TX timestamps (bench/txstamp.c)")
+    ap.add_argument("--bracket", action="store_true",
+                    help="for a busy machine: run the reflector before every other server, and "
+                         "pair each run with the mean of the reflector's runs just before and "
+                         "after it (the paired ratio), rather than with the reflector's run of "
+                         "the same round")
     ap.add_argument("--workdir", default=None, help="logs and results (default: a new /tmp dir)")
     ap.add_argument("--lifetime", type=int, default=3600,
                     help="servers stop by themselves after this many seconds")
@@ -431,6 +524,17 @@ def main():
         raise SystemExit("tsetd_bench: --net must be inside 127.0.0.0/8")
     if os.cpu_count() < 2:
         raise SystemExit("tsetd_bench: needs 2 CPUs (server on 1, loadgen on 0)")
+    if os.environ.get("TSETD_BENCH_NETNS") != "1":
+        raise SystemExit("tsetd_bench: run it through bench/tsetd.sh, which gives it a network "
+                         "namespace of its own (it adds addresses to lo)")
+    compares = []
+    for c in args.compare:
+        label, _, path = c.rpartition("=")
+        if not label or not os.path.exists(path):
+            raise SystemExit("tsetd_bench: --compare %r: LABEL=PATH, an existing tsetd" % c)
+        compares.append((label, path))
+    if len(compares) > 4:
+        raise SystemExit("tsetd_bench: at most 4 --compare")
 
     t_start = time.monotonic()
     work = args.workdir or tempfile.mkdtemp(prefix="tsetd-bench-")
@@ -451,10 +555,17 @@ def main():
     print("workdir: %s" % work)
     print("tsetd links: %s" % " ".join(bins["tsetd_libs"]), flush=True)
 
-    tconf = os.path.join(work, "tsetd.conf")
-    with open(tconf, "w") as f:
-        f.write("server 127.127.1.0\nfudge 127.127.1.0 stratum 10\n"
-                "interface ignore all\ninterface listen %s.2\nport %d\n" % (n, port))
+    # tsetd as it ships: no interface rule (the wildcard sockets and one
+    # socket per address of the host), on a port of its own (its wildcard
+    # takes the port on every address): tsetd port+1, the --compare builds
+    # port+2, +4, ... (measuring T3: +3, +5, ...), tsetd measuring T3 +10
+    def tsetd_conf(name, port, extra=""):
+        path = os.path.join(work, name + ".conf")
+        with open(path, "w") as f:
+            f.write("server 127.127.1.0\nfudge 127.127.1.0 stratum 10\n%sport %d\n"
+                    % (extra, port))
+        return path
+
     cconf = os.path.join(work, "chronyd.conf")
     with open(cconf, "w") as f:
         # no ratelimit directive: no rate limiting (chrony.conf(5));
@@ -462,6 +573,15 @@ def main():
         f.write("local stratum 10\nallow 127.0.0.0/8\nbindaddress %s.3\nport %d\n"
                 "cmdport 0\nbindcmdaddress /\npidfile %s\n"
                 % (n, port, os.path.join(work, "chronyd.pid")))
+    cconf_t3 = os.path.join(work, "chronyd-t3.conf")
+    with open(cconf_t3, "w") as f:
+        f.write("local stratum 10\nallow 127.0.0.0/8\nbindaddress %s.11\nport %d\n"
+                "cmdport 0\nbindcmdaddress /\npidfile %s\n"
+                % (n, port, os.path.join(work, "chronyd-t3.pid")))
+    # every server's address is an address of the host (of lo, in the
+    # bench's own network namespace), as a LAN address would be
+    for i in range(1, 17):
+        subprocess.run(["ip", "addr", "add", "%s.%d/32" % (n, i), "dev", "lo"], check=True)
 
     fleet = Fleet(work, args.lifetime)
 
@@ -470,34 +590,62 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
 
     runlog = open(os.path.join(work, "runs.jsonl"), "w")
-    results = {"machine": info, "flood": {}, "rate": {}, "rss": {}}
+    results = {"machine": info, "flood": {}, "rate": {}, "rss": {}, "t3": {}}
     try:
-        refl = fleet.start("reflector", "reflector", n + ".4",
+        refl = fleet.start("reflector", "reflector", n + ".4", port,
                            [bins["reflector"], "-l", "%s.4:%d" % (n, port),
                             "--lifetime", str(args.lifetime)])
         tsetd_time = os.path.join(work, "tsetd.time")
-        tsetd = fleet.start("tsetd", "tsetd", n + ".2", [args.tsetd, "-n", "-4", "-c", tconf],
+        tsetd = fleet.start("tsetd", "tsetd (default config)", n + ".2", port + 1,
+                            [args.tsetd, "-n", "-4", "-c", tsetd_conf("tsetd", port + 1)],
                             time_file=tsetd_time)
-        chrony = fleet.start("chronyd", "chronyd", n + ".3",
+        chrony = fleet.start("chronyd", "chronyd", n + ".3", port,
                              ["chronyd", "-4", "-x", "-d", "-u", "root", "-f", cconf])
         servers = [refl, tsetd, chrony]
+        for i, (label, path) in enumerate(compares, 1):
+            name = "compare%d" % i
+            servers.append(fleet.start(name, "tsetd %s (default config)" % label, n + ".2",
+                                       port + 2 * i, [path, "-n", "-4", "-c",
+                                                      tsetd_conf(name, port + 2 * i)]))
         for i, (name, label, flags) in enumerate(VARIANTS[args.variants]):
-            servers.append(fleet.start(name, label, "%s.%d" % (n, 5 + i),
-                                       [bins["reflector"], "-l", "%s.%d:%d" % (n, 5 + i, port)]
-                                       + flags + ["--lifetime", str(args.lifetime)]))
+            a = "%s.%d" % (n, 5 + i)
+            if name == "tsetd-bound":
+                argv = [args.tsetd, "-n", "-4", "-c",
+                        tsetd_conf(name, port, "interface ignore all\ninterface listen %s\n" % a)]
+            else:
+                argv = ([bins["reflector"], "-l", "%s:%d" % (a, port)] + flags
+                        + ["--lifetime", str(args.lifetime)])
+            servers.append(fleet.start(name, label, a, port, argv))
+        if not args.no_t3:
+            # the T3 error, measured apart: the measurement costs throughput
+            servers.append(fleet.start("tsetd-t3", "tsetd (default config), measuring T3",
+                                       n + ".10", port + 10,
+                                       [args.tsetd, "-n", "-4", "-c",
+                                        tsetd_conf("tsetd-t3", port + 10)],
+                                       txstamp=bins["txstamp"]))
+            servers.append(fleet.start("chronyd-t3", "chronyd, measuring T3", n + ".11", port,
+                                       ["chronyd", "-4", "-x", "-d", "-u", "root", "-f",
+                                        cconf_t3], txstamp=bins["txstamp"]))
+            for i, (label, path) in enumerate(compares, 1):
+                name = "compare%d-t3" % i
+                servers.append(fleet.start(name, "tsetd %s, measuring T3" % label,
+                                           "%s.%d" % (n, 11 + i), port + 2 * i + 1,
+                                           [path, "-n", "-4", "-c",
+                                            tsetd_conf(name, port + 2 * i + 1)],
+                                           txstamp=bins["txstamp"]))
         for s in servers:
-            wait_serving(s.addr, port, None if s.name.startswith("reflector") else 10)
+            wait_serving(s.addr, s.port, None if s.name.startswith("reflector") else 10)
         fleet.check_alive()
         for s in servers:
             st = s.status()
-            print("%-15s pid %d on %s:%d, CPU %s" % (s.name, s.pid, s.addr, port,
+            print("%-15s pid %d on %s:%d, CPU %s" % (s.name, s.pid, s.addr, s.port,
                                                       st.get("Cpus_allowed_list")))
         results["rss"]["tsetd_idle"] = tsetd.status()
 
         steal0 = cpu_steal()
         # warm-up, discarded
         for s in servers:
-            loadgen(bins, s, port, args, 1.0)
+            loadgen(bins, s, args, 1.0)
         def wait_quiet(ours):
             """Until the other tasks take at most --max-others of the CPUs
             over half a second, or --max-wait seconds are used up."""
@@ -519,13 +667,19 @@ def main():
             during which other tasks took more than --max-others of the CPUs
             is logged, discarded and run again (up to --max-tries times)."""
             runs = {s.name: [] for s in servers}
+            ref = servers[0]                    # the reflector
+            last_ref, pending = None, []        # --bracket: runs awaiting the next reflector's
             for rep in range(reps):
                 order = servers[rep % len(servers):] + servers[:rep % len(servers)]
+                if args.bracket:
+                    rest = [x for x in order if x is not ref]
+                    order = [ref] + [x for sv in rest for x in (sv, ref)]
                 for s in order:
                     for attempt in range(1, args.max_tries + 1):
                         wait_quiet({os.getpid(), s.pid, s.popen.pid})
-                        d = loadgen(bins, s, port, args, args.seconds, rate=rate)
+                        d = loadgen(bins, s, args, args.seconds, rate=rate)
                         ok = d["others_share"] <= args.max_others
+                        raw = d.pop("t3_raw", None)
                         runlog.write(json.dumps({**d, "phase": phase, "name": s.name, "round": rep,
                                                  "attempt": attempt, "clean": ok}) + "\n")
                         runlog.flush()
@@ -540,11 +694,26 @@ def main():
                                     % (d["sent"], d["valid"], d["lost"],
                                        fmt_us(d["proc_ns"]["p50"]), fmt_us(d["proc_ns"]["p99"]),
                                        fmt_us(d["rtt_ns"]["p50"]), fmt_us(d["rtt_ns"]["p99"])))
+                        if d.get("t3_err"):
+                            what += ", T3 error p50 %s p99 %s max %s" % tuple(
+                                fmt_us(d["t3_err"].get(k)) for k in ("p50", "p99", "max"))
                         print("  %-15s round %d: %s, other tasks %.1f%%%s" % (
                             s.name, rep + 1, what, 100 * d["others_share"],
                             "" if ok else " (busy machine: discarded)"), flush=True)
                         if ok:
                             runs[s.name].append(d)
+                            if s is ref and args.bracket:
+                                for q in pending:
+                                    q["bracket_ratio"] = q["valid_per_s"] / (
+                                        (last_ref + d["valid_per_s"]) / 2)
+                                pending, last_ref = [], d["valid_per_s"]
+                            elif args.bracket:
+                                pending.append(d)
+                            if raw is not None:
+                                pool = t3_pool.setdefault((phase, s.name), [0] * len(raw))
+                                for i, v in enumerate(raw):
+                                    if v:
+                                        pool[i] += v
                             break
                         disturbed.append({"phase": phase, "name": s.name, "round": rep,
                                           "attempt": attempt, "others_share": d["others_share"]})
@@ -556,6 +725,7 @@ def main():
             return runs
 
         disturbed = []
+        t3_pool = {}  # (phase, server): txstamp counters summed over the clean runs
         print("flood: %d x %g s per server, window %d, %d sockets, batch %d"
               % (args.reps, args.seconds, args.window, args.sockets, args.batch), flush=True)
         flood = rounds("flood", args.reps, 0)
@@ -563,6 +733,8 @@ def main():
               % (args.rate, args.rate_reps, args.seconds), flush=True)
         rate_runs = rounds("rate", args.rate_reps, args.rate)
         results["discarded_runs"] = disturbed
+        for (phase, name), pool in t3_pool.items():
+            results["t3"].setdefault(name, {})[phase] = tx_summary(pool)
         steal1 = cpu_steal()
         fleet.check_alive()
         # RSS after all that load
@@ -596,7 +768,10 @@ def main():
     summ = {}
     ref_runs = flood["reflector"]
     for name, runs in flood.items():
-        paired = [r["valid_per_s"] / c["valid_per_s"] for r, c in zip(runs, ref_runs)]
+        if args.bracket:
+            paired = [r["bracket_ratio"] for r in runs if "bracket_ratio" in r] or [1.0]
+        else:
+            paired = [r["valid_per_s"] / c["valid_per_s"] for r, c in zip(runs, ref_runs)]
         summ[name] = {
             "replies_per_s": med([r["valid_per_s"] for r in runs]),
             "min": min(r["valid_per_s"] for r in runs),
@@ -681,10 +856,27 @@ def main():
                      ("empty-libc", "empty program, libc only")):
         lines.append("| %s (`/usr/bin/time -v`, median of %d) | %.0f KiB |"
                      % (label, len(rss[k]), floors[k]))
+    if results["t3"]:
+        lines += ["", "| server | T3 error at %d/s: p50 / p99 / p99.9 / max (paired) | "
+                  "T3 error in the flood: p50 / p99 / p99.9 / max (paired) |" % args.rate,
+                  "|---|---|---|"]
+        for s in servers:
+            t = results["t3"].get(s.name)
+            if not t:
+                continue
+            cells = []
+            for phase in ("rate", "flood"):
+                x = t.get(phase) or {}
+                cells.append("%s / %s / %s / %s (%d)" % (
+                    fmt_us(x.get("p50")), fmt_us(x.get("p99")), fmt_us(x.get("p999")),
+                    fmt_us(x.get("max")), x.get("n", 0)))
+            lines.append("| %s | %s | %s |" % (s.label, cells[0], cells[1]))
     table = "\n".join(lines)
 
     t, c = summ["tsetd"]["replies_per_s"], summ["chronyd"]["replies_per_s"]
     wins = sum(a["valid_per_s"] > b["valid_per_s"] for a, b in zip(flood["tsetd"], flood["chronyd"]))
+    paired_how = ("paired with the reflector's runs around each" if args.bracket
+                  else "paired by round")
     floor = floors["empty-tsetd-libs"]
     # the same method as the floors' when it worked: /usr/bin/time at exit
     t_rss = rss.get("tsetd_time") or t_hwm
@@ -693,7 +885,7 @@ def main():
         ("tsetd serves more replies/s than chronyd (flood, medians)",
          "%.0f vs %.0f (x%.2f); tsetd ahead in %d of %d rounds" % (t, c, t / c, wins, args.reps),
          t > c),
-        ("tsetd >= 0.95 of the reflector", "%.3f (medians %.0f / %.0f), %.3f paired by round"
+        ("tsetd >= 0.95 of the reflector", ("%.3f (medians %.0f / %.0f), %.3f " + paired_how)
          % (t / ceiling, t, ceiling, summ["tsetd"]["paired_ratio"]), t >= 0.95 * ceiling),
         ("no loss at %d requests/s" % args.rate, "tsetd lost %d of %d (chronyd %d of %d)"
          % (rt["lost"], rt["sent"], rc["lost"], rc["sent"]), rt["lost"] == 0),
@@ -709,6 +901,22 @@ def main():
          "%d KiB vs %.0f KiB (%+.0f KiB)" % (t_rss, floors["empty-tsetd-libs-gps"],
                                             t_rss - floors["empty-tsetd-libs-gps"]), None),
     ]
+    for sv in servers:
+        if sv.name.startswith("compare") and not sv.name.endswith("-t3"):
+            verdicts.append(("%s in the same run" % sv.label,
+                             ("%.3f of the reflector " + paired_how + " (tsetd %.3f)")
+                             % (summ[sv.name]["paired_ratio"], summ["tsetd"]["paired_ratio"]),
+                             None))
+    for name in ["tsetd-t3"] + ["compare%d-t3" % i for i in range(1, len(compares) + 1)]:
+        other = "chronyd-t3"
+        t, c = results["t3"].get(name), results["t3"].get(other)
+        if t and c:
+            verdicts.append(("T3 error (TX timestamp - T3), %s vs %s" % (name, other),
+                             "; ".join("%s: p50 %s vs %s, p99 %s vs %s, max %s vs %s" % (
+                                 ph, fmt_us(t[ph].get("p50")), fmt_us(c[ph].get("p50")),
+                                 fmt_us(t[ph].get("p99")), fmt_us(c[ph].get("p99")),
+                                 fmt_us(t[ph].get("max")), fmt_us(c[ph].get("max")))
+                                 for ph in ("rate", "flood") if ph in t and ph in c), None))
     results["verdicts"] = [{"target": a, "result": b, "met": m} for a, b, m in verdicts]
     print()
     print(table)

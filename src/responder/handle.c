@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "acl.h"
@@ -6,7 +8,9 @@
 #include "ifrule.h"
 #include "ntp_time.h"
 
-#define NS_PER_S INT64_C(1000000000)
+#define NS_PER_S       INT64_C(1000000000)
+#define HANDLE_NO_PORT 0  /* RFC 768: a source port of 0: no reply expected */
+#define HANDLE_XMT_OFF 40 /* RFC 5905 section 7.3, figure 8: transmit timestamp */
 
 static uint64_t handle_random(struct handle_env *env)
 {
@@ -110,8 +114,6 @@ static void handle_reply(struct handle_env *env, const struct handle_in *in,
 			 const struct ntp_pkt *req, const struct ref_state *ref,
 			 struct ntp_pkt *ret)
 {
-	struct timespec now;
-
 	*ret = (struct ntp_pkt){
 		.leap = ref->leap,
 		.version = req->version,
@@ -127,11 +129,37 @@ static void handle_reply(struct handle_env *env, const struct handle_in *in,
 	ret->rec_ntp64 = handle_stamp(env, &in->rx, ref->offset_ns);
 	if (ret->rec_ntp64 == ret->org_ntp64) /* a client must tell them apart */
 		ret->rec_ntp64 ^= 1;
-	env->clock->now(env->clock->ctx, &now);
-	ret->xmt_ntp64 = handle_stamp(env, &now, ref->offset_ns);
+	/* the transmit timestamp comes last, just before the send */
 	ret->ref_ntp64 = ret->rec_ntp64 & ~UINT64_C(0xffffffff); /* the reference is read now */
 	if (!ref->usable)
 		ret->ref_ntp64 = 0;
+}
+
+/* Is sa the address of one host? Not unspecified, 0.0.0.0/8 ("this
+ * network"), multicast, limited broadcast or IPv4-mapped. */
+static bool handle_is_unicast(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		in_addr_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+
+		return (a & IN_CLASSA_NET) != 0 && !IN_MULTICAST(a) && a != INADDR_BROADCAST;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		return !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_MULTICAST(a) &&
+		       !IN6_IS_ADDR_V4MAPPED(a);
+	}
+	return false;
+}
+
+static unsigned handle_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	return HANDLE_NO_PORT;
 }
 
 /* Count a request that gets nothing. */
@@ -147,6 +175,9 @@ static bool handle_admit(struct handle_env *env, const struct handle_in *in,
 {
 	unsigned flags;
 
+	if (handle_port(in->src) == HANDLE_NO_PORT || !handle_is_unicast(in->src) ||
+	    !handle_is_unicast(in->dst) || in->dst_broadcast)
+		return handle_drop(&env->n.bad_addr);
 	if (st == NTP_PKT_E_CONTROL)
 		return handle_drop(&env->n.control);
 	if (st != NTP_PKT_OK)
@@ -169,8 +200,8 @@ static bool handle_admit(struct handle_env *env, const struct handle_in *in,
 	return true;
 }
 
-size_t handle_request(struct handle_env *env, const struct handle_in *in,
-		      const struct ref_state *ref, uint8_t out[NTP_PKT_HEADER_LEN])
+enum handle_verdict handle_request(struct handle_env *env, const struct handle_in *in,
+				   const struct ref_state *ref, uint8_t out[NTP_PKT_HEADER_LEN])
 {
 	struct ntp_pkt req, rep;
 	enum ntp_pkt_status st;
@@ -181,15 +212,52 @@ size_t handle_request(struct handle_env *env, const struct handle_in *in,
 		env->n.no_rx_stamp++;
 	st = ntp_pkt_decode(in->buf, in->len, &req);
 	if (!handle_admit(env, in, &req, st, &kod))
-		return 0;
-	if (kod) {
+		return HANDLE_DROP;
+	if (kod)
 		handle_kod(env, &req, &rep);
-		env->n.kod_sent++;
-	} else {
+	else
 		handle_reply(env, in, &req, ref, &rep);
-		env->n.served++;
-	}
 	/* the decoder guarantees len >= 48: never longer than the request */
 	ntp_pkt_encode(&rep, out);
-	return NTP_PKT_HEADER_LEN;
+	return kod ? HANDLE_KOD : HANDLE_TIME;
+}
+
+void handle_stamp_transmit(struct handle_env *env, const struct ref_state *ref,
+			   const struct timespec *now, uint8_t out[NTP_PKT_HEADER_LEN])
+{
+	uint64_t xmt = handle_stamp(env, now, ref->offset_ns);
+
+	for (int i = 0; i < 8; i++)
+		out[HANDLE_XMT_OFF + i] = (uint8_t)(xmt >> (56 - 8 * i));
+}
+
+void handle_count_sent(struct handle_env *env, enum handle_verdict v)
+{
+	if (v == HANDLE_KOD)
+		env->n.kod_sent++;
+	else if (v == HANDLE_TIME)
+		env->n.served++;
+}
+
+void handle_count_send_error(struct handle_env *env, int err)
+{
+	switch (err) {
+	case EINVAL:
+		env->n.send_invalid++;
+		break;
+	case EPERM:
+	case EACCES:
+		env->n.send_refused++;
+		break;
+	case EAGAIN:
+	case ENOBUFS:
+		env->n.send_full++;
+		break;
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+		env->n.send_unreach++;
+		break;
+	default:
+		env->n.send_other++;
+	}
 }

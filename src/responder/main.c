@@ -107,17 +107,7 @@ static int tsetd_parse(int argc, char **argv, struct tsetd_opts *o)
 
 static void tsetd_counters(const char *why)
 {
-	const struct handle_counters *n = &d.srv.env.n;
-
-	log_info("%s: received %llu, served %llu, kod sent %llu, rate-limited %llu, "
-		 "restrict drops %llu, interface drops %llu, malformed %llu, control %llu, "
-		 "other modes %llu, no rx timestamp %llu, send errors %llu",
-		 why, (unsigned long long)n->received, (unsigned long long)n->served,
-		 (unsigned long long)n->kod_sent, (unsigned long long)n->rate_drops,
-		 (unsigned long long)n->acl_drops, (unsigned long long)n->iface_drops,
-		 (unsigned long long)n->malformed, (unsigned long long)n->control,
-		 (unsigned long long)n->not_client, (unsigned long long)n->no_rx_stamp,
-		 (unsigned long long)d.srv.send_errors);
+	server_log_counters(&d.srv, why);
 }
 
 /* SIGHUP: logrotate moved the file away; open its name again. On failure

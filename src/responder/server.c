@@ -11,11 +11,15 @@
 #include "netio.h"
 #include "server.h"
 
-#define SERVER_BATCH  64   /* datagrams per recvmmsg / sendmmsg */
-#define SERVER_ROUNDS 16   /* batches per readiness, then back to poll */
-#define SERVER_BUF    2048 /* a larger request is truncated: malformed */
-#define SERVER_CTL    256
-#define SERVER_RCVBUF (1 << 20)
+#define SERVER_BATCH	    64	 /* datagrams per recvmmsg */
+#define SERVER_ROUNDS	    16	 /* batches per readiness, then back to poll */
+#define SERVER_BUF	    2048 /* a larger request is truncated: malformed */
+#define SERVER_CTL	    128	 /* SO_TIMESTAMPNS (32 bytes) + IPV6_PKTINFO (40) */
+#define SERVER_RCVBUF	    (1 << 20)
+#define SERVER_NL_BUF	    16384
+#define SERVER_DUMP_WAIT_NS (INT64_C(5) * 1000000000) /* the first address dump */
+
+_Static_assert(SERVER_MAX_ADDRS >= CONFIG_MAX_INTERFACES, "a slot for each named address");
 
 union server_ctl {
 	char buf[SERVER_CTL];
@@ -36,7 +40,9 @@ struct server_batch {
 	struct mmsghdr out[SERVER_BATCH];
 	struct iovec out_iov[SERVER_BATCH];
 	union server_out_ctl out_ctl[SERVER_BATCH];
+	enum handle_verdict verdict[SERVER_BATCH];
 	uint8_t out_buf[SERVER_BATCH][NTP_PKT_HEADER_LEN];
+	uint8_t nl_buf[SERVER_NL_BUF]; /* rtnetlink messages */
 };
 
 static int server_setopt(int fd, int level, int name)
@@ -46,9 +52,22 @@ static int server_setopt(int fd, int level, int name)
 	return setsockopt(fd, level, name, &one, sizeof(one)) < 0 ? -errno : 0;
 }
 
-/* A non-blocking UDP socket bound to sa, receiving kernel timestamps and,
- * with pktinfo, destination addresses and interfaces. */
-static int server_socket(const struct sockaddr *sa, socklen_t len, bool wildcard, bool pktinfo)
+static int server_family_index(int family)
+{
+	return family == AF_INET6;
+}
+
+/*
+ * A non-blocking UDP socket bound to sa, receiving kernel timestamps and,
+ * with pktinfo, destination addresses and interfaces. A wildcard and the
+ * host's addresses share the port (SO_REUSEADDR: the kernel hands a
+ * request to the socket bound to its destination); the wildcard allows it
+ * only once bound, so that its bind still fails while another server
+ * holds the port. A bound address may be tentative or not up yet
+ * (IP_FREEBIND).
+ */
+static int server_socket(const struct sockaddr *sa, socklen_t len, enum server_sock_kind kind,
+			 bool pktinfo)
 {
 	int fd, r, size = SERVER_RCVBUF, v6 = sa->sa_family == AF_INET6;
 
@@ -61,13 +80,16 @@ static int server_socket(const struct sockaddr *sa, socklen_t len, bool wildcard
 		       : server_setopt(fd, IPPROTO_IP, IP_PKTINFO);
 	if (r == 0 && v6)
 		r = server_setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY);
-	/* an address still tentative, or not up yet, must not fail the bind */
-	if (r == 0 && !wildcard)
+	if (r == 0 && kind == SERVER_SOCK_HOST)
+		r = server_setopt(fd, SOL_SOCKET, SO_REUSEADDR);
+	if (r == 0 && kind != SERVER_SOCK_WILDCARD)
 		(void)(v6 ? server_setopt(fd, IPPROTO_IPV6, IPV6_FREEBIND)
 			  : server_setopt(fd, IPPROTO_IP, IP_FREEBIND));
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (r == 0 && bind(fd, sa, len) < 0)
 		r = -errno;
+	if (r == 0 && kind == SERVER_SOCK_WILDCARD)
+		r = server_setopt(fd, SOL_SOCKET, SO_REUSEADDR);
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -75,71 +97,307 @@ static int server_socket(const struct sockaddr *sa, socklen_t len, bool wildcard
 	return fd;
 }
 
-static void server_sockaddr(int family, const struct config_addr *a, uint16_t port,
-			    struct sockaddr_storage *ret, socklen_t *ret_len)
+static socklen_t server_sockaddr_len(const struct sockaddr_storage *sa)
+{
+	return sa->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+}
+
+/* A family's wildcard (a NULL), or a config address; port 0. */
+static void server_sockaddr(int family, const struct config_addr *a, struct sockaddr_storage *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	if (family == AF_INET) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)ret;
 
 		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
 		if (a)
 			s4->sin_addr = a->u.v4;
-		*ret_len = sizeof(*s4);
 	} else {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ret;
 
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
 		if (a)
 			s6->sin6_addr = a->u.v6;
-		*ret_len = sizeof(*s6);
 	}
 }
 
-static int server_bind(struct server *s, int family, const struct config_addr *a, uint16_t port)
+static void server_set_port(struct sockaddr_storage *sa, uint16_t port)
 {
-	struct sockaddr_storage sa;
-	socklen_t len;
-	char text[80];
-	int fd;
+	if (sa->ss_family == AF_INET)
+		((struct sockaddr_in *)sa)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)sa)->sin6_port = htons(port);
+}
 
-	struct server_sock *sock = &s->socks[s->n_socks];
-	/* a bound address is the destination and the reply's source; its
-	 * interface is needed only when rules name interfaces */
-	bool pktinfo = a == NULL || s->need_ifname;
+/* The same address and port, in the same scope. */
+static bool server_same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	return netio_sockaddr_equal((const struct sockaddr *)a, (const struct sockaddr *)b) &&
+	       (a->ss_family != AF_INET6 ||
+		((const struct sockaddr_in6 *)a)->sin6_scope_id ==
+			((const struct sockaddr_in6 *)b)->sin6_scope_id);
+}
 
-	server_sockaddr(family, a, port, &sa, &len);
-	netio_sockaddr_str((struct sockaddr *)&sa, text, sizeof(text));
-	fd = server_socket((struct sockaddr *)&sa, len, a == NULL, pktinfo);
+static void server_on_readable(void *userdata, int fd, short revents);
+
+/* A free slot, or NULL. */
+static struct server_sock *server_slot(struct server *s)
+{
+	for (unsigned i = 0; i < s->n_socks; i++)
+		if (s->socks[i].kind == SERVER_SOCK_FREE)
+			return &s->socks[i];
+	if (s->n_socks == SERVER_MAX_SOCKS)
+		return NULL;
+	return &s->socks[s->n_socks++];
+}
+
+static void server_release(struct server *s, struct server_sock *sock)
+{
+	if (sock->kind != SERVER_SOCK_FREE && sock->fd >= 0) {
+		if (s->loop)
+			loop_unwatch(s->loop, sock->fd);
+		close(sock->fd);
+	}
+	*sock = (struct server_sock){ .kind = SERVER_SOCK_FREE, .fd = -1 };
+}
+
+/*
+ * Bind local (port 0) on the server's port into sock, and watch it when
+ * the loop runs. A wildcard needs ancillary data to know a request's
+ * destination; a bound address only to know its interface, when rules
+ * name interfaces. Returns 0 or a negative errno (logged by the caller).
+ */
+static int server_bind(struct server *s, struct server_sock *sock, enum server_sock_kind kind,
+		       const struct sockaddr_storage *local)
+{
+	struct sockaddr_storage sa = *local;
+	bool pktinfo = kind == SERVER_SOCK_WILDCARD || s->need_ifname;
+	int fd, r;
+
+	server_set_port(&sa, s->port);
+	fd = server_socket((struct sockaddr *)&sa, server_sockaddr_len(&sa), kind, pktinfo);
+	*sock = (struct server_sock){ .srv = s,
+				      .kind = kind,
+				      .fd = fd < 0 ? -1 : fd,
+				      .pktinfo = pktinfo,
+				      .seen = true,
+				      .local = *local };
 	if (fd < 0)
-		return log_errno(LOG_ERR, fd, "cannot listen on %s port %u", text, port);
-	*sock = (struct server_sock){ .srv = s, .fd = fd, .pktinfo = pktinfo };
-	server_sockaddr(family, a, 0, &sock->local, &len);
-	s->n_socks++;
-	log_info("listening on %s port %u", text, port);
+		return fd;
+	if (s->loop && (r = loop_watch(s->loop, fd, POLLIN, server_on_readable, sock)) < 0) {
+		server_release(s, sock);
+		return r;
+	}
+	return 0;
+}
+
+/* A wildcard or a named address, at start: failing is fatal. */
+static int server_bind_config(struct server *s, int family, const struct config_addr *a)
+{
+	struct server_sock *sock = server_slot(s);
+	enum server_sock_kind kind = a ? SERVER_SOCK_NAMED : SERVER_SOCK_WILDCARD;
+	struct sockaddr_storage local;
+	char text[80];
+	int r;
+
+	server_sockaddr(family, a, &local);
+	netio_sockaddr_str((struct sockaddr *)&local, text, sizeof(text));
+	if (!sock)
+		return log_errno(LOG_ERR, -EMFILE, "cannot listen on %s port %u", text, s->port);
+	r = server_bind(s, sock, kind, &local);
+	if (r < 0) {
+		server_release(s, sock);
+		return log_errno(LOG_ERR, r, "cannot listen on %s port %u", text, s->port);
+	}
+	if (!a)
+		s->wildcard[server_family_index(family)] = true;
+	log_info("listening on %s port %u", text, s->port);
 	return 0;
 }
 
 /* One family: the wildcard, the named addresses, or nothing. */
-static int server_open_family(struct server *s, const struct config *cfg, int family, uint16_t port)
+static int server_open_family(struct server *s, const struct config *cfg, int family)
 {
 	struct config_addr addrs[CONFIG_MAX_INTERFACES];
 	int n = ifrule_specific(cfg, family, addrs, CONFIG_MAX_INTERFACES), r;
 
 	if (n < 0) {
-		r = server_bind(s, family, NULL, port);
+		r = server_bind_config(s, family, NULL);
 		/* no IPv6 on this host: serve IPv4 alone */
 		return r == -EAFNOSUPPORT && family == AF_INET6 ? 0 : r;
 	}
 	for (int i = 0; i < n; i++) {
-		r = server_bind(s, family, &addrs[i], port);
+		r = server_bind_config(s, family, &addrs[i]);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
+
+/* ---------------------------------------------------------------- host addresses */
+
+static struct server_sock *server_find_host(struct server *s, const struct sockaddr_storage *sa)
+{
+	for (unsigned i = 0; i < s->n_socks; i++)
+		if (s->socks[i].kind == SERVER_SOCK_HOST &&
+		    server_same_addr(&s->socks[i].local, sa))
+			return &s->socks[i];
+	return NULL;
+}
+
+static unsigned server_n_host(const struct server *s)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->n_socks; i++)
+		n += s->socks[i].kind == SERVER_SOCK_HOST;
+	return n;
+}
+
+/* Would the rules serve a request to a on its own interface? Those they
+ * never serve are left to the wildcard, which counts them. */
+static bool server_host_serves(struct server *s, const struct ifaddr_entry *a)
+{
+	char name[IF_NAMESIZE] = "";
+
+	if (s->need_ifname && !if_indextoname(a->ifindex, name))
+		name[0] = 0;
+	return ifrule_serves(s->cfg, (const struct sockaddr *)&a->sa, name);
+}
+
+/* Ask for every address; those not in the answer are gone. */
+static void server_dump(struct server *s)
+{
+	int r;
+
+	s->redump = false;
+	for (unsigned i = 0; i < s->n_socks; i++)
+		s->socks[i].seen = false;
+	r = ifaddr_dump(&s->addrs);
+	if (r < 0)
+		log_errno(LOG_WARNING, r, "cannot ask the kernel for the host's addresses");
+}
+
+/* An address of the host is there: bind it, unless it is bound already. */
+static void server_host_new(struct server *s, const struct ifaddr_entry *a)
+{
+	struct server_sock *sock = server_find_host(s, &a->sa);
+	char text[80];
+	int r;
+
+	if (sock) {
+		sock->seen = true;
+		return;
+	}
+	if (!s->wildcard[server_family_index(a->sa.ss_family)] || !server_host_serves(s, a))
+		return;
+	netio_sockaddr_str((const struct sockaddr *)&a->sa, text, sizeof(text));
+	sock = server_n_host(s) < SERVER_MAX_ADDRS ? server_slot(s) : NULL;
+	if (!sock) {
+		if (!s->addrs_full)
+			log_notice("more than %u addresses: the wildcard socket answers %s and the "
+				   "others",
+				   SERVER_MAX_ADDRS, text);
+		s->addrs_full = true;
+		return;
+	}
+	r = server_bind(s, sock, SERVER_SOCK_HOST, &a->sa);
+	if (r < 0) {
+		/* remembered with fd -1, so that its next notice says nothing */
+		log_errno(LOG_NOTICE, r,
+			  "cannot listen on %s port %u (the wildcard socket answers it)", text,
+			  s->port);
+		return;
+	}
+	log_info("listening on %s port %u%s", text, s->port, a->tentative ? " (tentative)" : "");
+}
+
+static void server_host_del(struct server *s, struct server_sock *sock)
+{
+	char text[80];
+
+	netio_sockaddr_str((struct sockaddr *)&sock->local, text, sizeof(text));
+	if (sock->fd >= 0)
+		log_info("no longer listening on %s port %u", text, s->port);
+	server_release(s, sock);
+	if (s->addrs_full) {
+		/* a socket is free: the addresses left to the wildcard may have it */
+		s->addrs_full = false;
+		s->redump = true;
+	}
+}
+
+static void server_on_addr(void *userdata, enum ifaddr_event ev, const struct ifaddr_entry *a)
+{
+	struct server *s = userdata;
+	struct server_sock *sock;
+
+	switch (ev) {
+	case IFADDR_NEW:
+		server_host_new(s, a);
+		break;
+	case IFADDR_DEL:
+		sock = server_find_host(s, &a->sa);
+		if (sock)
+			server_host_del(s, sock);
+		break;
+	case IFADDR_DUMP_DONE:
+		for (unsigned i = 0; i < s->n_socks; i++)
+			if (s->socks[i].kind == SERVER_SOCK_HOST && !s->socks[i].seen)
+				server_host_del(s, &s->socks[i]);
+		break;
+	case IFADDR_LINK:
+		server_forget_ifnames(s);
+		break;
+	case IFADDR_LOST:
+		log_info("address notices lost: asking the kernel for every address");
+		s->redump = true;
+		break;
+	}
+	/* one dump at a time: the next when the one under way is done */
+	if (s->redump && !s->addrs.seq)
+		server_dump(s);
+}
+
+static void server_on_netlink(void *userdata, int fd, short revents)
+{
+	struct server *s = userdata;
+	int r = ifaddr_read(&s->addrs, s->batch->nl_buf, sizeof(s->batch->nl_buf), server_on_addr,
+			    s);
+
+	if (r < 0)
+		log_errno(LOG_WARNING, r, "reading the host's addresses");
+}
+
+/* With a wildcard: bind every address of the host there is now (while
+ * ports below 1024 may still be bound), then follow them. Any failure
+ * leaves the wildcard alone to answer, as it can. */
+static void server_open_addrs(struct server *s)
+{
+	int64_t end = loop_now_ns() + SERVER_DUMP_WAIT_NS;
+	int r = ifaddr_open(&s->addrs);
+
+	if (r < 0) {
+		log_errno(LOG_WARNING, r, "cannot follow the host's addresses (rtnetlink)");
+		return;
+	}
+	server_dump(s);
+	while (s->addrs.seq && loop_now_ns() < end) {
+		struct pollfd p = { .fd = s->addrs.fd, .events = POLLIN };
+
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+			break;
+		r = ifaddr_read(&s->addrs, s->batch->nl_buf, sizeof(s->batch->nl_buf),
+				server_on_addr, s);
+		if (r < 0)
+			break;
+	}
+	if (s->addrs.seq)
+		log_warn("the host's addresses did not all come: the wildcard socket answers the "
+			 "others");
+}
+
+/* ---------------------------------------------------------------- open, close */
 
 int server_open(struct server *s, const struct config *cfg, int family, uint16_t port)
 {
@@ -147,18 +405,26 @@ int server_open(struct server *s, const struct config *cfg, int family, uint16_t
 
 	s->n_socks = 0;
 	s->n_ifnames = 0;
+	s->port = port;
+	s->cfg = cfg;
+	s->loop = NULL;
+	s->addrs = (struct ifaddr_watch){ .fd = -1 };
+	s->wildcard[0] = s->wildcard[1] = false;
+	s->addrs_full = s->redump = false;
 	s->need_ifname = ifrule_needs_ifname(cfg);
 	s->batch = calloc(1, sizeof(*s->batch));
 	if (!s->batch)
 		return -ENOMEM;
 	if (family != AF_INET6)
-		r = server_open_family(s, cfg, AF_INET, port);
+		r = server_open_family(s, cfg, AF_INET);
 	if (r == 0 && family != AF_INET)
-		r = server_open_family(s, cfg, AF_INET6, port);
+		r = server_open_family(s, cfg, AF_INET6);
 	if (r == 0 && s->n_socks == 0) {
 		log_err("the interface rules leave nothing to listen on");
 		r = -EADDRNOTAVAIL;
 	}
+	if (r == 0 && (s->wildcard[0] || s->wildcard[1]))
+		server_open_addrs(s);
 	if (r < 0)
 		server_close(s);
 	return r;
@@ -167,8 +433,11 @@ int server_open(struct server *s, const struct config *cfg, int family, uint16_t
 void server_close(struct server *s)
 {
 	for (unsigned i = 0; i < s->n_socks; i++)
-		close(s->socks[i].fd);
+		server_release(s, &s->socks[i]);
 	s->n_socks = 0;
+	if (s->loop && s->addrs.fd >= 0)
+		loop_unwatch(s->loop, s->addrs.fd);
+	ifaddr_close(&s->addrs);
 	free(s->batch);
 	s->batch = NULL;
 }
@@ -177,6 +446,27 @@ void server_forget_ifnames(struct server *s)
 {
 	s->n_ifnames = 0;
 }
+
+void server_log_counters(const struct server *s, const char *why)
+{
+	const struct handle_counters *n = &s->env.n;
+
+	log_info("%s: received %llu, served %llu, kod sent %llu, rate-limited %llu, "
+		 "restrict drops %llu, interface drops %llu, bad address %llu, malformed %llu, "
+		 "control %llu, other modes %llu, send EINVAL %llu, send refused %llu, "
+		 "send buffer full %llu, send unreachable %llu, send other %llu, "
+		 "no rx timestamp %llu",
+		 why, (unsigned long long)n->received, (unsigned long long)n->served,
+		 (unsigned long long)n->kod_sent, (unsigned long long)n->rate_drops,
+		 (unsigned long long)n->acl_drops, (unsigned long long)n->iface_drops,
+		 (unsigned long long)n->bad_addr, (unsigned long long)n->malformed,
+		 (unsigned long long)n->control, (unsigned long long)n->not_client,
+		 (unsigned long long)n->send_invalid, (unsigned long long)n->send_refused,
+		 (unsigned long long)n->send_full, (unsigned long long)n->send_unreach,
+		 (unsigned long long)n->send_other, (unsigned long long)n->no_rx_stamp);
+}
+
+/* ---------------------------------------------------------------- packets */
 
 /* The interface's name, cached (a request must not cost an ioctl each). */
 static const char *server_ifname(struct server *s, unsigned index)
@@ -197,48 +487,66 @@ static const char *server_ifname(struct server *s, unsigned index)
 	return s->ifnames[s->n_ifnames++].name;
 }
 
-/* Destination address, interface and kernel timestamp of a datagram. */
-static void server_ancillary(struct msghdr *mh, struct sockaddr_storage *dst, unsigned *ifindex,
-			     struct timespec *rx, bool *has_rx)
+/* What the kernel says of a datagram: the address it was sent to, the
+ * local address to answer from (IPv4: ipi_spec_dst, which differs from the
+ * destination when that is a broadcast address), the interface it came
+ * in on, and the receive time. */
+struct server_meta {
+	struct sockaddr_storage dst;
+	struct in_addr spec_dst;
+	bool broadcast;
+	unsigned ifindex;
+	struct timespec rx;
+	bool has_rx;
+};
+
+static void server_pktinfo4(struct cmsghdr *c, struct server_meta *m)
+{
+	struct in_pktinfo pi;
+	struct sockaddr_in *d = (struct sockaddr_in *)&m->dst;
+
+	memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+	d->sin_family = AF_INET;
+	d->sin_addr = pi.ipi_addr;
+	/* ipi_spec_dst 0: the kernel had no route to tell; the destination it is */
+	m->spec_dst = pi.ipi_spec_dst.s_addr ? pi.ipi_spec_dst : pi.ipi_addr;
+	m->broadcast = m->spec_dst.s_addr != pi.ipi_addr.s_addr;
+	m->ifindex = (unsigned)pi.ipi_ifindex;
+}
+
+static void server_ancillary(struct msghdr *mh, struct server_meta *m)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(*rx))) {
-			memcpy(rx, CMSG_DATA(c), sizeof(*rx));
-			*has_rx = true;
+		    c->cmsg_len >= CMSG_LEN(sizeof(m->rx))) {
+			memcpy(&m->rx, CMSG_DATA(c), sizeof(m->rx));
+			m->has_rx = true;
 		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
 			   c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
-			struct in_pktinfo pi;
-			struct sockaddr_in *d = (struct sockaddr_in *)dst;
-
-			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			d->sin_family = AF_INET;
-			d->sin_addr = pi.ipi_addr;
-			*ifindex = (unsigned)pi.ipi_ifindex;
+			server_pktinfo4(c, m);
 		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
 			   c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
 			struct in6_pktinfo pi;
-			struct sockaddr_in6 *d = (struct sockaddr_in6 *)dst;
+			struct sockaddr_in6 *d = (struct sockaddr_in6 *)&m->dst;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			d->sin6_family = AF_INET6;
 			d->sin6_addr = pi.ipi6_addr;
-			*ifindex = pi.ipi6_ifindex;
+			m->ifindex = pi.ipi6_ifindex;
 		}
 	}
 }
 
-/* Send the reply from the address the request came to (and on its
- * interface, which a link-local address needs). */
+/* Send the reply from the local address the kernel named (and on the
+ * request's interface, which a link-local address needs). */
 static void server_reply_source(struct msghdr *mh, union server_out_ctl *ctl,
-				const struct sockaddr_storage *dst, unsigned ifindex)
+				const struct server_meta *m)
 {
 	struct cmsghdr *c;
 
 	mh->msg_control = ctl->buf;
-	if (dst->ss_family == AF_INET) {
-		struct in_pktinfo pi = { .ipi_spec_dst =
-						 ((const struct sockaddr_in *)dst)->sin_addr };
+	if (m->dst.ss_family == AF_INET) {
+		struct in_pktinfo pi = { .ipi_spec_dst = m->spec_dst };
 
 		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
 		c = CMSG_FIRSTHDR(mh);
@@ -246,10 +554,10 @@ static void server_reply_source(struct msghdr *mh, union server_out_ctl *ctl,
 		c->cmsg_type = IP_PKTINFO;
 		c->cmsg_len = CMSG_LEN(sizeof(pi));
 		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	} else if (dst->ss_family == AF_INET6) {
+	} else if (m->dst.ss_family == AF_INET6) {
 		struct in6_pktinfo pi = { .ipi6_addr =
-						  ((const struct sockaddr_in6 *)dst)->sin6_addr,
-					  .ipi6_ifindex = ifindex };
+						  ((const struct sockaddr_in6 *)&m->dst)->sin6_addr,
+					  .ipi6_ifindex = m->ifindex };
 
 		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
 		c = CMSG_FIRSTHDR(mh);
@@ -291,23 +599,26 @@ static bool server_one(const struct server_sock *sock, unsigned i, const struct 
 	struct server *s = sock->srv;
 	struct server_batch *b = s->batch;
 	struct msghdr *mh = &b->in[i].msg_hdr;
-	struct sockaddr_storage dst = sock->local;
-	unsigned ifindex = 0;
+	struct server_meta m = { .dst = sock->local };
 	struct handle_in in = {
 		.buf = b->in_buf[i],
 		.len = b->in[i].msg_len,
 		.src = (const struct sockaddr *)&b->src[i],
-		.dst = (const struct sockaddr *)&dst,
+		.dst = (const struct sockaddr *)&m.dst,
 		.now_ns = now_ns,
 	};
 
-	server_ancillary(mh, &dst, &ifindex, &in.rx, &in.rx_from_kernel);
+	server_ancillary(mh, &m);
+	in.rx = m.rx;
+	in.rx_from_kernel = m.has_rx;
 	if (!in.rx_from_kernel)
 		clock_gettime(CLOCK_REALTIME, &in.rx);
 	if (mh->msg_flags & MSG_TRUNC)
 		in.len = 0; /* larger than any request we take: malformed */
-	in.ifname = server_ifname(s, ifindex);
-	if (handle_request(&s->env, &in, ref, b->out_buf[k]) == 0)
+	in.dst_broadcast = m.broadcast;
+	in.ifname = server_ifname(s, m.ifindex);
+	b->verdict[k] = handle_request(&s->env, &in, ref, b->out_buf[k]);
+	if (b->verdict[k] == HANDLE_DROP)
 		return false;
 	b->out_iov[k] = (struct iovec){ b->out_buf[k], NTP_PKT_HEADER_LEN };
 	b->out[k].msg_hdr = (struct msghdr){
@@ -316,27 +627,57 @@ static bool server_one(const struct server_sock *sock, unsigned i, const struct 
 		.msg_iov = &b->out_iov[k],
 		.msg_iovlen = 1,
 	};
-	if (sock->pktinfo)
-		server_reply_source(&b->out[k].msg_hdr, &b->out_ctl[k], &dst, ifindex);
+	if (sock->kind == SERVER_SOCK_WILDCARD)
+		server_reply_source(&b->out[k].msg_hdr, &b->out_ctl[k], &m);
 	return true;
 }
 
-static void server_send(struct server *s, int fd, unsigned k)
+/* Stamp the transmit time of out[off..off+n) now. */
+static void server_stamp(struct server *s, const struct ref_state *ref, unsigned off, unsigned n)
 {
-	unsigned off = 0;
+	struct server_batch *b = s->batch;
+	struct timespec now;
+
+	s->env.clock->now(s->env.clock->ctx, &now);
+	for (unsigned i = off; i < off + n; i++)
+		if (b->verdict[i] == HANDLE_TIME)
+			handle_stamp_transmit(&s->env, ref, &now, b->out_buf[i]);
+}
+
+/*
+ * Send out[0..k), each reply stamped just before the sendmmsg that carries
+ * it. A batch that emptied the socket (the server keeps up: it has time to
+ * spare) leaves one reply per sendmmsg, so that T3 is read as the reply
+ * leaves. A full batch (requests still waiting: the server is saturated)
+ * leaves in one sendmmsg, stamped when all 64 are built: a system call can
+ * cost as much as a reply, and splitting the batch would lower the rate the
+ * server can sustain (bench/README.md, BENCHMARKS.md). The kernel stops a
+ * sendmmsg at the first reply it refuses (no route back, a firewall, a full
+ * buffer): that one is counted by reason and skipped, and the rest go on.
+ * Each reply is counted as served once the kernel took it.
+ */
+static void server_send(struct server *s, int fd, unsigned k, bool saturated,
+			const struct ref_state *ref)
+{
+	struct server_batch *b = s->batch;
+	unsigned part = saturated ? k : 1, off = 0;
 
 	while (off < k) {
-		int n = sendmmsg(fd, s->batch->out + off, k - off, 0);
+		unsigned n = k - off < part ? k - off : part;
+		int r;
 
-		if (n < 0 && errno == EINTR)
+		server_stamp(s, ref, off, n);
+		r = sendmmsg(fd, b->out + off, n, 0);
+		if (r < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			/* a full send buffer, an unreachable client: drop the rest,
-			 * count it, go on */
-			s->send_errors += k - off;
-			return;
+		if (r <= 0) {
+			handle_count_send_error(&s->env, r < 0 ? errno : EAGAIN);
+			off++;
+			continue;
 		}
-		off += (unsigned)n;
+		for (unsigned i = off; i < off + (unsigned)r; i++)
+			handle_count_sent(&s->env, b->verdict[i]);
+		off += (unsigned)r;
 	}
 }
 
@@ -357,7 +698,7 @@ static void server_on_readable(void *userdata, int fd, short revents)
 		refclock_current(&s->refs, now_ns, &ref);
 		for (int i = 0; i < n; i++)
 			k += server_one(sock, (unsigned)i, &ref, now_ns, k);
-		server_send(s, fd, k);
+		server_send(s, fd, k, n == SERVER_BATCH, &ref);
 		if (n < SERVER_BATCH)
 			return;
 	}
@@ -365,11 +706,17 @@ static void server_on_readable(void *userdata, int fd, short revents)
 
 int server_watch(struct server *s, struct loop *l)
 {
-	for (unsigned i = 0; i < s->n_socks; i++) {
-		int r = loop_watch(l, s->socks[i].fd, POLLIN, server_on_readable, &s->socks[i]);
+	int r;
 
+	s->loop = l;
+	for (unsigned i = 0; i < s->n_socks; i++) {
+		if (s->socks[i].fd < 0)
+			continue;
+		r = loop_watch(l, s->socks[i].fd, POLLIN, server_on_readable, &s->socks[i]);
 		if (r < 0)
 			return r;
 	}
+	if (s->addrs.fd >= 0)
+		return loop_watch(l, s->addrs.fd, POLLIN, server_on_netlink, s);
 	return 0;
 }

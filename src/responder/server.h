@@ -1,12 +1,24 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * server: tsetd's sockets. One wildcard UDP socket per family (IPV6_V6ONLY
- * on the IPv6 one) with IP_PKTINFO / IPV6_RECVPKTINFO and SO_TIMESTAMPNS,
- * so that interfaces that come up later are served and replies leave from
- * the address a request was sent to; or, when the interface rules leave
- * only named addresses, exactly those. Requests come in batches
- * (recvmmsg), replies go out in batches (sendmmsg). Nothing on this path
- * allocates, blocks, or ends the process.
+ * server: tsetd's sockets.
+ *
+ * By default, one wildcard UDP socket per family (IPV6_V6ONLY on the IPv6
+ * one) with IP_PKTINFO / IPV6_RECVPKTINFO, which answers every address of
+ * the host from the address a request was sent to, and beside it one
+ * socket per address of the host, kept in step with the kernel through
+ * rtnetlink. The kernel hands a request to the socket bound to its
+ * destination, which knows the destination and the reply's source without
+ * ancillary data (cheaper per packet); the wildcard takes the rest:
+ * addresses that are local through a route alone (127.0.0.0/8), addresses
+ * not bound yet or that could not be (no privilege to bind a low port
+ * after the start), or too many. When the interface rules leave only named
+ * addresses, exactly those are bound, and nothing else.
+ *
+ * Requests come in batches (recvmmsg) with the kernel's receive time
+ * (SO_TIMESTAMPNS); each reply is stamped (T3) just before the sendmmsg
+ * that carries it: one reply per send while the server keeps up, a whole
+ * batch per send when it is saturated; a reply the kernel refuses costs no
+ * other. Nothing on this path allocates, blocks, or ends the process.
  */
 #ifndef TSET_RESPONDER_SERVER_H
 #define TSET_RESPONDER_SERVER_H
@@ -16,29 +28,47 @@
 
 #include "config.h"
 #include "handle.h"
+#include "ifaddr.h"
 #include "loop.h"
 #include "refclock.h"
 
-#define SERVER_MAX_SOCKS    (2 + CONFIG_MAX_INTERFACES)
+#define SERVER_MAX_ADDRS    64 /* sockets of one address; the wildcard takes more */
+#define SERVER_MAX_SOCKS    (2 + SERVER_MAX_ADDRS)
 #define SERVER_IFNAME_CACHE 32
 
 struct server_batch; /* the receive and send buffers */
 struct server;
 
-/* One socket: the wildcard of a family (which needs IP_PKTINFO to learn a
- * request's destination and to answer from it), or one address (which is
- * both, so it needs no ancillary data: cheaper per packet). */
+enum server_sock_kind {
+	SERVER_SOCK_FREE = 0,
+	SERVER_SOCK_WILDCARD, /* a family's wildcard, with ancillary data */
+	SERVER_SOCK_NAMED,    /* an address the interface rules name */
+	SERVER_SOCK_HOST,     /* an address of the host, from rtnetlink */
+};
+
+/* One socket. A bound address is both the destination of what it receives
+ * and the source of its replies, so it needs ancillary data only when the
+ * rules name interfaces (to learn the one a request came in on). */
 struct server_sock {
 	struct server *srv;
-	int fd;
+	enum server_sock_kind kind;
+	int fd; /* -1: a host address that could not be bound (logged once) */
 	bool pktinfo;
+	bool seen;		       /* in the address dump under way */
 	struct sockaddr_storage local; /* the bound address, port 0 */
 };
 
 struct server {
 	struct server_sock socks[SERVER_MAX_SOCKS];
-	unsigned n_socks;
+	unsigned n_socks; /* slots in use are below this */
+	uint16_t port;
 	bool need_ifname;
+	bool wildcard[2]; /* AF_INET, AF_INET6: has a wildcard socket */
+	bool addrs_full;  /* a host address found no slot (logged once) */
+	bool redump;	  /* dump the addresses again: notices lost, a socket free */
+	const struct config *cfg;
+	struct loop *loop; /* set by server_watch */
+	struct ifaddr_watch addrs;
 	struct handle_env env;
 	struct refclock_set refs;
 	struct server_batch *batch;
@@ -47,20 +77,22 @@ struct server {
 		char name[IF_NAMESIZE];
 	} ifnames[SERVER_IFNAME_CACHE];
 	unsigned n_ifnames;
-	uint64_t send_errors;
 };
 
 /*
  * Bind the sockets for cfg on port, for family AF_UNSPEC (both), AF_INET
- * or AF_INET6 (-4/-6). A family whose socket cannot be made (no IPv6 on
- * this host) is logged and left out. Returns 0 when at least one socket
- * is bound, or a negative errno.
+ * or AF_INET6 (-4/-6): with a wildcard, also every address of the host
+ * there is now (before privileges go). A family whose socket cannot be
+ * made (no IPv6 on this host) is logged and left out. Returns 0 when at
+ * least one socket is bound, or a negative errno.
  */
 int server_open(struct server *s, const struct config *cfg, int family, uint16_t port);
-/* Serve what comes in on l. */
+/* Serve what comes in on l, and follow the host's addresses. */
 int server_watch(struct server *s, struct loop *l);
 /* Forget cached interface names (they may have changed: SIGHUP). */
 void server_forget_ifnames(struct server *s);
+/* Log the counters, after why ("counters", "exiting"). */
+void server_log_counters(const struct server *s, const char *why);
 void server_close(struct server *s);
 
 #endif

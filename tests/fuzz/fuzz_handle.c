@@ -12,19 +12,23 @@
  *     receive time and the monotonic time at the start, how long after the
  *     receive time the transmit time is read, eight sources (four IPv4,
  *     four IPv6, with ports) and four destinations (two of each);
- *   - requests until the input ends, each three bytes (which source,
+ *   - requests until the input ends, each four bytes (which source,
  *     destination, interface name and kernel state; whether the kernel
- *     stamped it; how much time passed; the datagram's length) and the
- *     datagram.
+ *     stamped it; how much time passed; whether the destination was a
+ *     broadcast address and what the kernel's send then does; the
+ *     datagram's length) and the datagram.
  * Every request is checked against what the config says, worked out here
- * independently: restrict (longest prefix, the later line on a tie) and
+ * independently: only unicast is answered (no source port 0, no
+ * unspecified, multicast, broadcast or IPv4-mapped address); restrict (longest prefix, the later line on a tie) and
  * interface rules (the last that matches) decide who gets nothing; the one
  * counter that names the outcome moves; a reply is one header, never
  * longer than the request, in mode 4, with the request's version, its
  * transmit timestamp as origin, the reference's fields and times within
  * the precision of the receive and transmit times; a kiss-o'-death goes
  * only to a `limited` and `kod` client that is not new (the first request
- * of a client is never limited); the counters add up.
+ * of a client is never limited); nothing counts a reply until its send
+ * ended, and then the one counter that names how it ended moves; the
+ * counters add up.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -270,12 +274,18 @@ static void fuzz_remember(struct fuzz_world *w, const struct sockaddr *src)
 enum fuzz_outcome {
 	FUZZ_SERVED,
 	FUZZ_KOD,
+	FUZZ_BAD_ADDR,
 	FUZZ_MALFORMED,
 	FUZZ_CONTROL,
 	FUZZ_NOT_CLIENT,
 	FUZZ_IFACE,
 	FUZZ_ACL,
 	FUZZ_RATE,
+	FUZZ_SEND_INVALID,
+	FUZZ_SEND_REFUSED,
+	FUZZ_SEND_FULL,
+	FUZZ_SEND_UNREACH,
+	FUZZ_SEND_OTHER,
 	FUZZ_OUTCOMES,
 };
 
@@ -286,6 +296,9 @@ static uint64_t fuzz_counter(const struct handle_counters *n, enum fuzz_outcome 
 		[FUZZ_MALFORMED] = n->malformed,   [FUZZ_CONTROL] = n->control,
 		[FUZZ_NOT_CLIENT] = n->not_client, [FUZZ_IFACE] = n->iface_drops,
 		[FUZZ_ACL] = n->acl_drops,	   [FUZZ_RATE] = n->rate_drops,
+		[FUZZ_BAD_ADDR] = n->bad_addr,	   [FUZZ_SEND_INVALID] = n->send_invalid,
+		[FUZZ_SEND_REFUSED] = n->send_refused, [FUZZ_SEND_FULL] = n->send_full,
+		[FUZZ_SEND_UNREACH] = n->send_unreach, [FUZZ_SEND_OTHER] = n->send_other,
 	};
 
 	return c[o];
@@ -300,12 +313,36 @@ static uint64_t fuzz_sum(const struct handle_counters *n)
 	return sum;
 }
 
+/* One host's address: not 0.0.0.0/8, 224.0.0.0/4, 255.255.255.255, ::,
+ * ff00::/8 or ::ffff:0:0/96. */
+static bool fuzz_unicast(const struct sockaddr *sa)
+{
+	unsigned bits;
+	const uint8_t *a = fuzz_bytes(sa, &bits);
+	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (bits == 32)
+		return a[0] != 0 && (a[0] & 0xf0) != 0xe0 &&
+		       !(a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
+	return memcmp(a, zero, 16) != 0 && a[0] != 0xff && memcmp(a, mapped, 12) != 0;
+}
+
+static uint16_t fuzz_port(const struct sockaddr *sa)
+{
+	return ntohs(sa->sa_family == AF_INET
+			     ? ((const struct sockaddr_in *)(const void *)sa)->sin_port
+			     : ((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+}
+
 /* What the config says must happen, or FUZZ_OUTCOMES when the rate
  * limiter decides (served, a kiss-o'-death or nothing). */
 static enum fuzz_outcome fuzz_expect(struct fuzz_world *w, const struct handle_in *in,
 				     enum ntp_pkt_status st, const struct ntp_pkt *req,
 				     unsigned flags)
 {
+	if (fuzz_port(in->src) == 0 || !fuzz_unicast(in->src) || !fuzz_unicast(in->dst) ||
+	    in->dst_broadcast)
+		return FUZZ_BAD_ADDR;
 	if (st == NTP_PKT_E_CONTROL)
 		return FUZZ_CONTROL;
 	if (st != NTP_PKT_OK)
@@ -325,37 +362,71 @@ static enum fuzz_outcome fuzz_expect(struct fuzz_world *w, const struct handle_i
 	return FUZZ_OUTCOMES;
 }
 
-/* One request; its outcome against the config. */
+/* The outcome counter that moved since before (exactly one, by one). */
+static enum fuzz_outcome fuzz_moved(const struct handle_counters *n,
+				    const struct handle_counters *before)
+{
+	enum fuzz_outcome got = FUZZ_OUTCOMES;
+
+	FUZZ_CHECK(fuzz_sum(n) == fuzz_sum(before) + 1);
+	for (int o = 0; o < FUZZ_OUTCOMES; o++)
+		if (fuzz_counter(n, (enum fuzz_outcome)o) != fuzz_counter(before, (enum fuzz_outcome)o))
+			got = (enum fuzz_outcome)o;
+	return got;
+}
+
+/* How the kernel's send of a reply ends: 0 (sent) or the errno it gives,
+ * each with the counter it must move. */
+static const struct {
+	int err;
+	enum fuzz_outcome counter;
+} fuzz_sends[8] = {
+	{ 0, FUZZ_OUTCOMES },	       { 0, FUZZ_OUTCOMES },
+	{ 0, FUZZ_OUTCOMES },	       { EINVAL, FUZZ_SEND_INVALID },
+	{ EPERM, FUZZ_SEND_REFUSED },  { ENOBUFS, FUZZ_SEND_FULL },
+	{ EHOSTUNREACH, FUZZ_SEND_UNREACH }, { EIO, FUZZ_SEND_OTHER },
+};
+
+/* One request and its send (ending as fuzz_sends[send] says); its outcome
+ * against the config. */
 static void fuzz_request(struct fuzz_world *w, const struct handle_in *in,
-			 const struct ref_state *ref)
+			 const struct ref_state *ref, unsigned send)
 {
 	struct handle_counters before = w->env.n;
 	uint8_t out[NTP_PKT_HEADER_LEN];
 	struct ntp_pkt req;
+	struct timespec xmt = fuzz_add_ns(w->clk.rx, w->clk.xmt_after_ns);
 	enum ntp_pkt_status st = ntp_pkt_decode(in->buf, in->len, &req);
 	unsigned flags = fuzz_restrict(&w->cfg, in->src);
-	enum fuzz_outcome want = fuzz_expect(w, in, st, &req, flags), got = FUZZ_OUTCOMES;
-	size_t len = handle_request(&w->env, in, ref, out);
+	enum fuzz_outcome want = fuzz_expect(w, in, st, &req, flags), got;
+	enum handle_verdict v = handle_request(&w->env, in, ref, out);
 
 	FUZZ_CHECK(w->env.n.received == before.received + 1 &&
 		   w->env.n.no_rx_stamp == before.no_rx_stamp + !in->rx_from_kernel);
-	/* exactly one outcome counter moved, by one */
-	FUZZ_CHECK(fuzz_sum(&w->env.n) == fuzz_sum(&before) + 1);
-	for (int o = 0; o < FUZZ_OUTCOMES; o++)
-		if (fuzz_counter(&w->env.n, (enum fuzz_outcome)o) !=
-		    fuzz_counter(&before, (enum fuzz_outcome)o))
-			got = (enum fuzz_outcome)o;
-	if (want == FUZZ_OUTCOMES) /* the limiter's call, within what the config allows */
-		FUZZ_CHECK(got == FUZZ_SERVED || got == FUZZ_RATE ||
-			   (got == FUZZ_KOD && (flags & CONFIG_RESTRICT_KOD)));
-	else
-		FUZZ_CHECK(got == want);
-	if (got != FUZZ_SERVED && got != FUZZ_KOD) {
-		FUZZ_CHECK(len == 0);
+	if (v == HANDLE_DROP) {
+		got = fuzz_moved(&w->env.n, &before);
+		FUZZ_CHECK(got == want || (want == FUZZ_OUTCOMES && got == FUZZ_RATE));
 		return;
 	}
-	FUZZ_CHECK(len == NTP_PKT_HEADER_LEN && len <= in->len);
-	fuzz_check_reply(&w->env, &req, ref, &w->clk, out, got == FUZZ_KOD);
+	/* a reply: nothing counted until its send has ended */
+	FUZZ_CHECK(v == HANDLE_TIME || v == HANDLE_KOD);
+	FUZZ_CHECK(fuzz_sum(&w->env.n) == fuzz_sum(&before));
+	if (want == FUZZ_OUTCOMES) /* the limiter's call, within what the config allows */
+		FUZZ_CHECK(v == HANDLE_TIME || (flags & CONFIG_RESTRICT_KOD));
+	else
+		FUZZ_CHECK(want == FUZZ_SERVED && v == HANDLE_TIME);
+	FUZZ_CHECK(NTP_PKT_HEADER_LEN <= in->len);
+	if (v == HANDLE_TIME)
+		handle_stamp_transmit(&w->env, ref, &xmt, out);
+	fuzz_check_reply(&w->env, &req, ref, &w->clk, out, v == HANDLE_KOD);
+	if (fuzz_sends[send].err == 0) {
+		handle_count_sent(&w->env, v);
+		got = fuzz_moved(&w->env.n, &before);
+		FUZZ_CHECK(got == (v == HANDLE_KOD ? FUZZ_KOD : FUZZ_SERVED));
+	} else {
+		handle_count_send_error(&w->env, fuzz_sends[send].err);
+		FUZZ_CHECK(fuzz_moved(&w->env.n, &before) == fuzz_sends[send].counter);
+	}
 }
 
 /* The header: kernel states, precision, seeds, times, addresses. */
@@ -411,8 +482,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* a config that parses starts a server */
 	FUZZ_CHECK(handle_env_init(&w.env, &w.cfg, &w.ops, precision, rng, rl_seed) == 0);
 	(void)refclock_set_init(&w.refs, &w.cfg, &w.ops);
-	while (in.off + 3 <= size) {
+	while (in.off + 4 <= size) {
 		unsigned a = (unsigned)fuzz_take(&in, 1), b = (unsigned)fuzz_take(&in, 1);
+		unsigned c = (unsigned)fuzz_take(&in, 1);
 		size_t len = (size_t)fuzz_take(&in, 1);
 		struct ref_state ref;
 		struct handle_in req;
@@ -431,9 +503,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					  .ifname = ifnames[(a >> 5) & 3],
 					  .rx = w.clk.rx,
 					  .rx_from_kernel = a & 0x80,
+					  .dst_broadcast = c & 1,
 					  .now_ns = mono_ns };
 		in.off += len;
-		fuzz_request(&w, &req, &ref);
+		fuzz_request(&w, &req, &ref, (c >> 1) & 7);
 	}
 	FUZZ_CHECK(w.env.n.received == fuzz_sum(&w.env.n));
 	FUZZ_CHECK(!w.env.rl || ratelimit_count(w.env.rl) <= RATELIMIT_WAYS * RATELIMIT_SETS);

@@ -940,8 +940,9 @@ class DelayRelay(threading.Thread):
 
 TSETD_SERVING = re.compile(r"tsetd \S+ serving")
 TSETD_COUNTER_NAMES = ("received", "served", "kod sent", "rate-limited", "restrict drops",
-                       "interface drops", "malformed", "control", "other modes",
-                       "no rx timestamp", "send errors")
+                       "interface drops", "bad address", "malformed", "control", "other modes",
+                       "send EINVAL", "send refused", "send buffer full", "send unreachable",
+                       "send other", "no rx timestamp")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                    "SUMMARY: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer")
 

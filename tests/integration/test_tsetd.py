@@ -28,19 +28,34 @@ says `interface ignore all` and listens on loopback addresses only):
                         and wrong lengths, random datagrams (seed printed;
                         TSETD_HOSTILE_SEED=N replays one), zero timestamps,
                         truncation at the 2048-byte buffer
+In a network namespace of its own (NetNs: it adds links, addresses and
+routes there, and forges datagrams with a raw socket; nothing reaches this
+machine's network), tsetd with its default config (every address) on
+12530..12536 and port 123: a reply the kernel refuses costs no other of
+its batch and is counted by reason; only unicast is answered (not port 0,
+not to or from a broadcast or multicast address); each small batch of
+replies is stamped just before it leaves; every address of the host gets
+a socket of its own, also one that comes later (tentative and link-local
+IPv6 too), which closes when the address goes, as the interface rules
+allow, beyond the table and without the privilege to bind port 123 the
+wildcard answers, and lost address notices bring a full dump.
 tset runs with -q only, chronyd with -Q only, ntpdig without -s/-S: no
 process touches the clock. The local clock's expected LI and root
 dispersion come from adjtimex() with modes 0 (a read). Root is needed
-(port 123, chronyd); skips (77) otherwise and without chronyd or ntpdig.
+(port 123, chronyd, namespaces); skips (77) otherwise and without chronyd,
+ntpdig, ip (iproute2) or unshare (util-linux).
 A tsetd log holding a sanitizer report (the ASan build, run by hand with
 its tsetd) is a failure. Exit 0 pass, 1 fail, 77 skip.
 """
 
+import contextlib
 import ctypes
 import json
 import os
 import random
+import re
 import select
+import signal
 import socket
 import struct
 import subprocess
@@ -661,6 +676,526 @@ def test_hostile(s, proc):
     check(h.ntp_probe(*HOSTILE) is not None, "tsetd still answers a plain request afterwards")
 
 
+# ---------------------------------------------------------------- a namespace of our own
+#
+# What follows runs in a network namespace that the test makes (NetNs): it
+# adds links, addresses and routes, forges datagrams with a raw socket and
+# runs tsetd with its default config (every address), and none of it
+# reaches this machine's own network.
+
+CLONE_NEWNET = 0x40000000
+SO_TIMESTAMPNS = 35  # SCM_TIMESTAMPNS too (asm-generic/socket.h)
+SERVER_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src",
+                          "responder", "server")
+
+
+def server_constant(name):
+    """A number #defined in src/responder/server.[ch]: the bounds come from the code."""
+    for ext in (".c", ".h"):
+        with open(SERVER_SRC + ext) as f:
+            m = re.search(r"^#define\s+%s\s+(\d+)" % name, f.read(), re.M)
+        if m:
+            return int(m.group(1))
+    raise ValueError(f"{name}: not #defined in {SERVER_SRC}.[ch]")
+
+
+class NetNs:
+    """`with NetNs():` moves this thread, and every process it starts
+    meanwhile, into a new network namespace (lo up), and back on the way
+    out. A short-lived `unshare --net` makes it; an fd keeps it."""
+
+    inside = False
+
+    def __enter__(self):
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        mine = os.readlink("/proc/thread-self/ns/net")
+        holder = subprocess.Popen(["unshare", "--net", "sleep", "60"], preexec_fn=h._pdeathsig)
+        try:
+            end = time.monotonic() + 30  # making a namespace can take long on a busy host
+            while True:
+                try:
+                    if os.readlink(f"/proc/{holder.pid}/ns/net") != mine:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > end or holder.poll() is not None:
+                    raise RuntimeError(f"unshare --net made no namespace (exit {holder.poll()})")
+                time.sleep(0.01)
+            self.fd = os.open(f"/proc/{holder.pid}/ns/net", os.O_RDONLY)
+        finally:
+            holder.terminate()  # by PID
+            holder.wait()
+        self._setns(self.fd)
+        NetNs.inside = True
+        ip("link", "set", "lo", "up")
+        return self
+
+    def __exit__(self, *exc):
+        self._setns(self.home)
+        NetNs.inside = False
+        os.close(self.fd)
+        os.close(self.home)
+
+    def _setns(self, fd):
+        if self.libc.setns(fd, CLONE_NEWNET) != 0:
+            e = ctypes.get_errno()
+            raise OSError(e, os.strerror(e))
+
+
+def ip(*args):
+    """iproute2, in the namespace of this thread."""
+    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
+
+
+def wait_log(s, name, pattern, proc=None, timeout_s=5.0):
+    """The first match of pattern in NAME.log within timeout_s, or None."""
+    end = time.monotonic() + timeout_s
+    while True:
+        m = re.search(pattern, s.log_of(name))
+        if m or time.monotonic() > end or (proc is not None and proc.poll() is not None):
+            return m
+        time.sleep(0.02)
+
+
+def start_any(s, name, text, *args):
+    """tsetd with any config, the default one (every address) included: in
+    a NetNs only."""
+    assert NetNs.inside, "start_any: in a NetNs only"
+    proc = s.start([tsetd, "-n", "-c", s.write(name + ".conf", text), *args], name)
+    proc.logpath = s.path(name + ".log")
+    if not wait_log(s, name, h.TSETD_SERVING.pattern, proc, 10.0):
+        raise RuntimeError(f"tsetd {name} did not start: " + s.log_of(name)[-800:])
+    return proc
+
+
+@contextlib.contextmanager
+def stopped(proc):
+    """tsetd stopped (SIGSTOP, by PID) meanwhile: what is sent to it waits
+    in its socket, and it reads it in one batch when it goes on."""
+    os.kill(proc.pid, signal.SIGSTOP)
+    try:
+        end = time.monotonic() + 5
+        while open(f"/proc/{proc.pid}/stat").read().rsplit(")", 1)[1].split()[0] != "T":
+            if time.monotonic() > end:
+                raise RuntimeError("tsetd did not stop")
+            time.sleep(0.005)
+        yield
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+
+
+def forge(src, sport, dst, dport, payload):
+    """One IPv4 UDP datagram from any source address and port (a raw
+    socket writes the IP header; UDP checksum 0: none)."""
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, socket.IPPROTO_UDP, 0,
+                      socket.inet_aton(src), socket.inet_aton(dst))
+    with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as r:
+        r.sendto(iph + udp, (dst, 0))
+
+
+class Clients:
+    """Honest clients, each with a socket (a port) of its own, receive
+    timestamps on, and a cookie; in the order they asked."""
+
+    def __init__(self):
+        self.socks, self.cookies = [], []
+
+    def ask(self, n, dst, port, src="127.0.0.1"):
+        for _ in range(n):
+            fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+            c = socket.socket(fam, socket.SOCK_DGRAM)
+            c.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            c.bind((src, 0))
+            cookie = os.urandom(8)
+            c.sendto(h.ntp_packet(xmt=cookie), (dst, port))
+            self.socks.append(c)
+            self.cookies.append(cookie)
+
+    def replies(self, timeout_s=5.0):
+        """[(reply, kernel receive time in ns) or None] per client: its own
+        reply (origin = its cookie), within timeout_s for all."""
+        out = [None] * len(self.socks)
+        end = time.monotonic() + timeout_s
+        while any(r is None for r in out) and time.monotonic() < end:
+            ready, _, _ = select.select([c for c, r in zip(self.socks, out) if r is None], [],
+                                        [], max(0.0, end - time.monotonic()))
+            for c in ready:
+                i = self.socks.index(c)
+                data, anc, _, _ = c.recvmsg(512, socket.CMSG_SPACE(16))
+                rx = next((struct.unpack("qq", d[:16]) for lvl, typ, d in anc
+                           if lvl == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS), None)
+                if len(data) >= 48 and data[24:32] == self.cookies[i] and rx:
+                    out[i] = (data, rx[0] * 10**9 + rx[1])
+        return out
+
+    def close(self):
+        for c in self.socks:
+            c.close()
+
+
+def ntp64_ns(x):
+    """A 64-bit NTP timestamp (era 0) as integer nanoseconds since 1970."""
+    return ((x >> 32) - h.NTP_DELTA) * 10**9 + ((x & 0xffffffff) * 10**9 >> 32)
+
+
+def counters_diff(proc, before):
+    after = h.tsetd_ask_counters(proc) or {}
+    return {k: after.get(k, 0) - before.get(k, 0) for k in h.TSETD_COUNTER_NAMES}
+
+
+def adds_up(d):
+    """received = served + kod sent + each drop + each send error."""
+    return d["received"] == sum(v for k, v in d.items() if k not in ("received",
+                                                                       "no rx timestamp"))
+
+
+def test_a_refused_reply_costs_no_other(s):
+    """A reply the kernel refuses to send (no route back, an unreachable,
+    prohibit or blackhole route) costs no other reply of its batch, is
+    counted by its reason, and is not counted as served; on a host
+    address's own socket and on the wildcard."""
+    ip("route", "add", "unreachable", "198.51.100.0/24")  # EHOSTUNREACH
+    ip("route", "add", "prohibit", "203.0.113.0/24")  # EACCES
+    ip("route", "add", "blackhole", "100.64.0.0/24")  # EINVAL
+    p = start_any(s, "refused", LOCAL + "port 12530\n", "-4")
+    for dst, what in (("127.0.0.1", "127.0.0.1 (its own socket)"),
+                      ("127.0.0.2", "127.0.0.2 (the wildcard socket)")):
+        before = h.tsetd_ask_counters(p) or {}
+        cl = Clients()
+        with stopped(p):
+            cl.ask(10, dst, 12530)
+            forge("192.0.2.7", 40000, dst, 12530, h.ntp_packet())  # no route: ENETUNREACH
+            cl.ask(10, dst, 12530)
+            forge("198.51.100.7", 40000, dst, 12530, h.ntp_packet())
+            cl.ask(10, dst, 12530)
+            forge("203.0.113.7", 40000, dst, 12530, h.ntp_packet())
+            forge("100.64.0.7", 40000, dst, 12530, h.ntp_packet())
+            cl.ask(10, dst, 12530)
+        got = cl.replies()
+        cl.close()
+        d = counters_diff(p, before)
+        check(all(got), f"one batch to {what}, 40 clients and 4 replies the kernel refuses: "
+              f"every client answered ({sum(1 for g in got if g)} of 40)")
+        check(d["received"] == 44 and d["served"] == 40 and d["send unreachable"] == 2 and
+              d["send refused"] == 1 and d["send EINVAL"] == 1 and adds_up(d),
+              f"... counted: 44 received, 40 served, 2 unreachable, 1 refused, 1 EINVAL, "
+              f"and they add up ({d})")
+
+
+def test_only_unicast_is_answered(s):
+    """Never a reply to port 0 or to a multicast or broadcast source, nor
+    to a request sent to a broadcast or multicast address; counted as bad
+    addresses, and no other reply of the batch is lost."""
+    ip("link", "add", "tsv0", "type", "veth", "peer", "name", "tsv1")
+    ip("addr", "add", "10.99.0.1/24", "dev", "tsv0")
+    ip("link", "set", "tsv0", "up")
+    ip("link", "set", "tsv1", "up")
+    p = start_any(s, "unicast", LOCAL + "port 12531\n", "-4")
+    member = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # so that 239.1.2.3 loops back
+    member.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                      socket.inet_aton("239.1.2.3") + socket.inet_aton("10.99.0.1"))
+    group = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    group.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    group.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("10.99.0.1"))
+    group.bind(("10.99.0.1", 0))
+    before = h.tsetd_ask_counters(p) or {}
+    cl = Clients()
+    with stopped(p):
+        cl.ask(10, "10.99.0.1", 12531)
+        group.sendto(h.ntp_packet(), ("10.99.0.255", 12531))  # the subnet's broadcast
+        cl.ask(10, "10.99.0.1", 12531)
+        group.sendto(h.ntp_packet(), ("255.255.255.255", 12531))
+        group.sendto(h.ntp_packet(), ("239.1.2.3", 12531))
+        cl.ask(10, "10.99.0.1", 12531)
+        forge("10.99.0.7", 0, "10.99.0.1", 12531, h.ntp_packet())  # source port 0
+        forge("224.0.0.9", 40000, "10.99.0.1", 12531, h.ntp_packet())
+        forge("255.255.255.255", 40000, "10.99.0.1", 12531, h.ntp_packet())
+        cl.ask(10, "10.99.0.1", 12531)
+    got = cl.replies()
+    cl.close()
+    group.settimeout(0.3)
+    try:
+        stray = group.recvfrom(512)
+    except OSError:
+        stray = None
+    d = counters_diff(p, before)
+    check(all(got), f"one batch with requests to broadcast and multicast addresses and from "
+          f"port 0 and group addresses: every honest client answered "
+          f"({sum(1 for g in got if g)} of 40)")
+    check(stray is None, f"... nothing sent to a broadcast or multicast request ({stray})")
+    check(d["received"] == 46 and d["served"] == 40 and d["bad address"] == 6 and
+          sum(d[k] for k in d if k.startswith("send ")) == 0 and adds_up(d),
+          f"... counted: 46 received, 40 served, 6 bad addresses, no send error ({d})")
+    member.close()
+    group.close()
+
+
+def test_a_reply_is_stamped_just_before_it_leaves(s):
+    """T3 is read just before the sendmmsg that carries the reply. A batch
+    that empties the socket goes out a reply per send: reply j is stamped
+    after reply j - 1 has left (its client's kernel receive time; replies
+    leave in the order the requests came). A full batch (SERVER_BATCH, more
+    waiting) goes out in one send, stamped once it is all built: its first
+    reply is stamped no earlier than its last."""
+    full = server_constant("SERVER_BATCH")
+    p = start_any(s, "stamp", LOCAL + "port 12532\n", "-4")
+    for n in (40, full + 20):
+        cl = Clients()
+        with stopped(p):
+            cl.ask(n, "127.0.0.1", 12532)
+        got = cl.replies()
+        cl.close()
+        if not check(all(got), f"{n} requests at once: all answered "
+                     f"({sum(1 for g in got if g)} of {n})"):
+            continue
+        t3 = [ntp64_ns(h.ntp_fields(r)["xmt"]) for r, _ in got]
+        t4 = [rx for _, rx in got]
+        # the random bits below the precision, as whole ns (a float would round
+        # these 1.8e18 ns to 256 ns)
+        prec_ns = int(2.0 ** h.ntp_fields(got[0][0])["precision"] * 1e9) + 1
+        note(f"{n} requests: T3 to the client's receive time, ns: "
+             f"{[t4[j] - t3[j] for j in range(n)]}")
+        # the batch that empties the socket: all 40, or the 20 after the full one
+        rest = range(1, n) if n < full else range(full + 1, n)
+        early = [j for j in rest if t3[j] + prec_ns < t4[j - 1]]
+        check(not early, f"{n} requests: each reply of the batch that emptied the socket "
+              f"stamped after the one before it had left (stamped too early: {early})")
+        if n > full:
+            check(t3[0] + prec_ns >= t3[full - 1],
+                  f"... the full batch of {full}: stamped once all of it was built "
+                  f"(first reply's T3 - last's: {t3[0] - t3[full - 1]} ns)")
+
+
+def udp_bound(pid):
+    """{(address, port): rx_queue bytes} of the UDP sockets in pid's
+    namespace (/proc/PID/net/udp and udp6)."""
+    out = {}
+    for name, fam in (("udp", socket.AF_INET), ("udp6", socket.AF_INET6)):
+        try:
+            lines = open(f"/proc/{pid}/net/{name}").read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            w = line.split()
+            a, port = w[1].split(":")
+            raw = bytes.fromhex(a)
+            if fam == socket.AF_INET:
+                raw = raw[::-1]
+            else:
+                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+            out[(socket.inet_ntop(fam, raw), int(port, 16))] = int(w[4].split(":")[1], 16)
+    return out
+
+
+def test_the_host_addresses_are_followed(s):
+    """Every address of the host gets a socket of its own, also one that
+    comes later (a tentative or link-local IPv6 one too), and loses it
+    when the address goes; requests to it reach that socket."""
+    ip("link", "add", "tsv2", "type", "veth", "peer", "name", "tsv3")
+    p = start_any(s, "follow", LOCAL + "port 12533\n")
+    log = s.log_of("follow")
+    check("listening on 0.0.0.0 port 12533" in log and "listening on 127.0.0.1 port 12533" in log,
+          "the default config: the wildcard, and 127.0.0.1 on a socket of its own")
+    ip("addr", "add", "10.77.0.1/32", "dev", "lo")
+    m = wait_log(s, "follow", r"listening on 10\.77\.0\.1 port 12533", p)
+    check(m and ("10.77.0.1", 12533) in udp_bound(p.pid),
+          "an address added after the start: bound (log, /proc/PID/net/udp)")
+    cl = Clients()
+    with stopped(p):
+        cl.ask(1, "10.77.0.1", 12533, src="10.77.0.1")
+        queued = udp_bound(p.pid).get(("10.77.0.1", 12533), 0)
+    got = cl.replies()
+    cl.close()
+    check(queued > 0, f"... a request to it waits in that socket ({queued} bytes queued)")
+    check(got[0] is not None, "... and is answered")
+    ip("addr", "del", "10.77.0.1/32", "dev", "lo")
+    m = wait_log(s, "follow", r"no longer listening on 10\.77\.0\.1 port 12533", p)
+    check(m and ("10.77.0.1", 12533) not in udp_bound(p.pid),
+          "the address removed: its socket closed (log, /proc/PID/net/udp)")
+
+    if not h.have_ipv6_loopback():
+        note("no IPv6 here: tentative and link-local addresses not checked")
+        h.Session.stop(p)
+        return
+    ip("link", "set", "tsv2", "up")
+    ip("link", "set", "tsv3", "up")
+    ip("addr", "add", "2001:db8:77::1/64", "dev", "tsv2")  # duplicate detection: ~1 s
+    m = wait_log(s, "follow", r"listening on 2001:db8:77::1 port 12533 \(tentative\)", p)
+    check(m is not None, "an IPv6 address bound while duplicate detection runs (IP_FREEBIND): "
+          + (m.group(0) if m else s.log_of("follow").strip()[-300:]))
+    answered = None
+    end = time.monotonic() + 10
+    while answered is None and time.monotonic() < end:
+        answered = ntp_ask6("2001:db8:77::1", 12533)
+    check(answered == "2001:db8:77::1", f"... answered once it is usable, from it ({answered})")
+    m = wait_log(s, "follow", r"listening on (fe80::[0-9a-f:]+)%tsv2 port 12533", p)
+    check(m is not None, "the link-local address of tsv2: bound in its scope")
+    if m:
+        dst = m.group(1) + "%tsv2"
+        answered = None
+        end = time.monotonic() + 10
+        while answered is None and time.monotonic() < end:
+            answered = ntp_ask6(dst, 12533)
+        check(answered is not None and answered.startswith(m.group(1)),
+              f"... a request to {dst} answered from it ({answered})")
+    h.Session.stop(p)
+    check(p.returncode == 0, f"tsetd: SIGTERM, exit 0 ({p.returncode})")
+
+
+def ntp_ask6(dst, port):
+    """The address (with scope) a reply to dst came from, or None."""
+    info = socket.getaddrinfo(dst, port, socket.AF_INET6, socket.SOCK_DGRAM)[0][4]
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as c:
+        c.settimeout(0.2)
+        try:
+            c.sendto(h.ntp_packet(), info)
+            _, peer = c.recvfrom(512)
+        except OSError:
+            time.sleep(0.1)
+            return None
+    return peer[0]
+
+
+def test_interface_rules_choose_the_host_sockets(s):
+    """The interface rules apply to each address: an address they never
+    serve gets no socket of its own, and a request to it is dropped (and
+    counted) by the wildcard; the others are bound and answered."""
+    p = start_any(s, "rules", LOCAL + "interface ignore 10.77.0.2\nport 12534\n", "-4")
+    ip("addr", "add", "10.77.0.2/32", "dev", "lo")
+    ip("addr", "add", "10.77.0.3/32", "dev", "lo")
+    m = wait_log(s, "rules", r"listening on 10\.77\.0\.3 port 12534", p)
+    bound = udp_bound(p.pid)
+    check(m and ("10.77.0.3", 12534) in bound and ("10.77.0.2", 12534) not in bound,
+          "`interface ignore 10.77.0.2`: 10.77.0.3 bound, 10.77.0.2 not")
+    before = h.tsetd_ask_counters(p) or {}
+    cl = Clients()
+    cl.ask(1, "10.77.0.2", 12534, src="10.77.0.3")
+    cl.ask(1, "10.77.0.3", 12534, src="10.77.0.3")
+    got = cl.replies(timeout_s=1.0)
+    cl.close()
+    d = counters_diff(p, before)
+    check(got[0] is None and got[1] is not None and d["interface drops"] == 1,
+          f"... 10.77.0.2 gets nothing (an interface drop), 10.77.0.3 is answered "
+          f"({[g is not None for g in got]}, {d})")
+    ip("addr", "del", "10.77.0.2/32", "dev", "lo")
+    ip("addr", "del", "10.77.0.3/32", "dev", "lo")
+
+
+def test_beyond_the_sockets_the_wildcard_answers(s):
+    """More addresses than sockets of one address (SERVER_MAX_ADDRS), or an
+    address that can no longer be bound (port 123 after the privileges
+    went): the wildcard answers them."""
+    most = server_constant("SERVER_MAX_ADDRS")
+    p = start_any(s, "many", LOCAL + "port 12535\n", "-4")
+    n = most + 8
+    batch = "".join(f"addr add 10.78.{i // 250}.{i % 250 + 1}/32 dev lo\n" for i in range(n))
+    subprocess.run(["ip", "-batch", "-"], input=batch, text=True, check=True, timeout=20)
+    last = f"10.78.{(n - 1) // 250}.{(n - 1) % 250 + 1}"
+    m = wait_log(s, "many", r"more than %d addresses" % most, p)
+    bound = sum(1 for (a, port) in udp_bound(p.pid) if port == 12535 and a.startswith("10.78."))
+    check(m is not None and bound <= most, f"{n} addresses: at most {most} sockets of one "
+          f"address ({bound}), logged")
+    cl = Clients()
+    cl.ask(1, last, 12535, src=last)
+    got = cl.replies()
+    cl.close()
+    check(got[0] is not None, f"... and {last}, without one, is answered by the wildcard")
+    subprocess.run(["ip", "-batch", "-"], input=batch.replace("addr add", "addr del"),
+                   text=True, check=True, timeout=20)
+    end = time.monotonic() + 5
+    while time.monotonic() < end and any(a.startswith("10.78.") for a, _ in udp_bound(p.pid)):
+        time.sleep(0.05)
+    check(not any(a.startswith("10.78.") for a, _ in udp_bound(p.pid)),
+          "... all removed: their sockets closed")
+    h.Session.stop(p)
+
+    # port 123 needs a privilege that -u gives up: a later address cannot
+    # be bound, and the wildcard answers it
+    p = start_any(s, "unpriv", LOCAL, "-4", "-u", "nobody")
+    ip("addr", "add", "10.77.0.5/32", "dev", "lo")
+    m = wait_log(s, "unpriv", r"cannot listen on 10\.77\.0\.5 port 123.*wildcard", p)
+    cl = Clients()
+    cl.ask(1, "10.77.0.5", 123, src="10.77.0.5")
+    got = cl.replies()
+    cl.close()
+    check(m is not None and got[0] is not None,
+          f"-u nobody, port 123, an address added later: not bound (logged), answered by the "
+          f"wildcard ({m and m.group(0)})")
+    h.Session.stop(p)
+
+
+def test_the_port_stays_ours(s):
+    """Sharing the port with its own sockets does not open it to others: a
+    second tsetd with the default config on the same port fails to start,
+    saying why, and the first goes on answering."""
+    p = start_any(s, "first", LOCAL + "port 12537\n", "-4")
+    second = s.start([tsetd, "-n", "-4", "-c", s.write("second.conf", LOCAL + "port 12537\n")],
+                     "second")
+    try:
+        rc = second.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        rc = None
+    cl = Clients()
+    cl.ask(1, "127.0.0.1", 12537)
+    got = cl.replies()
+    cl.close()
+    check(rc == 1 and "cannot listen on 0.0.0.0 port 12537" in s.log_of("second"),
+          f"a second tsetd on the port exits 1, saying why ({rc}: "
+          f"{s.log_of('second').strip()[-200:]})")
+    check(got[0] is not None and p.poll() is None, "... the first goes on answering")
+
+
+def test_lost_notices_bring_a_full_dump(s):
+    """When the kernel's address notices overflow tsetd's netlink socket,
+    tsetd asks for every address and gets back in step: the socket of an
+    address gone meanwhile closes, an address that came meanwhile is
+    bound."""
+    p = start_any(s, "lost", LOCAL + "port 12536\n", "-4")
+    ip("addr", "add", "10.79.0.1/32", "dev", "lo")
+    check(wait_log(s, "lost", r"listening on 10\.79\.0\.1 port 12536", p) is not None,
+          "10.79.0.1 bound")
+    flood = "".join(f"addr add 10.80.{i // 250}.{i % 250 + 1}/32 dev lo\n" for i in range(1000))
+    with stopped(p):  # it reads no notice meanwhile: they overflow its socket
+        ip("addr", "del", "10.79.0.1/32", "dev", "lo")
+        for text in (flood, flood.replace("addr add", "addr del")):
+            subprocess.run(["ip", "-batch", "-"], input=text, text=True, check=True, timeout=60)
+        ip("addr", "add", "10.79.0.2/32", "dev", "lo")
+    m = wait_log(s, "lost", r"listening on 10\.79\.0\.2 port 12536", p, timeout_s=10)
+    end = time.monotonic() + 10
+    while time.monotonic() < end and ("10.79.0.1", 12536) in udp_bound(p.pid):
+        time.sleep(0.05)
+    bound = udp_bound(p.pid)
+    check("address notices lost" in s.log_of("lost"),
+          "2001 notices while tsetd was stopped: its netlink socket overflowed (logged)")
+    check(m is not None and ("10.79.0.2", 12536) in bound and ("10.79.0.1", 12536) not in bound
+          and not any(a.startswith("10.80.") for a, _ in bound),
+          "... and the dump brought it back in step: 10.79.0.1 closed, 10.79.0.2 bound, none "
+          "of the 1000 others")
+    ip("addr", "del", "10.79.0.2/32", "dev", "lo")
+
+
+def test_in_a_namespace(s):
+    with NetNs():
+        for t in (test_a_refused_reply_costs_no_other, test_only_unicast_is_answered,
+                  test_a_reply_is_stamped_just_before_it_leaves,
+                  test_the_host_addresses_are_followed,
+                  test_interface_rules_choose_the_host_sockets,
+                  test_beyond_the_sockets_the_wildcard_answers,
+                  test_the_port_stays_ours, test_lost_notices_bring_a_full_dump):
+            try:
+                t(s)
+            finally:
+                for p in s.procs:  # tsetd must not outlive its namespace's tests
+                    if p.poll() is None and p.name in NETNS_TSETD:
+                        h.Session.stop(p)
+
+
+NETNS_TSETD = ("refused", "unicast", "stamp", "follow", "rules", "many", "unpriv", "first",
+               "second", "lost")
+
+
 # ---------------------------------------------------------------- main
 
 def body(s):
@@ -710,6 +1245,7 @@ def body(s):
     test_interface_rules(s)
     test_families(s)
     test_hostile(s, hostile)
+    test_in_a_namespace(s)
 
     # every tsetd: still running, SIGTERM ends it with 0, no sanitizer report
     h.stop_all_checked(s)
@@ -720,7 +1256,8 @@ def main():
     tset, tsetd = h.tset_tsetd_args(sys.argv, "test_tsetd.py PATH/TO/tset PATH/TO/tsetd")
     note(f"tsetd: {tsetd}")
     return h.main(body, root="ntpdig asks port 123; chronyd -Q",
-                  programs=[("chronyd", "chrony"), ("ntpdig", "ntpsec-ntpdig")])
+                  programs=[("chronyd", "chrony"), ("ntpdig", "ntpsec-ntpdig"),
+                            ("ip", "iproute2"), ("unshare", "util-linux")])
 
 
 if __name__ == "__main__":

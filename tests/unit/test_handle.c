@@ -2,6 +2,8 @@
 /* handle: what tsetd answers, and what it does not. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,22 +63,35 @@ static void request(uint8_t *buf, size_t len, unsigned mode, unsigned version, u
 	ntp_pkt_encode(&p, buf);
 }
 
+/* A datagram from src to dst, received (kernel timestamp) at rx. */
+static struct handle_in datagram(const uint8_t *buf, size_t len, struct timespec rx)
+{
+	return (struct handle_in){ .buf = buf,
+				   .len = len,
+				   .src = (struct sockaddr *)&src,
+				   .dst = (struct sockaddr *)&dst,
+				   .ifname = "",
+				   .rx = rx,
+				   .rx_from_kernel = true };
+}
+
 static size_t serve(const uint8_t *buf, size_t len, int64_t now_ns, struct ntp_pkt *ret)
 {
 	uint8_t out[NTP_PKT_HEADER_LEN];
-	struct handle_in in = { .buf = buf,
-				.len = len,
-				.src = (struct sockaddr *)&src,
-				.dst = (struct sockaddr *)&dst,
-				.ifname = "lo",
-				.rx = { NOW_S, 200000000 },
-				.rx_from_kernel = true,
-				.now_ns = now_ns };
-	size_t n = handle_request(&env, &in, &ref, out);
+	struct handle_in in = datagram(buf, len, (struct timespec){ NOW_S, 200000000 });
+	enum handle_verdict v;
 
-	if (n)
-		ck_assert_int_eq(ntp_pkt_decode(out, n, ret), NTP_PKT_OK);
-	return n;
+	in.ifname = "lo";
+	in.now_ns = now_ns;
+	v = handle_request(&env, &in, &ref, out);
+
+	if (v == HANDLE_DROP)
+		return 0;
+	if (v == HANDLE_TIME)
+		handle_stamp_transmit(&env, &ref, &fake_now, out);
+	handle_count_sent(&env, v);
+	ck_assert_int_eq(ntp_pkt_decode(out, NTP_PKT_HEADER_LEN, ret), NTP_PKT_OK);
+	return NTP_PKT_HEADER_LEN;
 }
 
 START_TEST(test_handle_reply_fields)
@@ -351,6 +366,158 @@ START_TEST(test_handle_no_reference_says_unsynchronised)
 }
 END_TEST
 
+/* One request from from (a sockaddr of family AF_INET or AF_INET6) to to;
+ * the verdict, counted as sent when it is a reply. */
+static enum handle_verdict ask(const void *from, const void *to, bool broadcast)
+{
+	uint8_t buf[48], out[NTP_PKT_HEADER_LEN];
+	struct handle_in in = datagram(buf, sizeof(buf), (struct timespec){ NOW_S, 0 });
+	enum handle_verdict v;
+
+	in.src = from;
+	in.dst = to;
+	in.dst_broadcast = broadcast;
+	request(buf, sizeof(buf), NTP_MODE_CLIENT, 4, 1);
+	v = handle_request(&env, &in, &ref, out);
+	if (v != HANDLE_DROP)
+		handle_count_sent(&env, v);
+	return v;
+}
+
+static struct sockaddr_in v4(uint32_t addr, uint16_t port)
+{
+	return (struct sockaddr_in){ .sin_family = AF_INET,
+				     .sin_port = htons(port),
+				     .sin_addr.s_addr = htonl(addr) };
+}
+
+static struct sockaddr_in6 v6(const char *text, uint16_t port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+
+	ck_assert_int_eq(inet_pton(AF_INET6, text, &sa.sin6_addr), 1);
+	return sa;
+}
+
+START_TEST(test_handle_answers_only_between_unicast_addresses)
+{
+	static const uint32_t bad4[] = { 0x00000000, 0x00000001, 0xe0000001, 0xefffffff,
+					 0xffffffff };
+	static const char *const bad6[] = { "::", "ff02::1", "ff05::101", "::ffff:192.0.2.1" };
+	struct sockaddr_in c4 = v4(0x7f000002, 40000), s4 = v4(0x7f000003, 0), a4, zero4;
+	struct sockaddr_in6 c6 = v6("fe80::2", 40000), s6 = v6("2001:db8::1", 0), a6, zero6;
+	uint64_t drops = 0;
+
+	ck_assert_int_eq(ask(&c4, &s4, false), HANDLE_TIME);
+	ck_assert_int_eq(ask(&c6, &s6, false), HANDLE_TIME);
+	/* RFC 768: source port 0, no reply expected */
+	zero4 = v4(0x7f000002, 0);
+	zero6 = v6("fe80::2", 0);
+	ck_assert_int_eq(ask(&zero4, &s4, false), HANDLE_DROP);
+	ck_assert_int_eq(ask(&zero6, &s6, false), HANDLE_DROP);
+	drops += 2;
+	for (size_t i = 0; i < sizeof(bad4) / sizeof(bad4[0]); i++) {
+		a4 = v4(bad4[i], 40000);
+		ck_assert_int_eq(ask(&a4, &s4, false), HANDLE_DROP); /* from it */
+		a4.sin_port = 0;
+		ck_assert_int_eq(ask(&c4, &a4, false), HANDLE_DROP); /* sent to it */
+		drops += 2;
+	}
+	for (size_t i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++) {
+		a6 = v6(bad6[i], 40000);
+		ck_assert_int_eq(ask(&a6, &s6, false), HANDLE_DROP);
+		a6.sin6_port = 0;
+		ck_assert_int_eq(ask(&c6, &a6, false), HANDLE_DROP);
+		drops += 2;
+	}
+	/* a subnet broadcast, which only the kernel can tell */
+	ck_assert_int_eq(ask(&c4, &s4, true), HANDLE_DROP);
+	drops++;
+	ck_assert_uint_eq(env.n.bad_addr, drops);
+	ck_assert_uint_eq(env.n.served, 2);
+	ck_assert_uint_eq(env.n.received, env.n.served + env.n.bad_addr);
+}
+END_TEST
+
+START_TEST(test_handle_counts_a_reply_once_it_is_sent)
+{
+	static const struct {
+		int err;
+		size_t field;
+	} reasons[] = {
+		{ EINVAL, offsetof(struct handle_counters, send_invalid) },
+		{ EPERM, offsetof(struct handle_counters, send_refused) },
+		{ EACCES, offsetof(struct handle_counters, send_refused) },
+		{ EAGAIN, offsetof(struct handle_counters, send_full) },
+		{ ENOBUFS, offsetof(struct handle_counters, send_full) },
+		{ ENETUNREACH, offsetof(struct handle_counters, send_unreach) },
+		{ EHOSTUNREACH, offsetof(struct handle_counters, send_unreach) },
+		{ ECONNREFUSED, offsetof(struct handle_counters, send_other) },
+		{ EMSGSIZE, offsetof(struct handle_counters, send_other) },
+	};
+	uint8_t buf[48], out[NTP_PKT_HEADER_LEN];
+	struct handle_in in = datagram(buf, sizeof(buf), (struct timespec){ NOW_S, 0 });
+	uint64_t errors = 0;
+
+	request(buf, sizeof(buf), NTP_MODE_CLIENT, 4, 1);
+	ck_assert_int_eq(handle_request(&env, &in, &ref, out), HANDLE_TIME);
+	ck_assert_uint_eq(env.n.received, 1);
+	ck_assert_uint_eq(env.n.served, 0); /* not sent yet */
+	handle_count_sent(&env, HANDLE_TIME);
+	ck_assert_uint_eq(env.n.served, 1);
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		const uint64_t *counter =
+			(const uint64_t *)((const char *)&env.n + reasons[i].field);
+		uint64_t before = *counter;
+
+		ck_assert_int_eq(handle_request(&env, &in, &ref, out), HANDLE_TIME);
+		handle_count_send_error(&env, reasons[i].err);
+		ck_assert_uint_eq(*counter, before + 1);
+		errors++;
+	}
+	ck_assert_uint_eq(env.n.served, 1);
+	ck_assert_uint_eq(env.n.send_invalid + env.n.send_refused + env.n.send_full +
+				  env.n.send_unreach + env.n.send_other,
+			  errors);
+	ck_assert_uint_eq(env.n.received, env.n.served + errors);
+}
+END_TEST
+
+static int clock_reads;
+
+static int counting_clock(void *ctx, struct timespec *ret)
+{
+	clock_reads++;
+	*ret = fake_now;
+	return 0;
+}
+
+START_TEST(test_handle_transmit_time_is_read_at_the_send)
+{
+	struct clock_ops counting = { .now = counting_clock };
+	uint8_t buf[48], out[NTP_PKT_HEADER_LEN];
+	struct handle_in in = datagram(buf, sizeof(buf), (struct timespec){ NOW_S, 200000000 });
+	struct timespec later = { NOW_S, 900000000 }, xmt;
+	struct ntp_pkt r;
+
+	env.clock = &counting;
+	clock_reads = 0;
+	request(buf, sizeof(buf), NTP_MODE_CLIENT, 4, 1);
+	ck_assert_int_eq(handle_request(&env, &in, &ref, out), HANDLE_TIME);
+	ck_assert_int_eq(clock_reads, 0); /* building a reply reads no clock */
+	ck_assert_int_eq(ntp_pkt_decode(out, sizeof(out), &r), NTP_PKT_OK);
+	ck_assert_uint_eq(r.xmt_ntp64, 0); /* not stamped: a client would reject it */
+	handle_stamp_transmit(&env, &ref, &later, out);
+	ck_assert_int_eq(ntp_pkt_decode(out, sizeof(out), &r), NTP_PKT_OK);
+	ntp_time_to_timespec(r.xmt_ntp64, NOW_S, &xmt);
+	ck_assert_int_eq(xmt.tv_sec, NOW_S);
+	ck_assert_int_lt(labs(xmt.tv_nsec - 900000000), 1000); /* within 2^-20 s */
+	/* the rest of the reply is as it was */
+	ck_assert_uint_eq(r.org_ntp64, 1);
+	ck_assert_uint_eq(r.mode, NTP_MODE_SERVER);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("handle");
@@ -368,6 +535,9 @@ int main(void)
 	tcase_add_test(tc, test_handle_kod_poll_is_at_least_the_allowed_interval);
 	tcase_add_test(tc, test_handle_no_reference_says_unsynchronised);
 	tcase_add_test(tc, test_handle_env_limits_as_the_config_says);
+	tcase_add_test(tc, test_handle_answers_only_between_unicast_addresses);
+	tcase_add_test(tc, test_handle_counts_a_reply_once_it_is_sent);
+	tcase_add_test(tc, test_handle_transmit_time_is_read_at_the_send);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
