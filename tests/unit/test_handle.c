@@ -179,14 +179,19 @@ START_TEST(test_handle_time1_shifts_any_clock_reading)
 
 			ref.offset_ns = offset_s[k] * S_NS;
 			request(buf, 48, NTP_MODE_CLIENT, 4, 1);
-			ck_assert_uint_eq(handle_request(&env, &in, &ref, out), 48);
+			ck_assert_int_eq(handle_request(&env, &in, &ref, out), HANDLE_TIME);
+			handle_stamp_transmit(&env, &ref, &in.rx, out);
 			ck_assert_int_eq(ntp_pkt_decode(out, 48, &r), NTP_PKT_OK);
-			ntp_time_to_timespec(r.rec_ntp64, want.tv_sec, &rec);
-			ck_assert_msg(rec.tv_sec == want.tv_sec &&
-					      labs(rec.tv_nsec - want.tv_nsec) < 1000,
-				      "clock %lld s, time1 %lld s: served %lld.%09ld",
-				      (long long)clock_s[i], (long long)offset_s[k],
-				      (long long)rec.tv_sec, rec.tv_nsec);
+			for (unsigned t = 0; t < 2; t++) {
+				ntp_time_to_timespec(t ? r.xmt_ntp64 : r.rec_ntp64, want.tv_sec,
+						     &rec);
+				ck_assert_msg(rec.tv_sec == want.tv_sec &&
+						      labs(rec.tv_nsec - want.tv_nsec) < 1000,
+					      "clock %lld s, time1 %lld s: served %s %lld.%09ld",
+					      (long long)clock_s[i], (long long)offset_s[k],
+					      t ? "transmit" : "receive", (long long)rec.tv_sec,
+					      rec.tv_nsec);
+			}
 		}
 	}
 }
