@@ -60,9 +60,15 @@ static bool opts_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
 	return true;
 }
 
+/* Skipped directives: each with -d or -v, none with -s (cron mails what
+ * is printed), else one line for them all. */
 static enum opts_result opts_load_config(struct opts *o)
 {
-	int r = config_file_load(&o->cfg, o->config_path, CONFIG_PROGRAM_TSET, o->config_given);
+	enum config_file_notices notices = o->debug || o->verbose ? CONFIG_FILE_NOTICES_ALL
+					   : o->use_syslog	  ? CONFIG_FILE_NOTICES_NONE
+								  : CONFIG_FILE_NOTICES_SUMMARY;
+	int r = config_file_load(&o->cfg, o->config_path, CONFIG_PROGRAM_TSET, o->config_given,
+				 notices);
 
 	return r < 0 ? OPTS_EXIT_USAGE : OPTS_RUN;
 }

@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	path = kind == FUZZ_FILE_INPUT ? fuzz_file_write(body, total) : fuzz_file_path(kind);
 	config_init(&fuzz_cfg);
-	r = config_file_load(&fuzz_cfg, path, prog, must_exist);
+	r = config_file_load(&fuzz_cfg, path, prog, must_exist, CONFIG_FILE_NOTICES_ALL);
 	switch (kind) {
 	case FUZZ_FILE_MISSING:
 		FUZZ_CHECK(r == (must_exist ? -ENOENT : 1) && fuzz_cfg.n_servers == 0);
