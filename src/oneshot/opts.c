@@ -125,11 +125,17 @@ static void opts_merge(struct opts *o, bool have_p, bool have_t, bool have_G)
 
 static enum opts_result opts_check_servers(const struct opts *o)
 {
-	for (unsigned i = 0; i < o->cfg.n_servers; i++)
+	for (unsigned i = 0; i < o->cfg.n_servers; i++) {
+		/* authentication asked for and not done: never time without it */
 		if (o->cfg.servers[i].keyid)
 			return opts_fail("server '%s': symmetric-key authentication is not "
 					 "implemented yet",
 					 o->cfg.servers[i].host);
+		if (o->cfg.servers[i].flags & CONFIG_SERVER_NTS)
+			return opts_fail("server '%s': nts (Network Time Security) is not "
+					 "implemented yet",
+					 o->cfg.servers[i].host);
+	}
 	if (o->cfg.n_servers == 0) {
 		fprintf(stderr, "tset: no servers: name some, or configure them in %s\n",
 			o->config_path);
