@@ -50,9 +50,10 @@ struct config_ctx {
 	const struct config_include *inc; /* NULL: includefile is an error */
 	const char *file;
 	unsigned line;
-	bool noticed;	  /* this line already has its notice */
-	unsigned n;	  /* tokens */
-	unsigned end_col; /* column right after the last token */
+	bool noticed;	    /* this line already has its notice */
+	uint16_t host_port; /* the port of a server line's HOST:PORT, 0 if none */
+	unsigned n;	    /* tokens */
+	unsigned end_col;   /* column right after the last token */
 	char *tok[CONFIG_MAX_TOKENS];
 	unsigned col[CONFIG_MAX_TOKENS];
 	char text[CONFIG_MAX_LINE + 1];
@@ -755,12 +756,20 @@ static int config_opts_parse(struct config_ctx *ctx, unsigned i, bool refclock,
 	return 0;
 }
 
-/* Token i is a valid host, of family fam when -4/-6 was given. */
+/* Token i is a valid host, of family fam when -4/-6 was given. HOST:PORT
+ * and [V6ADDR]:PORT (ntpsec's way to name an NTS server's port, and tset's
+ * command line) leave the host alone in the token and the port in ctx. */
 static int config_host_at(struct config_ctx *ctx, unsigned i, enum config_family fam)
 {
-	const char *host = ctx->tok[i];
+	char *host = ctx->tok[i], bare[CONFIG_MAX_HOST];
+	uint16_t port = 0;
 	int af;
 
+	if (!config_host_is_valid(host) &&
+	    config_parse_host_port(host, 0, bare, sizeof(bare), &port) == 0 && port) {
+		strcpy(host, bare); /* shorter: the port and brackets are gone */
+		ctx->host_port = port;
+	}
 	if (!config_host_is_valid(host))
 		return config_fail(ctx, ctx->col[i], "bad host '%.*s'", CONFIG_TOKEN_SHOW, host);
 	af = config_host_family(host);
@@ -830,7 +839,7 @@ static int config_server_add(struct config_ctx *ctx, unsigned i, enum config_fam
 	s = &cfg->servers[cfg->n_servers++];
 	memset(s, 0, sizeof(*s));
 	strcpy(s->host, ctx->tok[i]); /* config_host_at() checked its length */
-	s->port = o.port ? o.port : CONFIG_NTP_PORT;
+	s->port = o.port ? o.port : ctx->host_port ? ctx->host_port : CONFIG_NTP_PORT;
 	s->family = fam;
 	s->flags = o.flags | kind;
 	s->keyid = o.keyid;
@@ -1671,9 +1680,10 @@ static int config_mask_at(struct config_ctx *ctx, unsigned i, struct config_rest
 	return 0;
 }
 
-/* ADDR[/LEN] [mask MASK] at token *i; advances *i past them. */
+/* ADDR[/LEN] [mask MASK] at token *i, or a host name (*ret_name set);
+ * advances *i past them. */
 static int config_restrict_addr(struct config_ctx *ctx, unsigned *i, enum config_family fam,
-				struct config_restrict *rs)
+				struct config_restrict *rs, const char **ret_name)
 {
 	const char *s = ctx->tok[*i];
 	unsigned col = ctx->col[*i];
@@ -1681,9 +1691,23 @@ static int config_restrict_addr(struct config_ctx *ctx, unsigned *i, enum config
 
 	if (r == -ERANGE)
 		return config_fail(ctx, col, "bad prefix length in '%.*s'", CONFIG_TOKEN_SHOW, s);
-	if (r < 0 && config_is_dns_name(s))
-		return config_fail(ctx, col, "restrict needs a numeric address, not '%.*s'",
-				   CONFIG_TOKEN_SHOW, s);
+	if (r < 0 && config_is_dns_name(s)) {
+		/* a host name, which ntpd resolves at start: [mask MASK] may follow */
+		struct config_addr mask;
+
+		*ret_name = s;
+		r = 0;
+		(*i)++;
+		if (*i < ctx->n && strcmp(ctx->tok[*i], "mask") == 0) {
+			r = config_need(ctx, *i + 1, "mask");
+			if (r == 0 && !config_addr_from_text(ctx->tok[*i + 1], &mask))
+				r = config_fail(ctx, ctx->col[*i + 1], "bad mask '%.*s' for '%.*s'",
+						CONFIG_TOKEN_SHOW, ctx->tok[*i + 1],
+						CONFIG_TOKEN_SHOW, s);
+			*i += 2;
+		}
+		return r < 0 ? r : 0;
+	}
 	if (r < 0)
 		return config_fail(ctx, col, "bad restrict address '%.*s'", CONFIG_TOKEN_SHOW, s);
 	if (fam == CONFIG_FAMILY_INET && rs->addr.family == AF_INET6)
@@ -1725,9 +1749,34 @@ static int config_restrict_store(struct config_ctx *ctx, const struct config_res
 	return 0;
 }
 
-/* restrict [-4|-6] default|source|ADDR[/LEN] [mask MASK] [flags] */
+/*
+ * `restrict HOSTNAME [mask M] flags`: ntpd resolves the name when it
+ * starts; tsetd does not resolve names. Leaving such a line out can only
+ * serve less (a host it opened is not opened) unless the line denies:
+ * then leaving it out would serve a host the file shuts out, so that is
+ * an error instead.
+ */
+static int config_restrict_name(struct config_ctx *ctx, const char *name,
+				const struct config_restrict *rs)
+{
+	const unsigned deny = CONFIG_RESTRICT_IGNORE | CONFIG_RESTRICT_NOSERVE |
+			      CONFIG_RESTRICT_LIMITED | CONFIG_RESTRICT_VERSION;
+
+	if (ctx->prog == CONFIG_PROGRAM_TSET)
+		return 0; /* the directive's own notice says it is tsetd's */
+	if (rs->flags & deny)
+		return config_fail(ctx, ctx->col[0],
+				   "restrict '%.*s' denies, and tsetd does not resolve names: give "
+				   "its addresses",
+				   CONFIG_TOKEN_SHOW, name);
+	config_notice(ctx, "restrict '%.*s' skipped: tsetd does not resolve names", 32, name);
+	return 0;
+}
+
+/* restrict [-4|-6] default|source|ADDR[/LEN]|HOST [mask MASK] [flags] */
 static int config_do_restrict(struct config_ctx *ctx)
 {
+	const char *name = NULL;
 	struct config_restrict rs;
 	enum config_family fam;
 	unsigned i = 1;
@@ -1749,13 +1798,15 @@ static int config_do_restrict(struct config_ctx *ctx)
 							      : AF_UNSPEC;
 		i++;
 	} else {
-		r = config_restrict_addr(ctx, &i, fam, &rs);
+		r = config_restrict_addr(ctx, &i, fam, &rs, &name);
 		if (r < 0)
 			return r;
 	}
 	r = config_restrict_flags_at(ctx, i, &rs);
 	if (r < 0)
 		return r;
+	if (name)
+		return config_restrict_name(ctx, name, &rs);
 	if (ctx->prog == CONFIG_PROGRAM_TSETD && (rs.flags & CONFIG_RESTRICT_MSSNTP))
 		config_notice(ctx, "restrict flag 'mssntp' skipped: tsetd does not sign replies "
 				   "for Samba");
@@ -1955,6 +2006,7 @@ static int config_tokenize(struct config_ctx *ctx, const char *line, size_t len)
 	ctx->n = 0;
 	ctx->end_col = 1;
 	ctx->noticed = false;
+	ctx->host_port = 0;
 	if (nul)
 		return config_fail(ctx, (unsigned)(nul - line) + 1, "nul byte in line");
 	if (len > 0 && line[len - 1] == '\r')

@@ -745,6 +745,8 @@ static const char *const config_valid_lines[] = {
 	"server time.cloudflare.com nts\n",
 	"server nts.example.org nts ca /etc/ssl/certs/x.pem noval expire 7 aead AES_SIV_CMAC_256\n",
 	"server nts.example.org nts ask ntp2.example.org require ntp3.example.org\n",
+	"server nts.netnod.se:4460 nts iburst\n",
+	"server [2001:db8::1]:4460 nts\n",
 	"server 192.0.2.1 bias 0.001 minpoll 4 maxpoll 6\n",
 	"pool 2.debian.pool.ntp.org iburst\n",
 	"nts enable\n",
@@ -831,8 +833,36 @@ START_TEST(test_config_reads_nts_servers)
 	ck_assert_uint_eq(cfg.servers[0].flags, CONFIG_SERVER_NTS);
 	ck_assert_ptr_null(notice_of(1));
 	assert_notice(2, "server option 'ca' is for nts, which is not on this line; skipped");
+	parse_ok("server nts.netnod.se:4460 nts\nserver [2001:db8::1]:10123\n",
+		 CONFIG_PROGRAM_TSET);
+	ck_assert_str_eq(cfg.servers[0].host, "nts.netnod.se");
+	ck_assert_uint_eq(cfg.servers[0].port, 4460);
+	ck_assert_str_eq(cfg.servers[1].host, "2001:db8::1");
+	ck_assert_uint_eq(cfg.servers[1].port, 10123);
 	ck_assert_int_eq(parse("server a.example nts ca\n", CONFIG_PROGRAM_TSET), -EINVAL);
 	ck_assert_str_eq(err.msg, "missing argument to 'ca'");
+}
+END_TEST
+
+START_TEST(test_config_restrict_by_name_never_serves_more)
+{
+	/* Samba's and others' lines for their upstream servers: what they say
+	 * changes nothing tsetd serves, so leaving them out serves no more */
+	parse_ok("restrict default ignore\n"
+		 "restrict 0.pool.ntp.org mask 255.255.255.255 nomodify notrap nopeer noquery\n",
+		 CONFIG_PROGRAM_TSETD);
+	ck_assert_uint_eq(cfg.n_restricts, 2);
+	assert_notice(2, "restrict '0.pool.ntp.org' skipped: tsetd does not resolve names");
+	/* a line that denies cannot be left out: that would serve the host */
+	ck_assert_int_eq(parse("restrict bad.example.org ignore\n", CONFIG_PROGRAM_TSETD), -EINVAL);
+	ck_assert_str_eq(err.msg, "restrict 'bad.example.org' denies, and tsetd does not resolve "
+				  "names: give its addresses");
+	ck_assert_int_eq(parse("restrict bad.example.org limited kod\n", CONFIG_PROGRAM_TSETD),
+			 -EINVAL);
+	/* tset skips restrict lines whatever they say */
+	parse_ok("restrict bad.example.org ignore\n", CONFIG_PROGRAM_TSET);
+	ck_assert_uint_eq(cfg.n_restricts, 0);
+	ck_assert_int_eq(parse("restrict a.example mask x\n", CONFIG_PROGRAM_TSET), -EINVAL);
 }
 END_TEST
 
@@ -961,8 +991,6 @@ static const struct bad_line bad_lines[] = {
 	{ "restrict 10.0.0.0/33\n", 1, 10, "bad prefix length in '10.0.0.0/33'" },
 	{ "restrict -4 ::1\n", 1, 13, "-4 given with the ipv6 address '::1'" },
 	{ "restrict -6 127.0.0.1 nomodify\n", 1, 13, "-6 given with the ipv4 address" },
-	{ "restrict ntp.example.org nomodify\n", 1, 10,
-	  "restrict needs a numeric address, not 'ntp.example.org'" },
 	{ "restrict default nomodfy\n", 1, 18, "unknown restrict flag 'nomodfy'" },
 	{ "restrict\n", 1, 9, "missing argument to 'restrict'" },
 	{ "server 127.127.1.0\nfudge 127.127.1.1 stratum 10\n", 2, 7,
@@ -1385,6 +1413,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_config_reads_samba_and_fuzz_restrict_flags);
 	tcase_add_test(tc, test_config_reads_nts_servers);
 	tcase_add_test(tc, test_config_includefile_needs_a_reader);
+	tcase_add_test(tc, test_config_restrict_by_name_never_serves_more);
 	tcase_add_test(tc, test_config_tolerates_crlf_tabs_and_missing_final_newline);
 	tcase_add_test(tc, test_config_skips_utf8_byte_order_mark);
 	tcase_add_test(tc, test_config_accepts_line_of_exactly_max_length);
