@@ -58,6 +58,16 @@ static void fuzz_same(const struct config *a, const struct config *b)
 			   a->servers[i].port == b->servers[i].port);
 }
 
+/* The load gave r and fuzz_cfg: exactly what config_parse() makes of text. */
+static void fuzz_as_parsed(int r, const uint8_t *text, size_t len, const char *path,
+			   enum config_program prog)
+{
+	config_init(&fuzz_want);
+	FUZZ_CHECK(r == config_parse(&fuzz_want, (const char *)text, len, path, prog, NULL));
+	if (r == 0)
+		fuzz_same(&fuzz_cfg, &fuzz_want);
+}
+
 #define FUZZ_PARTS 3
 
 /* The folder of the include mode, made once. */
@@ -113,19 +123,14 @@ static int fuzz_includes(const uint8_t *body, size_t len, enum config_program pr
 	const uint8_t *first = body;
 	size_t first_len = 0;
 	const char *path = fuzz_write_parts(body, len, &first, &first_len);
-	int r, want;
+	int r;
 
 	config_init(&fuzz_cfg);
 	r = config_file_load(&fuzz_cfg, path, prog, true, CONFIG_FILE_NOTICES_NONE);
 	FUZZ_CHECK(r == 0 || r == -EINVAL);
 	FUZZ_CHECK(fuzz_cfg.n_includes < CONFIG_FILE_MAX_FILES);
-	if (memmem(first, first_len, "includefile", 11))
-		return 0;
-	config_init(&fuzz_want);
-	want = config_parse(&fuzz_want, (const char *)first, first_len, path, prog, NULL);
-	FUZZ_CHECK(r == want);
-	if (r == 0)
-		fuzz_same(&fuzz_cfg, &fuzz_want);
+	if (!memmem(first, first_len, "includefile", 11))
+		fuzz_as_parsed(r, first, first_len, path, prog);
 	return 0;
 }
 
@@ -137,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *body;
 	size_t len, total;
 	const char *path;
-	int r, want;
+	int r;
 
 	if (size < 2)
 		return 0;
@@ -171,10 +176,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(r == -EFBIG);
 		return 0;
 	}
-	config_init(&fuzz_want);
-	want = config_parse(&fuzz_want, (const char *)body, total, path, prog, NULL);
-	FUZZ_CHECK(r == want);
-	if (r == 0)
-		fuzz_same(&fuzz_cfg, &fuzz_want);
+	fuzz_as_parsed(r, body, total, path, prog);
 	return 0;
 }
