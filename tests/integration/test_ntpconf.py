@@ -170,6 +170,7 @@ def test_includefile(s):
     h.check(text is None and proc.returncode == 2, "tsetd refuses an include loop (exit 2)")
     h.check("includes itself (a loop)" in s.log_of("include-loop"),
             "the loop is named: " + s.log_of("include-loop").strip()[-200:])
+    h.Session.stop(proc)  # in case it did start: nothing else may answer
     missing = s.write("etc/tsetd-missing.conf", "server 127.127.1.0\n"
                       "includefile ntp.d/none.conf\n")
     proc, text = tsetd_start(s, "include-missing", missing)
@@ -177,6 +178,7 @@ def test_includefile(s):
     h.check(text is None and proc.returncode == 2 and "tsetd-missing.conf:2:13: cannot read "
             "included file 'ntp.d/none.conf'" in log,
             f"a missing include stops tsetd at the including line ({log.strip()[-200:]!r})")
+    h.Session.stop(proc)
 
 
 def test_ignore_wildcard(s):
