@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -45,12 +46,14 @@ enum {
 struct config_ctx {
 	struct config *cfg;
 	enum config_program prog;
-	struct config_error *err; /* may be NULL */
+	struct config_error *err;	  /* may be NULL */
+	const struct config_include *inc; /* NULL: includefile is an error */
 	const char *file;
 	unsigned line;
-	bool noticed;	  /* this line already has its notice */
-	unsigned n;	  /* tokens */
-	unsigned end_col; /* column right after the last token */
+	bool noticed;	    /* this line already has its notice */
+	uint16_t host_port; /* the port of a server line's HOST:PORT, 0 if none */
+	unsigned n;	    /* tokens */
+	unsigned end_col;   /* column right after the last token */
 	char *tok[CONFIG_MAX_TOKENS];
 	unsigned col[CONFIG_MAX_TOKENS];
 	char text[CONFIG_MAX_LINE + 1];
@@ -97,6 +100,7 @@ static int config_fail(struct config_ctx *ctx, unsigned col, const char *fmt, ..
 
 	if (!err)
 		return -EINVAL;
+	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", ctx->file);
 	err->line = ctx->line;
 	err->col = col;
@@ -121,6 +125,7 @@ static void config_notice(struct config_ctx *ctx, const char *fmt, ...)
 		return;
 	}
 	n = &cfg->notices[cfg->n_notices++];
+	snprintf(n->file, sizeof(n->file), "%s", ctx->file);
 	n->line = ctx->line;
 	va_start(ap, fmt);
 	vsnprintf(n->text, sizeof(n->text), fmt, ap);
@@ -545,7 +550,11 @@ void config_error_format(const struct config_error *err, char *buf, size_t len)
 		buf[0] = '\0';
 		return;
 	}
-	snprintf(buf, len, "%s:%u:%u: %s", err->file, err->line, err->col, err->msg);
+	if (err->from_file[0])
+		snprintf(buf, len, "%s:%u:%u: %s (included from %s:%u)", err->file, err->line,
+			 err->col, err->msg, err->from_file, err->from_line);
+	else
+		snprintf(buf, len, "%s:%u:%u: %s", err->file, err->line, err->col, err->msg);
 }
 
 void config_init(struct config *ret)
@@ -575,7 +584,16 @@ enum config_opt_kind {
 	CONFIG_OPT_MINPOLL,
 	CONFIG_OPT_MAXPOLL,
 	CONFIG_OPT_MODE,
-	CONFIG_OPT_TTL,
+	CONFIG_OPT_NUMBER, /* an integer tset does not use */
+	CONFIG_OPT_SECONDS,
+	CONFIG_OPT_STRING,
+};
+
+/* What tset makes of a server option. */
+enum config_opt_use {
+	CONFIG_OPT_USED,   /* stored, or nothing to do (iburst, minpoll) */
+	CONFIG_OPT_DAEMON, /* a daemon's: noticed, skipped */
+	CONFIG_OPT_NTS,	   /* an NTS parameter (ntpsec): with `nts` only */
 };
 
 struct config_server_opt {
@@ -584,24 +602,37 @@ struct config_server_opt {
 	unsigned flag;		/* CONFIG_SERVER_* of a CONFIG_OPT_FLAG, or 0 */
 	unsigned long min, max; /* of a number */
 	bool refclock;		/* allowed on a 127.127.t.u line */
+	enum config_opt_use use;
 };
 
+/* ntpd 4.2.8's and ntpsec's server options (ntpsec's refclock-only ones
+ * belong to its `refclock` directive, which is a daemon's) */
 static const struct config_server_opt config_server_opts[] = {
-	{ "autokey", CONFIG_OPT_FLAG, 0, 0, 0, false },
-	{ "burst", CONFIG_OPT_FLAG, CONFIG_SERVER_BURST, 0, 0, true },
-	{ "iburst", CONFIG_OPT_FLAG, CONFIG_SERVER_IBURST, 0, 0, true },
-	{ "key", CONFIG_OPT_KEY, 0, 1, 65535, false },
-	{ "maxpoll", CONFIG_OPT_MAXPOLL, 0, 3, 17, true },
-	{ "minpoll", CONFIG_OPT_MINPOLL, 0, 3, 17, true },
-	{ "mode", CONFIG_OPT_MODE, 0, 0, 255, true },
-	{ "noselect", CONFIG_OPT_FLAG, CONFIG_SERVER_NOSELECT, 0, 0, true },
-	{ "port", CONFIG_OPT_PORT, 0, 1, 65535, false },
-	{ "preempt", CONFIG_OPT_FLAG, 0, 0, 0, false },
-	{ "prefer", CONFIG_OPT_FLAG, CONFIG_SERVER_PREFER, 0, 0, true },
-	{ "true", CONFIG_OPT_FLAG, CONFIG_SERVER_TRUE, 0, 0, true },
-	{ "ttl", CONFIG_OPT_TTL, 0, 0, 255, false },
-	{ "version", CONFIG_OPT_VERSION, 0, 1, 4, false },
-	{ "xleave", CONFIG_OPT_FLAG, 0, 0, 0, false },
+	{ "aead", CONFIG_OPT_STRING, 0, 0, 0, false, CONFIG_OPT_NTS },
+	{ "ask", CONFIG_OPT_STRING, 0, 0, 0, false, CONFIG_OPT_NTS },
+	{ "autokey", CONFIG_OPT_FLAG, 0, 0, 0, false, CONFIG_OPT_DAEMON },
+	{ "bias", CONFIG_OPT_SECONDS, 0, 0, 0, false, CONFIG_OPT_DAEMON },
+	{ "burst", CONFIG_OPT_FLAG, CONFIG_SERVER_BURST, 0, 0, true, CONFIG_OPT_USED },
+	{ "ca", CONFIG_OPT_STRING, 0, 0, 0, false, CONFIG_OPT_NTS },
+	{ "cert", CONFIG_OPT_STRING, 0, 0, 0, false, CONFIG_OPT_NTS },
+	{ "expire", CONFIG_OPT_NUMBER, 0, 0, UINT_MAX, false, CONFIG_OPT_NTS },
+	{ "iburst", CONFIG_OPT_FLAG, CONFIG_SERVER_IBURST, 0, 0, true, CONFIG_OPT_USED },
+	{ "key", CONFIG_OPT_KEY, 0, 1, 65535, false, CONFIG_OPT_USED },
+	{ "maxpoll", CONFIG_OPT_MAXPOLL, 0, 3, 17, true, CONFIG_OPT_USED },
+	{ "minpoll", CONFIG_OPT_MINPOLL, 0, 3, 17, true, CONFIG_OPT_USED },
+	{ "mode", CONFIG_OPT_MODE, 0, 0, 255, true, CONFIG_OPT_DAEMON },
+	{ "noselect", CONFIG_OPT_FLAG, CONFIG_SERVER_NOSELECT, 0, 0, true, CONFIG_OPT_USED },
+	{ "noval", CONFIG_OPT_FLAG, 0, 0, 0, false, CONFIG_OPT_NTS },
+	{ "nts", CONFIG_OPT_FLAG, CONFIG_SERVER_NTS, 0, 0, false, CONFIG_OPT_USED },
+	{ "port", CONFIG_OPT_PORT, 0, 1, 65535, false, CONFIG_OPT_USED },
+	{ "preempt", CONFIG_OPT_FLAG, 0, 0, 0, false, CONFIG_OPT_DAEMON },
+	{ "prefer", CONFIG_OPT_FLAG, CONFIG_SERVER_PREFER, 0, 0, true, CONFIG_OPT_USED },
+	{ "require", CONFIG_OPT_STRING, 0, 0, 0, false, CONFIG_OPT_NTS },
+	{ "true", CONFIG_OPT_FLAG, CONFIG_SERVER_TRUE, 0, 0, true, CONFIG_OPT_USED },
+	{ "ttl", CONFIG_OPT_NUMBER, 0, 0, 255, false, CONFIG_OPT_DAEMON },
+	{ "version", CONFIG_OPT_VERSION, 0, 1, 4, false, CONFIG_OPT_USED },
+	{ "xleave", CONFIG_OPT_FLAG, 0, 0, 0, false, CONFIG_OPT_DAEMON },
+	{ "xmtnonce", CONFIG_OPT_FLAG, 0, 0, 0, false, CONFIG_OPT_DAEMON },
 };
 
 /* The options of one server line, before they are stored. */
@@ -610,6 +641,8 @@ struct config_opts {
 	uint16_t port;
 	int minpoll, maxpoll, mode;
 	unsigned minpoll_tok, maxpoll_tok; /* token index of the value, 0 if not given */
+	const char *daemon_opt;		   /* the first option only a daemon uses */
+	const char *nts_opt;		   /* the first NTS parameter */
 };
 
 static const struct config_server_opt *config_server_opt_find(const char *name)
@@ -647,8 +680,33 @@ static void config_opt_store(struct config_opts *o, enum config_opt_kind kind, u
 		o->mode = (int)v;
 		break;
 	case CONFIG_OPT_FLAG:
-	case CONFIG_OPT_TTL:
+	case CONFIG_OPT_NUMBER:
+	case CONFIG_OPT_SECONDS:
+	case CONFIG_OPT_STRING:
 		break;
+	}
+}
+
+/* The value of option op at token i (op's name is token i - 1). */
+static int config_opt_value(struct config_ctx *ctx, unsigned i, const struct config_server_opt *op,
+			    struct config_opts *o)
+{
+	unsigned long v = 0;
+	double d = 0;
+	int r;
+
+	switch (op->kind) {
+	case CONFIG_OPT_FLAG:
+		return 0;
+	case CONFIG_OPT_STRING:
+		return config_need(ctx, i, op->name);
+	case CONFIG_OPT_SECONDS:
+		return config_seconds_at(ctx, i, op->name, &config_range_any, &d);
+	default:
+		r = config_uint_at(ctx, i, op->name, op->min, op->max, &v);
+		if (r == 0)
+			config_opt_store(o, op->kind, v, i);
+		return r;
 	}
 }
 
@@ -668,7 +726,6 @@ static int config_opts_parse(struct config_ctx *ctx, unsigned i, bool refclock,
 			     struct config_opts *ret)
 {
 	struct config_opts o;
-	unsigned long v = 0;
 	int r;
 
 	memset(&o, 0, sizeof(o));
@@ -682,12 +739,15 @@ static int config_opts_parse(struct config_ctx *ctx, unsigned i, bool refclock,
 			return config_fail(ctx, ctx->col[i],
 					   "option '%s' is not for a reference clock", op->name);
 		o.flags |= op->flag;
+		if (op->use == CONFIG_OPT_DAEMON && !o.daemon_opt)
+			o.daemon_opt = op->name;
+		if (op->use == CONFIG_OPT_NTS && !o.nts_opt)
+			o.nts_opt = op->name;
 		if (op->kind == CONFIG_OPT_FLAG)
 			continue;
-		r = config_uint_at(ctx, i + 1, op->name, op->min, op->max, &v);
+		r = config_opt_value(ctx, ++i, op, &o);
 		if (r < 0)
 			return r;
-		config_opt_store(&o, op->kind, v, ++i);
 	}
 	r = config_opts_check_poll(ctx, &o);
 	if (r < 0)
@@ -696,12 +756,20 @@ static int config_opts_parse(struct config_ctx *ctx, unsigned i, bool refclock,
 	return 0;
 }
 
-/* Token i is a valid host, of family fam when -4/-6 was given. */
+/* Token i is a valid host, of family fam when -4/-6 was given. HOST:PORT
+ * and [V6ADDR]:PORT (ntpsec's way to name an NTS server's port, and tset's
+ * command line) leave the host alone in the token and the port in ctx. */
 static int config_host_at(struct config_ctx *ctx, unsigned i, enum config_family fam)
 {
-	const char *host = ctx->tok[i];
+	char *host = ctx->tok[i], bare[CONFIG_MAX_HOST];
+	uint16_t port = 0;
 	int af;
 
+	if (!config_host_is_valid(host) &&
+	    config_parse_host_port(host, 0, bare, sizeof(bare), &port) == 0 && port) {
+		strcpy(host, bare); /* shorter: the port and brackets are gone */
+		ctx->host_port = port;
+	}
 	if (!config_host_is_valid(host))
 		return config_fail(ctx, ctx->col[i], "bad host '%.*s'", CONFIG_TOKEN_SHOW, host);
 	af = config_host_family(host);
@@ -771,7 +839,7 @@ static int config_server_add(struct config_ctx *ctx, unsigned i, enum config_fam
 	s = &cfg->servers[cfg->n_servers++];
 	memset(s, 0, sizeof(*s));
 	strcpy(s->host, ctx->tok[i]); /* config_host_at() checked its length */
-	s->port = o.port ? o.port : CONFIG_NTP_PORT;
+	s->port = o.port ? o.port : ctx->host_port ? ctx->host_port : CONFIG_NTP_PORT;
 	s->family = fam;
 	s->flags = o.flags | kind;
 	s->keyid = o.keyid;
@@ -782,6 +850,12 @@ static int config_server_add(struct config_ctx *ctx, unsigned i, enum config_fam
 	if (ctx->prog == CONFIG_PROGRAM_TSETD)
 		config_notice(ctx, "upstream %s skipped: tsetd serves only reference clocks",
 			      ctx->tok[0]);
+	else if (o.daemon_opt)
+		config_notice(ctx, "%s option '%s' is for a daemon; skipped", ctx->tok[0],
+			      o.daemon_opt);
+	else if (o.nts_opt && !(o.flags & CONFIG_SERVER_NTS))
+		config_notice(ctx, "%s option '%s' is for nts, which is not on this line; skipped",
+			      ctx->tok[0], o.nts_opt);
 	return 0;
 }
 
@@ -829,10 +903,16 @@ static const struct {
 	const char *name;
 	unsigned bit; /* CONFIG_FUDGE_* */
 } config_fudge_opts[] = {
-	{ "time1", CONFIG_FUDGE_TIME1 },     { "time2", CONFIG_FUDGE_TIME2 },
-	{ "stratum", CONFIG_FUDGE_STRATUM }, { "refid", CONFIG_FUDGE_REFID },
-	{ "flag1", CONFIG_FUDGE_FLAG1 },     { "flag2", CONFIG_FUDGE_FLAG2 },
-	{ "flag3", CONFIG_FUDGE_FLAG3 },     { "flag4", CONFIG_FUDGE_FLAG4 },
+	{ "time1", CONFIG_FUDGE_TIME1 },
+	{ "time2", CONFIG_FUDGE_TIME2 },
+	{ "stratum", CONFIG_FUDGE_STRATUM },
+	{ "refid", CONFIG_FUDGE_REFID },
+	{ "flag1", CONFIG_FUDGE_FLAG1 },
+	{ "flag2", CONFIG_FUDGE_FLAG2 },
+	{ "flag3", CONFIG_FUDGE_FLAG3 },
+	{ "flag4", CONFIG_FUDGE_FLAG4 },
+	{ "abbrev", 0 },
+	{ "minjitter", 0 },
 };
 
 /* refid STR: 1..4 printable ASCII characters. */
@@ -877,6 +957,14 @@ static int config_fudge_value(struct config_ctx *ctx, unsigned i, unsigned bit,
 		r = config_uint_at(ctx, i, name, 0, NTP_STRATUM_MAX, &v);
 		if (r == 0)
 			rc->stratum = (unsigned)v;
+		return r;
+	case 0: /* abbrev TEXT (ntpd's), minjitter S: a daemon's */
+		if (strcmp(name, "abbrev") == 0)
+			r = config_need(ctx, i, name);
+		else
+			r = config_seconds_at(ctx, i, name, &config_range_gate, &(double){ 0 });
+		if (r == 0 && ctx->prog == CONFIG_PROGRAM_TSETD)
+			config_notice(ctx, "fudge %s is for a daemon; skipped", name);
 		return r;
 	default: /* flag1..flag4 */
 		r = config_uint_at(ctx, i, name, 0, 1, &v);
@@ -999,6 +1087,9 @@ enum config_tos_kind {
 	CONFIG_TOS_MINSANE,
 	CONFIG_TOS_MINCLOCK,
 	CONFIG_TOS_MAXDIST,
+	CONFIG_TOS_FLOOR,
+	CONFIG_TOS_CEILING,
+	CONFIG_TOS_ORPHAN, /* a stratum 1..16: a daemon's orphan mode */
 };
 
 static const struct {
@@ -1006,13 +1097,39 @@ static const struct {
 	enum config_tos_kind kind;
 } config_tos_keys[] = {
 	{ "basedate", CONFIG_TOS_DAEMON_DATE }, { "bcpollbstep", CONFIG_TOS_DAEMON },
-	{ "beacon", CONFIG_TOS_DAEMON },	{ "ceiling", CONFIG_TOS_DAEMON },
-	{ "cohort", CONFIG_TOS_DAEMON },	{ "floor", CONFIG_TOS_DAEMON },
+	{ "beacon", CONFIG_TOS_DAEMON },	{ "ceiling", CONFIG_TOS_CEILING },
+	{ "cohort", CONFIG_TOS_DAEMON },	{ "floor", CONFIG_TOS_FLOOR },
 	{ "maxclock", CONFIG_TOS_DAEMON },	{ "maxdisp", CONFIG_TOS_DAEMON },
 	{ "maxdist", CONFIG_TOS_MAXDIST },	{ "minclock", CONFIG_TOS_MINCLOCK },
 	{ "mindist", CONFIG_TOS_DAEMON },	{ "minsane", CONFIG_TOS_MINSANE },
-	{ "orphan", CONFIG_TOS_DAEMON },	{ "orphanwait", CONFIG_TOS_DAEMON },
+	{ "orphan", CONFIG_TOS_ORPHAN },	{ "orphanwait", CONFIG_TOS_DAEMON },
 };
+
+/* tos floor F / ceiling C: strata F..C-1 are candidates. A stratum-15
+ * server would make tset's stratum 16 (unsynchronised), so the ceiling is
+ * at most 15, ntpd's default. */
+static int config_tos_stratum(struct config_ctx *ctx, unsigned i, const char *what, bool ceiling)
+{
+	struct config *cfg = ctx->cfg;
+	unsigned long v = 0;
+	unsigned floor, ceil;
+	int r = ceiling ? config_uint_at(ctx, i, what, 1, NTP_STRATUM_MAX, &v)
+			: config_uint_at(ctx, i, what, 0, NTP_STRATUM_MAX - 1, &v);
+
+	if (r < 0)
+		return r;
+	floor = ceiling ? cfg->tos_floor : (unsigned)v;
+	ceil = ceiling ? (unsigned)v : cfg->tos_ceiling ? cfg->tos_ceiling : NTP_STRATUM_MAX;
+	if (floor >= ceil)
+		return config_fail(ctx, ctx->col[i],
+				   "tos floor %u not below tos ceiling %u (no stratum left)", floor,
+				   ceil);
+	if (ceiling)
+		cfg->tos_ceiling = ceil;
+	else
+		cfg->tos_floor = floor;
+	return 0;
+}
 
 /* One `KEY VALUE` pair of a tos line at token i. */
 static int config_tos_opt(struct config_ctx *ctx, unsigned i)
@@ -1040,6 +1157,13 @@ static int config_tos_opt(struct config_ctx *ctx, unsigned i)
 		break;
 	case CONFIG_TOS_MAXDIST:
 		return config_seconds_at(ctx, i + 1, what, &config_range_maxdist, &cfg->maxdist_s);
+	case CONFIG_TOS_FLOOR:
+	case CONFIG_TOS_CEILING:
+		return config_tos_stratum(ctx, i + 1, what,
+					  config_tos_keys[k].kind == CONFIG_TOS_CEILING);
+	case CONFIG_TOS_ORPHAN:
+		r = config_uint_at(ctx, i + 1, what, 1, NTP_STRATUM_UNSYNC, &count);
+		break;
 	case CONFIG_TOS_MINSANE:
 	case CONFIG_TOS_MINCLOCK:
 		r = config_uint_at(ctx, i + 1, what, 1, CONFIG_MAX_TOS_COUNT, &count);
@@ -1133,22 +1257,104 @@ static int config_do_resolvconf(struct config_ctx *ctx)
 	return config_path_at(ctx, 1, ctx->cfg->resolvconf, sizeof(ctx->cfg->resolvconf));
 }
 
-static int config_do_trustedkey(struct config_ctx *ctx)
+/*
+ * The ids of a trustedkey line, one token at a time. ntpd's range
+ * `(LO ... HI)` may be spaced any way ("(3 ... 5)", "( 3...5 )"), so the
+ * line is read as a run of characters: digits, '(', "...", ')'.
+ */
+struct config_keys_scan {
+	unsigned tok;	 /* token being read */
+	const char *at;	 /* where in it */
+	const char *num; /* the digits of the last number */
+	int num_len;
+};
+
+/* The next item: a number (*ret_id), '(', ')', '.' (for "..."), or 0 at the end. */
+static char config_keys_next(struct config_ctx *ctx, struct config_keys_scan *sc,
+			     unsigned long *ret_id, unsigned *ret_col, bool *ret_bad)
+{
+	unsigned long v = 0;
+	const char *p;
+
+	while (sc->tok < ctx->n && !*sc->at && ++sc->tok < ctx->n)
+		sc->at = ctx->tok[sc->tok];
+	if (sc->tok >= ctx->n)
+		return 0;
+	p = sc->at;
+	*ret_col = ctx->col[sc->tok] + (unsigned)(p - ctx->tok[sc->tok]);
+	if (*p == '(' || *p == ')') {
+		sc->at = p + 1;
+		return *p;
+	}
+	if (strncmp(p, "...", 3) == 0) {
+		sc->at = p + 3;
+		return '.';
+	}
+	if (!config_is_digit(*p)) {
+		*ret_bad = true;
+		return 0;
+	}
+	sc->num = p;
+	for (; config_is_digit(*p); p++)
+		v = v > 65535 ? v : v * 10 + (unsigned long)(*p - '0');
+	sc->num_len = (int)(p - sc->num);
+	sc->at = p;
+	*ret_id = v;
+	return '0';
+}
+
+static int config_trusted_add(struct config_ctx *ctx, const struct config_keys_scan *sc,
+			      unsigned col, unsigned long lo, unsigned long hi)
 {
 	struct config *cfg = ctx->cfg;
-	unsigned long v = 0;
-	unsigned i;
+
+	if (lo == hi && (lo < 1 || lo > 65535))
+		return config_fail(
+			ctx, col, "trustedkey '%.*s' out of range (expected an integer 1..65535)",
+			sc->num_len > CONFIG_TOKEN_SHOW ? CONFIG_TOKEN_SHOW : sc->num_len, sc->num);
+	if (lo < 1 || hi > 65535 || lo > hi)
+		return config_fail(ctx, col,
+				   "bad trustedkey range (%lu ... %lu) (expected ids "
+				   "1..65535, low first)",
+				   lo, hi);
+	if (cfg->n_trusted >= CONFIG_MAX_TRUSTED)
+		return config_fail(ctx, col, "too many trusted keys (at most %d)",
+				   CONFIG_MAX_TRUSTED);
+	cfg->trusted[cfg->n_trusted++] = (struct config_key_range){ (unsigned)lo, (unsigned)hi };
+	return 0;
+}
+
+/* trustedkey ID|(LO ... HI) ... */
+static int config_do_trustedkey(struct config_ctx *ctx)
+{
+	struct config_keys_scan sc = { 1, "", "", 0 };
+	unsigned long lo = 0, hi = 0;
+	unsigned col = 0, col2 = 0;
+	bool bad = false;
+	char c;
 	int r = config_need(ctx, 1, "trustedkey");
 
-	for (i = 1; r == 0 && i < ctx->n; i++) {
-		r = config_uint_at(ctx, i, "trustedkey", 1, 65535, &v);
-		if (r < 0)
-			break;
-		if (cfg->n_trusted >= CONFIG_MAX_TRUSTED)
-			return config_fail(ctx, ctx->col[i], "too many trusted keys (at most %d)",
-					   CONFIG_MAX_TRUSTED);
-		cfg->trusted[cfg->n_trusted++] = (unsigned)v;
+	if (r == 0)
+		sc.at = ctx->tok[1];
+	while (r == 0 && (c = config_keys_next(ctx, &sc, &lo, &col, &bad)) != 0) {
+		if (c == '0') {
+			r = config_trusted_add(ctx, &sc, col, lo, lo);
+			continue;
+		}
+		if (c != '(' || config_keys_next(ctx, &sc, &lo, &col2, &bad) != '0' ||
+		    config_keys_next(ctx, &sc, &hi, &col2, &bad) != '.' ||
+		    config_keys_next(ctx, &sc, &hi, &col2, &bad) != '0' ||
+		    config_keys_next(ctx, &sc, &hi, &col2, &bad) != ')')
+			return config_fail(
+				ctx, col,
+				"bad trustedkey range (expected a key id or (LO ... HI))");
+		r = config_trusted_add(ctx, &sc, col, lo, hi);
 	}
+	if (r == 0 && bad)
+		return config_fail(ctx, col,
+				   "bad key id '%.*s' for trustedkey (expected an integer "
+				   "1..65535 or (LO ... HI))",
+				   CONFIG_TOKEN_SHOW, ctx->tok[sc.tok]);
 	return r;
 }
 
@@ -1198,6 +1404,52 @@ static int config_do_accuracy(struct config_ctx *ctx)
 {
 	return config_one_seconds(ctx, &config_range_accuracy, &ctx->cfg->accuracy_s,
 				  &ctx->cfg->has_accuracy);
+}
+
+/* ---- includefile ---- */
+
+/* includefile NAME: inc reads the file and parses it into the same config. */
+static int config_do_includefile(struct config_ctx *ctx)
+{
+	char name[CONFIG_MAX_PATH], why[64];
+	struct config_error sub;
+	int r = config_path_at(ctx, 1, name, sizeof(name));
+
+	if (r < 0)
+		return r;
+	if (!ctx->inc)
+		return config_fail(ctx, ctx->col[1], "includefile '%.*s' cannot be read here",
+				   CONFIG_TOKEN_SHOW, name);
+	memset(&sub, 0, sizeof(sub));
+	r = ctx->inc->include(ctx->inc->userdata, ctx->cfg, name, ctx->file, ctx->prog, &sub);
+	if (r == -EINVAL) {
+		/* the error is inside: say where it was included from */
+		if (ctx->err) {
+			*ctx->err = sub;
+			if (!sub.from_file[0]) {
+				snprintf(ctx->err->from_file, sizeof(ctx->err->from_file), "%s",
+					 ctx->file);
+				ctx->err->from_line = ctx->line;
+			}
+		}
+		return r;
+	}
+	if (r == -ELOOP)
+		return config_fail(ctx, ctx->col[1], "includefile '%.*s' includes itself (a loop)",
+				   CONFIG_TOKEN_SHOW, name);
+	if (r == -EMLINK)
+		return config_fail(
+			ctx, ctx->col[1],
+			"includefile '%.*s' nested deeper than %d files or too many files",
+			CONFIG_TOKEN_SHOW, name, CONFIG_MAX_INCLUDE);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s", strerror(-r));
+		why[0] = (char)tolower((unsigned char)why[0]);
+		return config_fail(ctx, ctx->col[1], "cannot read included file '%.*s': %s",
+				   CONFIG_TOKEN_SHOW, name, why);
+	}
+	ctx->cfg->n_includes++;
+	return 0;
 }
 
 /* ---- tsetd's own directives ---- */
@@ -1325,20 +1577,68 @@ static const struct {
 	const char *name;
 	unsigned flag;
 } config_restrict_flags[] = {
-	{ "ignore", CONFIG_RESTRICT_IGNORE },	    { "kod", CONFIG_RESTRICT_KOD },
-	{ "limited", CONFIG_RESTRICT_LIMITED },	    { "lowpriotrap", CONFIG_RESTRICT_LOWPRIOTRAP },
-	{ "noepeer", CONFIG_RESTRICT_NOEPEER },	    { "nomodify", CONFIG_RESTRICT_NOMODIFY },
-	{ "nomrulist", CONFIG_RESTRICT_NOMRULIST }, { "nopeer", CONFIG_RESTRICT_NOPEER },
-	{ "noquery", CONFIG_RESTRICT_NOQUERY },	    { "noserve", CONFIG_RESTRICT_NOSERVE },
-	{ "notrap", CONFIG_RESTRICT_NOTRAP },	    { "notrust", CONFIG_RESTRICT_NOTRUST },
-	{ "ntpport", CONFIG_RESTRICT_NTPPORT },	    { "version", CONFIG_RESTRICT_VERSION },
+	{ "epeer", CONFIG_RESTRICT_EPEER },
+	{ "flake", CONFIG_RESTRICT_FLAKE },
+	{ "ignore", CONFIG_RESTRICT_IGNORE },
+	{ "kod", CONFIG_RESTRICT_KOD },
+	{ "mssntp", CONFIG_RESTRICT_MSSNTP },
+	{ "limited", CONFIG_RESTRICT_LIMITED },
+	{ "lowpriotrap", CONFIG_RESTRICT_LOWPRIOTRAP },
+	{ "noepeer", CONFIG_RESTRICT_NOEPEER },
+	{ "nomodify", CONFIG_RESTRICT_NOMODIFY },
+	{ "nomrulist", CONFIG_RESTRICT_NOMRULIST },
+	{ "nopeer", CONFIG_RESTRICT_NOPEER },
+	{ "noquery", CONFIG_RESTRICT_NOQUERY },
+	{ "noserve", CONFIG_RESTRICT_NOSERVE },
+	{ "notrap", CONFIG_RESTRICT_NOTRAP },
+	{ "notrust", CONFIG_RESTRICT_NOTRUST },
+	{ "ntpport", CONFIG_RESTRICT_NTPPORT },
+	{ "version", CONFIG_RESTRICT_VERSION },
 };
 
-static int config_restrict_flags_at(struct config_ctx *ctx, unsigned i, unsigned *flags)
+/* ntpd's restrict options that take a value: `ippeerlimit N` (-1 = no
+ * limit) and `serverresponse fuzz`. Returns 1 when token i is one (and
+ * consumes its value), 0 when it is not, or a negative errno. */
+static int config_restrict_valued(struct config_ctx *ctx, unsigned *i, struct config_restrict *rs)
+{
+	unsigned long v = 0;
+	int r;
+
+	if (strcmp(ctx->tok[*i], "serverresponse") == 0) {
+		r = config_need(ctx, *i + 1, "serverresponse");
+		if (r == 0 && strcmp(ctx->tok[*i + 1], "fuzz") != 0)
+			r = config_fail(ctx, ctx->col[*i + 1],
+					"unknown serverresponse option '%.*s' (expected fuzz)",
+					CONFIG_TOKEN_SHOW, ctx->tok[*i + 1]);
+		rs->flags |= CONFIG_RESTRICT_FUZZ;
+	} else if (strcmp(ctx->tok[*i], "ippeerlimit") == 0) {
+		r = config_need(ctx, *i + 1, "ippeerlimit");
+		if (r == 0 && strcmp(ctx->tok[*i + 1], "-1") != 0) {
+			r = config_uint_at(ctx, *i + 1, "ippeerlimit", 0, 65535, &v);
+			rs->ippeerlimit = (int)v;
+		} else {
+			rs->ippeerlimit = -1;
+		}
+		rs->flags |= CONFIG_RESTRICT_IPPEERLIMIT;
+	} else {
+		return 0;
+	}
+	(*i)++;
+	return r < 0 ? r : 1;
+}
+
+static int config_restrict_flags_at(struct config_ctx *ctx, unsigned i, struct config_restrict *rs)
 {
 	size_t k, n = sizeof(config_restrict_flags) / sizeof(config_restrict_flags[0]);
+	unsigned *flags = &rs->flags;
+	int r;
 
 	for (; i < ctx->n; i++) {
+		r = config_restrict_valued(ctx, &i, rs);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
 		for (k = 0; k < n; k++)
 			if (strcmp(config_restrict_flags[k].name, ctx->tok[i]) == 0)
 				break;
@@ -1380,9 +1680,10 @@ static int config_mask_at(struct config_ctx *ctx, unsigned i, struct config_rest
 	return 0;
 }
 
-/* ADDR[/LEN] [mask MASK] at token *i; advances *i past them. */
+/* ADDR[/LEN] [mask MASK] at token *i, or a host name (*ret_name set);
+ * advances *i past them. */
 static int config_restrict_addr(struct config_ctx *ctx, unsigned *i, enum config_family fam,
-				struct config_restrict *rs)
+				struct config_restrict *rs, const char **ret_name)
 {
 	const char *s = ctx->tok[*i];
 	unsigned col = ctx->col[*i];
@@ -1390,9 +1691,23 @@ static int config_restrict_addr(struct config_ctx *ctx, unsigned *i, enum config
 
 	if (r == -ERANGE)
 		return config_fail(ctx, col, "bad prefix length in '%.*s'", CONFIG_TOKEN_SHOW, s);
-	if (r < 0 && config_is_dns_name(s))
-		return config_fail(ctx, col, "restrict needs a numeric address, not '%.*s'",
-				   CONFIG_TOKEN_SHOW, s);
+	if (r < 0 && config_is_dns_name(s)) {
+		/* a host name, which ntpd resolves at start: [mask MASK] may follow */
+		struct config_addr mask;
+
+		*ret_name = s;
+		r = 0;
+		(*i)++;
+		if (*i < ctx->n && strcmp(ctx->tok[*i], "mask") == 0) {
+			r = config_need(ctx, *i + 1, "mask");
+			if (r == 0 && !config_addr_from_text(ctx->tok[*i + 1], &mask))
+				r = config_fail(ctx, ctx->col[*i + 1], "bad mask '%.*s' for '%.*s'",
+						CONFIG_TOKEN_SHOW, ctx->tok[*i + 1],
+						CONFIG_TOKEN_SHOW, s);
+			*i += 2;
+		}
+		return r < 0 ? r : 0;
+	}
 	if (r < 0)
 		return config_fail(ctx, col, "bad restrict address '%.*s'", CONFIG_TOKEN_SHOW, s);
 	if (fam == CONFIG_FAMILY_INET && rs->addr.family == AF_INET6)
@@ -1434,9 +1749,34 @@ static int config_restrict_store(struct config_ctx *ctx, const struct config_res
 	return 0;
 }
 
-/* restrict [-4|-6] default|source|ADDR[/LEN] [mask MASK] [flags] */
+/*
+ * `restrict HOSTNAME [mask M] flags`: ntpd resolves the name when it
+ * starts; tsetd does not resolve names. Leaving such a line out can only
+ * serve less (a host it opened is not opened) unless the line denies:
+ * then leaving it out would serve a host the file shuts out, so that is
+ * an error instead.
+ */
+static int config_restrict_name(struct config_ctx *ctx, const char *name,
+				const struct config_restrict *rs)
+{
+	const unsigned deny = CONFIG_RESTRICT_IGNORE | CONFIG_RESTRICT_NOSERVE |
+			      CONFIG_RESTRICT_LIMITED | CONFIG_RESTRICT_VERSION;
+
+	if (ctx->prog == CONFIG_PROGRAM_TSET)
+		return 0; /* the directive's own notice says it is tsetd's */
+	if (rs->flags & deny)
+		return config_fail(ctx, ctx->col[0],
+				   "restrict '%.*s' denies, and tsetd does not resolve names: give "
+				   "its addresses",
+				   CONFIG_TOKEN_SHOW, name);
+	config_notice(ctx, "restrict '%.*s' skipped: tsetd does not resolve names", 32, name);
+	return 0;
+}
+
+/* restrict [-4|-6] default|source|ADDR[/LEN]|HOST [mask MASK] [flags] */
 static int config_do_restrict(struct config_ctx *ctx)
 {
+	const char *name = NULL;
 	struct config_restrict rs;
 	enum config_family fam;
 	unsigned i = 1;
@@ -1458,13 +1798,21 @@ static int config_do_restrict(struct config_ctx *ctx)
 							      : AF_UNSPEC;
 		i++;
 	} else {
-		r = config_restrict_addr(ctx, &i, fam, &rs);
+		r = config_restrict_addr(ctx, &i, fam, &rs, &name);
 		if (r < 0)
 			return r;
 	}
-	r = config_restrict_flags_at(ctx, i, &rs.flags);
+	r = config_restrict_flags_at(ctx, i, &rs);
 	if (r < 0)
 		return r;
+	if (name)
+		return config_restrict_name(ctx, name, &rs);
+	if (ctx->prog == CONFIG_PROGRAM_TSETD && (rs.flags & CONFIG_RESTRICT_MSSNTP))
+		config_notice(ctx, "restrict flag 'mssntp' skipped: tsetd does not sign replies "
+				   "for Samba");
+	else if (ctx->prog == CONFIG_PROGRAM_TSETD && (rs.flags & CONFIG_RESTRICT_FLAKE))
+		config_notice(ctx, "restrict flag 'flake' (drop some packets) is for a test "
+				   "daemon; skipped");
 	return config_restrict_store(ctx, &rs, fam);
 }
 
@@ -1567,22 +1915,25 @@ static const struct config_directive config_directives[] = {
 	CONFIG_DAEMON("controlkey"),
 	CONFIG_DAEMON("crypto"),
 	{ "deadline", CONFIG_USE_TSET, config_do_deadline },
+	CONFIG_DAEMON("delrestrict"),
 	CONFIG_DAEMON("device"),
 	{ "disable", CONFIG_USE_TSET, config_do_disable },
 	{ "discard", CONFIG_USE_TSETD, config_do_discard },
 	CONFIG_DAEMON("driftfile"),
 	CONFIG_DAEMON("dscp"),
 	{ "enable", CONFIG_USE_TSET, config_do_enable },
+	CONFIG_DAEMON("extra"),
 	CONFIG_DAEMON("filegen"),
 	{ "fudge", CONFIG_USE_TSETD, config_do_fudge },
 	{ "gpsd", CONFIG_USE_TSETD, config_do_gpsd },
 	CONFIG_DAEMON("ident"),
-	CONFIG_DAEMON("includefile"),
+	{ "includefile", CONFIG_USE_BOTH, config_do_includefile },
 	{ "interface", CONFIG_USE_TSETD, config_do_interface },
 	{ "keys", CONFIG_USE_TSET, config_do_keys },
 	CONFIG_DAEMON("keysdir"),
 	CONFIG_DAEMON("leapfile"),
 	CONFIG_DAEMON("leapsmearinterval"),
+	CONFIG_DAEMON("limit"),
 	{ "limitprefix", CONFIG_USE_TSETD, config_do_limitprefix },
 	CONFIG_DAEMON("logconfig"),
 	{ "logfile", CONFIG_USE_TSETD, config_do_logfile },
@@ -1598,6 +1949,7 @@ static const struct config_directive config_directives[] = {
 	{ "peer", CONFIG_USE_BOTH, config_do_peer },
 	CONFIG_DAEMON("phone"),
 	CONFIG_DAEMON("pidfile"),
+	CONFIG_DAEMON("pollskewlist"),
 	{ "pool", CONFIG_USE_BOTH, config_do_pool },
 	{ "port", CONFIG_USE_TSETD, config_do_port },
 	CONFIG_DAEMON("qos"),
@@ -1615,6 +1967,7 @@ static const struct config_directive config_directives[] = {
 	CONFIG_DAEMON("statistics"),
 	{ "statsinterval", CONFIG_USE_TSETD, config_do_statsinterval },
 	CONFIG_DAEMON("statsdir"),
+	CONFIG_DAEMON("tick"),
 	{ "timeout", CONFIG_USE_TSET, config_do_timeout },
 	{ "tinker", CONFIG_USE_TSET, config_do_tinker },
 	{ "tos", CONFIG_USE_TSET, config_do_tos },
@@ -1653,6 +2006,7 @@ static int config_tokenize(struct config_ctx *ctx, const char *line, size_t len)
 	ctx->n = 0;
 	ctx->end_col = 1;
 	ctx->noticed = false;
+	ctx->host_port = 0;
 	if (nul)
 		return config_fail(ctx, (unsigned)(nul - line) + 1, "nul byte in line");
 	if (len > 0 && line[len - 1] == '\r')
@@ -1706,8 +2060,9 @@ static int config_parse_line(struct config_ctx *ctx, const char *line, size_t le
 	return 0;
 }
 
-int config_parse(struct config *cfg, const char *buf, size_t len, const char *file,
-		 enum config_program prog, struct config_error *ret_err)
+int config_parse_include(struct config *cfg, const char *buf, size_t len, const char *file,
+			 enum config_program prog, const struct config_include *inc,
+			 struct config_error *ret_err)
 {
 	static const char bom[] = "\xef\xbb\xbf";
 	struct config_ctx ctx;
@@ -1720,6 +2075,7 @@ int config_parse(struct config *cfg, const char *buf, size_t len, const char *fi
 	ctx.cfg = cfg;
 	ctx.prog = prog;
 	ctx.err = ret_err;
+	ctx.inc = inc && inc->include ? inc : NULL;
 	ctx.file = file ? file : "(config)";
 	if (len >= 3 && memcmp(buf, bom, 3) == 0)
 		pos = 3; /* a UTF-8 byte order mark, as some editors write */
@@ -1735,4 +2091,10 @@ int config_parse(struct config *cfg, const char *buf, size_t len, const char *fi
 		pos = end + 1;
 	}
 	return 0;
+}
+
+int config_parse(struct config *cfg, const char *buf, size_t len, const char *file,
+		 enum config_program prog, struct config_error *ret_err)
+{
+	return config_parse_include(cfg, buf, len, file, prog, NULL, ret_err);
 }

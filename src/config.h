@@ -29,6 +29,7 @@
 #define CONFIG_MAX_PATH	      256 /* file names, NUL included */
 #define CONFIG_MAX_IFNAME     16  /* IFNAMSIZ */
 #define CONFIG_MAX_TOS_COUNT  64  /* tos minsane / minclock: at most one per server */
+#define CONFIG_MAX_INCLUDE    5	  /* includefile nesting, as ntpd's */
 
 /*
  * tsetd's `limitprefix`: rate limiting counts a client per network of this
@@ -74,6 +75,7 @@ enum {
 	CONFIG_SERVER_POOL = 1u << 4, /* a `pool` line */
 	CONFIG_SERVER_PEER = 1u << 5, /* a `peer` line (tset queries it as a server) */
 	CONFIG_SERVER_TRUE = 1u << 6, /* ntpd's `true`: never a falseticker */
+	CONFIG_SERVER_NTS = 1u << 7,  /* `nts` (ntpsec, chrony): Network Time Security */
 };
 
 /* One upstream server: what tset queries. */
@@ -136,6 +138,11 @@ enum {
 	CONFIG_RESTRICT_VERSION = 1u << 11,
 	CONFIG_RESTRICT_NOMRULIST = 1u << 12,
 	CONFIG_RESTRICT_NOEPEER = 1u << 13,
+	CONFIG_RESTRICT_EPEER = 1u << 14,
+	CONFIG_RESTRICT_FLAKE = 1u << 15,	/* ntpd: drop 10 % of packets (a test aid) */
+	CONFIG_RESTRICT_MSSNTP = 1u << 16,	/* Samba's signed replies (ntpsigndsocket) */
+	CONFIG_RESTRICT_FUZZ = 1u << 17,	/* `serverresponse fuzz` */
+	CONFIG_RESTRICT_IPPEERLIMIT = 1u << 18, /* `ippeerlimit N` given */
 };
 
 /* One restrict line. `restrict default` without -4/-6 yields two entries. */
@@ -145,6 +152,7 @@ struct config_restrict {
 	struct config_addr addr; /* network address, host bits cleared */
 	unsigned prefix;	 /* 0..32 or 0..128, from mask or /len */
 	unsigned flags;		 /* CONFIG_RESTRICT_* */
+	int ippeerlimit;	 /* `ippeerlimit N` (-1..65535): accepted */
 	unsigned line;
 };
 
@@ -175,8 +183,14 @@ struct config_interface {
 
 /* A directive skipped by the reading program, for the caller to print. */
 struct config_notice {
+	char file[CONFIG_MAX_PATH]; /* the file it is in (an included one, maybe) */
 	unsigned line;
 	char text[96]; /* e.g. "driftfile is for a daemon; skipped" */
+};
+
+/* trustedkey ids lo..hi (one id: lo == hi); ntpd writes a range (lo ... hi). */
+struct config_key_range {
+	unsigned lo, hi;
 };
 
 struct config {
@@ -195,8 +209,12 @@ struct config {
 	double maxdist_s;		  /* tos maxdist S: root distance bound; 0 = not given */
 	/* tset: symmetric-key authentication (tsetd notices keys/trustedkey) */
 	char keys[CONFIG_MAX_PATH]; /* "" = none */
-	unsigned trusted[CONFIG_MAX_TRUSTED];
+	struct config_key_range trusted[CONFIG_MAX_TRUSTED];
 	unsigned n_trusted;
+	/* tos floor / ceiling: a server of stratum < floor or >= ceiling is
+	 * not a candidate (ntpd's defaults: 0 and 15); 0 = not given */
+	unsigned tos_floor, tos_ceiling;
+	unsigned n_includes; /* includefile lines followed */
 	/* tsetd */
 	struct config_refclock refclocks[CONFIG_MAX_REFCLOCKS];
 	unsigned n_refclocks;
@@ -238,6 +256,26 @@ struct config_error {
 	unsigned line; /* 1-based */
 	unsigned col;  /* 1-based, of the offending token */
 	char msg[128];
+	/* in an included file: the includefile line that named it ("" / 0) */
+	char from_file[CONFIG_MAX_PATH];
+	unsigned from_line;
+};
+
+/*
+ * How config_parse_include() reads an included file: include() is called
+ * for each `includefile NAME` line with NAME as written and the including
+ * file's name (to resolve NAME against its folder); it reads the file and
+ * parses it into cfg with config_parse_include() again. It returns 0,
+ * -EINVAL for an error inside the included file (*ret_err filled), or a
+ * negative errno that the parser reports at the includefile line: -ELOOP
+ * (the file includes itself), -EMLINK (nested deeper than
+ * CONFIG_MAX_INCLUDE, or too many files), or why it could not be read.
+ */
+struct config_include {
+	int (*include)(void *userdata, struct config *cfg, const char *name,
+		       const char *including_file, enum config_program prog,
+		       struct config_error *ret_err);
+	void *userdata;
 };
 
 /* Set every field to its default (no servers, default thresholds unset). */
@@ -256,10 +294,22 @@ void config_init(struct config *ret);
  * skipped", "tos K is for a daemon; skipped", "disable F is for a daemon;
  * skipped", "127.127.t.u is a reference clock for a daemon; skipped"
  * (tset), "upstream server skipped: tsetd serves only reference clocks"
- * (tsetd; the server is stored).
+ * (tsetd; the server is stored), "server option 'X' is for a daemon;
+ * skipped" (tset), "restrict flag 'mssntp' skipped: ..." (tsetd).
+ * Every directive, option and flag of ntpd 4.2.8 and ntpsec parses; only
+ * a malformed line, a bad value or an unknown word is an error.
  */
 int config_parse(struct config *cfg, const char *buf, size_t len, const char *file,
 		 enum config_program prog, struct config_error *ret_err);
+
+/*
+ * config_parse() with `includefile` lines followed through inc (which
+ * does the reading). config_parse() itself reads nothing: there an
+ * includefile line is an error, so that a file is never used half.
+ */
+int config_parse_include(struct config *cfg, const char *buf, size_t len, const char *file,
+			 enum config_program prog, const struct config_include *inc,
+			 struct config_error *ret_err);
 
 /*
  * Parse a server given on tset's command line: "host", "host:port",
@@ -280,7 +330,7 @@ int config_parse_host_port(const char *arg, uint16_t default_port, char *ret_hos
  */
 bool config_host_is_refclock(const char *host, unsigned *ret_type, unsigned *ret_unit);
 
-/* Render an error as "file:line:col: msg". */
+/* Render an error as "file:line:col: msg", and " (included from file:line)". */
 void config_error_format(const struct config_error *err, char *buf, size_t len);
 
 #endif

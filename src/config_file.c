@@ -1,15 +1,28 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config_file.h"
 #include "log.h"
 
-/* Read a whole file of at most CONFIG_FILE_MAX bytes. Returns 0 or a negative
- * errno (-EFBIG: longer). */
-static int config_file_read(const char *path, char **ret_buf, size_t *ret_len)
+/* The files being read, outermost first: who includes whom. */
+struct config_file_stack {
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} open[CONFIG_MAX_INCLUDE + 1];
+	unsigned depth; /* entries in open[] */
+	unsigned files; /* files read so far */
+};
+
+/* Read a whole file of at most CONFIG_FILE_MAX bytes, and say which it is.
+ * Returns 0 or a negative errno (-EFBIG: longer). */
+static int config_file_read(const char *path, char **ret_buf, size_t *ret_len, struct stat *ret_st)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
@@ -17,6 +30,10 @@ static int config_file_read(const char *path, char **ret_buf, size_t *ret_len)
 
 	if (!buf || fd < 0) {
 		r = buf ? -errno : -ENOMEM;
+		goto out;
+	}
+	if (fstat(fd, ret_st) < 0) {
+		r = -errno;
 		goto out;
 	}
 	for (;;) {
@@ -60,29 +77,104 @@ out:
 	return r;
 }
 
-int config_file_load(struct config *cfg, const char *path, enum config_program prog,
-		     bool must_exist)
+static int config_file_parse(struct config_file_stack *st, struct config *cfg, const char *path,
+			     enum config_program prog, struct config_error *ret_err);
+
+/* A relative name is resolved against the including file's folder. */
+static int config_file_resolve(const char *name, const char *including, char *ret, size_t len)
 {
-	struct config_error err;
-	char *buf = NULL, msg[CONFIG_MAX_PATH + 160];
+	const char *slash = strrchr(including, '/');
+	int n;
+
+	if (name[0] == '/' || !slash)
+		n = snprintf(ret, len, "%s", name);
+	else
+		n = snprintf(ret, len, "%.*s/%s", (int)(slash - including), including, name);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* config_include's reader: the stack refuses loops and depth. */
+static int config_file_include(void *userdata, struct config *cfg, const char *name,
+			       const char *including, enum config_program prog,
+			       struct config_error *ret_err)
+{
+	char path[CONFIG_MAX_PATH];
+	int r = config_file_resolve(name, including, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	return config_file_parse(userdata, cfg, path, prog, ret_err);
+}
+
+/* Read path (a loop or too deep: refused) and parse it into cfg. */
+static int config_file_parse(struct config_file_stack *st, struct config *cfg, const char *path,
+			     enum config_program prog, struct config_error *ret_err)
+{
+	const struct config_include inc = { config_file_include, st };
+	struct stat sb;
+	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
-	r = config_file_read(path, &buf, &len);
+	if (st->depth > CONFIG_MAX_INCLUDE || st->files >= CONFIG_FILE_MAX_FILES)
+		return -EMLINK;
+	r = config_file_read(path, &buf, &len, &sb);
+	if (r < 0)
+		return r;
+	st->files++;
+	for (unsigned i = 0; i < st->depth; i++)
+		if (st->open[i].dev == sb.st_dev && st->open[i].ino == sb.st_ino) {
+			free(buf);
+			return -ELOOP;
+		}
+	st->open[st->depth].dev = sb.st_dev;
+	st->open[st->depth++].ino = sb.st_ino;
+	r = config_parse_include(cfg, buf, len, path, prog, &inc, ret_err);
+	st->depth--;
+	free(buf);
+	return r;
+}
+
+/* Notices as the caller asked: each, one line for them all, or none. */
+static void config_file_notices(const struct config *cfg, const char *path,
+				enum config_file_notices notices)
+{
+	unsigned n = cfg->n_notices + cfg->n_notices_dropped;
+
+	if (notices == CONFIG_FILE_NOTICES_NONE || n == 0)
+		return;
+	if (notices == CONFIG_FILE_NOTICES_SUMMARY) {
+		log_notice("%s: %u line%s skipped, meant for a daemon or the other program "
+			   "(-d lists them)",
+			   path, n, n == 1 ? "" : "s");
+		return;
+	}
+	for (unsigned i = 0; i < cfg->n_notices; i++)
+		log_notice("%s:%u: %s", cfg->notices[i].file, cfg->notices[i].line,
+			   cfg->notices[i].text);
+	if (cfg->n_notices_dropped)
+		log_notice("%s: %u more notices", path, cfg->n_notices_dropped);
+}
+
+int config_file_load(struct config *cfg, const char *path, enum config_program prog,
+		     bool must_exist, enum config_file_notices notices)
+{
+	struct config_file_stack st = { .depth = 0 };
+	struct config_error err;
+	char msg[2 * CONFIG_MAX_PATH + 160];
+	int r;
+
+	memset(&err, 0, sizeof(err));
+	r = config_file_parse(&st, cfg, path, prog, &err);
 	if (r == -ENOENT && !must_exist)
 		return 1;
-	if (r < 0)
-		return log_errno(LOG_ERR, r, "cannot read config '%s'", path);
-	r = config_parse(cfg, buf, len, path, prog, &err);
-	free(buf);
-	if (r < 0) {
+	if (r == -EINVAL) {
 		config_error_format(&err, msg, sizeof(msg));
 		log_err("%s", msg);
 		return r;
 	}
-	for (unsigned i = 0; i < cfg->n_notices; i++)
-		log_notice("%s:%u: %s", path, cfg->notices[i].line, cfg->notices[i].text);
-	if (cfg->n_notices_dropped)
-		log_notice("%s: %u more notices", path, cfg->n_notices_dropped);
+	if (r < 0)
+		return log_errno(LOG_ERR, r, "cannot read config '%s'", path);
+	config_file_notices(cfg, path, notices);
 	return 0;
 }

@@ -147,22 +147,38 @@ void ntp_pkt_encode(const struct ntp_pkt *p, uint8_t ret_buf[NTP_PKT_HEADER_LEN]
 	ntp_pkt_put64(ret_buf + 40, p->xmt_ntp64);
 }
 
-bool ntp_pkt_is_kod(const struct ntp_pkt *p)
-{
-	return p->stratum == NTP_STRATUM_KOD;
-}
+/*
+ * The kiss codes of RFC 5905 section 7.4 (figure 13) and RFC 8915 section
+ * 5.7 (NTSN). INIT and STEP are in the RFC's list too, but they say that
+ * the server is not synchronised (yet), not that it refuses us: such a
+ * reply is an unsynchronised server's, as a stratum 0 without any code is.
+ */
+static const struct {
+	char code[4];
+	enum ntp_kiss kiss;
+} ntp_kiss_codes[] = {
+	{ { 'A', 'C', 'S', 'T' }, NTP_KISS_OTHER }, { { 'A', 'U', 'T', 'H' }, NTP_KISS_OTHER },
+	{ { 'A', 'U', 'T', 'O' }, NTP_KISS_OTHER }, { { 'B', 'C', 'S', 'T' }, NTP_KISS_OTHER },
+	{ { 'C', 'R', 'Y', 'P' }, NTP_KISS_OTHER }, { { 'D', 'E', 'N', 'Y' }, NTP_KISS_DENY },
+	{ { 'D', 'R', 'O', 'P' }, NTP_KISS_OTHER }, { { 'R', 'S', 'T', 'R' }, NTP_KISS_RSTR },
+	{ { 'M', 'C', 'S', 'T' }, NTP_KISS_OTHER }, { { 'N', 'K', 'E', 'Y' }, NTP_KISS_OTHER },
+	{ { 'N', 'T', 'S', 'N' }, NTP_KISS_NTSN },  { { 'R', 'A', 'T', 'E' }, NTP_KISS_RATE },
+	{ { 'R', 'M', 'O', 'T' }, NTP_KISS_OTHER },
+};
 
 enum ntp_kiss ntp_pkt_kiss(const struct ntp_pkt *p)
 {
-	if (!ntp_pkt_is_kod(p))
+	if (p->stratum != NTP_STRATUM_KOD)
 		return NTP_KISS_NONE;
-	if (memcmp(p->refid, "RATE", 4) == 0)
-		return NTP_KISS_RATE;
-	if (memcmp(p->refid, "DENY", 4) == 0)
-		return NTP_KISS_DENY;
-	if (memcmp(p->refid, "RSTR", 4) == 0)
-		return NTP_KISS_RSTR;
-	return NTP_KISS_OTHER;
+	for (size_t i = 0; i < sizeof(ntp_kiss_codes) / sizeof(ntp_kiss_codes[0]); i++)
+		if (memcmp(p->refid, ntp_kiss_codes[i].code, 4) == 0)
+			return ntp_kiss_codes[i].kiss;
+	return NTP_KISS_NONE;
+}
+
+bool ntp_pkt_is_kod(const struct ntp_pkt *p)
+{
+	return ntp_pkt_kiss(p) != NTP_KISS_NONE;
 }
 
 bool ntp_kiss_stops_source(enum ntp_kiss k)
@@ -193,7 +209,7 @@ void ntp_pkt_refid_str(const struct ntp_pkt *p, char *buf, size_t len)
 
 bool ntp_pkt_is_unsynchronized(const struct ntp_pkt *p)
 {
-	return p->leap == NTP_LEAP_UNSYNC;
+	return p->leap == NTP_LEAP_UNSYNC || (p->stratum == NTP_STRATUM_KOD && !ntp_pkt_is_kod(p));
 }
 
 bool ntp_pkt_stratum_is_valid(const struct ntp_pkt *p)

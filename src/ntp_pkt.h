@@ -73,10 +73,16 @@ enum ntp_kiss {
 	NTP_KISS_RATE,	   /* rate exceeded: reduce polling */
 	NTP_KISS_DENY,	   /* access denied */
 	NTP_KISS_RSTR,	   /* access restricted */
-	NTP_KISS_OTHER,	   /* any other code: informational */
+	NTP_KISS_NTSN,	   /* NTS NAK (RFC 8915 section 5.7) */
+	NTP_KISS_OTHER,	   /* another code of the RFC's list: informational */
 };
 
-/* Stratum 0: the refid carries a kiss code, nothing is time (section 7.4). */
+/*
+ * Stratum 0 with a kiss code of RFC 5905 section 7.4 (or RFC 8915's NTSN)
+ * in the refid: a kiss-o'-death, nothing in it is time. Not INIT or STEP,
+ * nor a refid that is no code (chronyd without a source sends zeros):
+ * those say the server is not synchronised.
+ */
 bool ntp_pkt_is_kod(const struct ntp_pkt *p);
 enum ntp_kiss ntp_pkt_kiss(const struct ntp_pkt *p);
 /* RATE, DENY and RSTR end all requests to that server (section 7.4). */
@@ -89,8 +95,9 @@ void ntp_pkt_refid_ascii(const struct ntp_pkt *p, char ret[5]);
 void ntp_pkt_refid_str(const struct ntp_pkt *p, char *buf, size_t len);
 
 /* Named checks on a decoded packet. */
-bool ntp_pkt_is_unsynchronized(const struct ntp_pkt *p); /* LI = 3 */
-bool ntp_pkt_stratum_is_valid(const struct ntp_pkt *p);	 /* 1..15 */
+/* LI = 3, or stratum 0 without a kiss code (ntpd reads stratum 0 as 16) */
+bool ntp_pkt_is_unsynchronized(const struct ntp_pkt *p);
+bool ntp_pkt_stratum_is_valid(const struct ntp_pkt *p); /* 1..15 */
 bool ntp_pkt_xmt_is_zero(const struct ntp_pkt *p);
 bool ntp_pkt_rec_is_zero(const struct ntp_pkt *p);
 /* Root distance the header claims: root delay / 2 + root dispersion. */

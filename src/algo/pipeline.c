@@ -3,28 +3,34 @@
 #include "combine.h"
 #include "pipeline.h"
 
-/* fit() against the configured distance threshold: select_fit() tests the
- * root distance last, against MAXDIST; `tos maxdist` replaces that bound. */
-static enum select_fit pipeline_fit_one(const struct pipeline_cand *c, double maxdist_s,
-					int64_t now_ns)
+/* fit() within the configured limits: select_fit() tests the root
+ * distance last, against MAXDIST, which `tos maxdist` replaces; `tos
+ * floor` and `tos ceiling` bound the stratum as ntpd's peer_unfit() does
+ * (stratum < floor or >= ceiling). */
+static enum select_fit pipeline_fit_one(const struct pipeline_cand *c,
+					const struct pipeline_tos *tos, int64_t now_ns)
 {
 	enum select_fit fit = select_fit(&c->est, now_ns);
+	unsigned ceiling = tos->ceiling ? tos->ceiling : NTP_STRATUM_MAX;
+	double maxdist_s = tos->maxdist_s > 0 ? tos->maxdist_s : NTP_MAXDIST_S;
 
 	if (fit != SELECT_FIT_OK && fit != SELECT_FIT_DISTANCE)
 		return fit;
+	if (c->est.stratum < tos->floor || c->est.stratum >= ceiling)
+		return SELECT_FIT_STRATUM;
 	return c->dist_s > maxdist_s ? SELECT_FIT_DISTANCE : SELECT_FIT_OK;
 }
 
 /* Fit test for every peer; returns the candidates' indices in cand[]. */
-static unsigned pipeline_fit(struct pipeline_cand *c, unsigned n, double maxdist_s, int64_t now_ns,
-			     unsigned *cand)
+static unsigned pipeline_fit(struct pipeline_cand *c, unsigned n, const struct pipeline_tos *tos,
+			     int64_t now_ns, unsigned *cand)
 {
 	unsigned m = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		c[i].verdict = PIPELINE_UNFIT;
 		c[i].dist_s = select_root_dist(&c[i].est, now_ns);
-		c[i].fit = i < SELECT_MAX ? pipeline_fit_one(&c[i], maxdist_s, now_ns)
+		c[i].fit = i < SELECT_MAX ? pipeline_fit_one(&c[i], tos, now_ns)
 					  : SELECT_FIT_NO_SAMPLES;
 		if (c[i].fit != SELECT_FIT_OK)
 			continue;
@@ -67,7 +73,7 @@ enum pipeline_status pipeline_run(struct pipeline_cand *c, unsigned n, unsigned 
 
 	if (!tos)
 		tos = &defaults;
-	m = pipeline_fit(c, n, tos->maxdist_s > 0 ? tos->maxdist_s : NTP_MAXDIST_S, now_ns, cand);
+	m = pipeline_fit(c, n, tos, now_ns, cand);
 	if (m == 0)
 		return PIPELINE_NO_CANDIDATES;
 	for (unsigned j = 0; j < m; j++) {

@@ -44,6 +44,9 @@ struct pipeline_tos {
 	unsigned minsane;  /* fewest truechimers that may decide (`tos minsane`; 1) */
 	unsigned minclock; /* the cluster stops pruning here (`tos minclock`; NTP_NMIN) */
 	double maxdist_s;  /* fit()'s root distance threshold (`tos maxdist`; MAXDIST) */
+	unsigned floor;	   /* lowest stratum that is a candidate (`tos floor`; 0) */
+	unsigned ceiling;  /* strata from here on are not (`tos ceiling`; NTP_STRATUM_MAX,
+			    * as ntpd: a stratum-15 server would give stratum 16) */
 };
 
 /*

@@ -60,9 +60,15 @@ static bool opts_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
 	return true;
 }
 
+/* Skipped directives: each with -d or -v, none with -s (cron mails what
+ * is printed), else one line for them all. */
 static enum opts_result opts_load_config(struct opts *o)
 {
-	int r = config_file_load(&o->cfg, o->config_path, CONFIG_PROGRAM_TSET, o->config_given);
+	enum config_file_notices notices = o->debug || o->verbose ? CONFIG_FILE_NOTICES_ALL
+					   : o->use_syslog	  ? CONFIG_FILE_NOTICES_NONE
+								  : CONFIG_FILE_NOTICES_SUMMARY;
+	int r = config_file_load(&o->cfg, o->config_path, CONFIG_PROGRAM_TSET, o->config_given,
+				 notices);
 
 	return r < 0 ? OPTS_EXIT_USAGE : OPTS_RUN;
 }
@@ -119,11 +125,17 @@ static void opts_merge(struct opts *o, bool have_p, bool have_t, bool have_G)
 
 static enum opts_result opts_check_servers(const struct opts *o)
 {
-	for (unsigned i = 0; i < o->cfg.n_servers; i++)
+	for (unsigned i = 0; i < o->cfg.n_servers; i++) {
+		/* authentication asked for and not done: never time without it */
 		if (o->cfg.servers[i].keyid)
 			return opts_fail("server '%s': symmetric-key authentication is not "
 					 "implemented yet",
 					 o->cfg.servers[i].host);
+		if (o->cfg.servers[i].flags & CONFIG_SERVER_NTS)
+			return opts_fail("server '%s': nts (Network Time Security) is not "
+					 "implemented yet",
+					 o->cfg.servers[i].host);
+	}
 	if (o->cfg.n_servers == 0) {
 		fprintf(stderr, "tset: no servers: name some, or configure them in %s\n",
 			o->config_path);

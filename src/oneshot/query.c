@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -156,7 +157,7 @@ const char *query_reject_str(enum query_reject r)
 		[QUERY_REJECT_ORIGIN] = "bogus origin",
 		[QUERY_REJECT_DUPLICATE] = "duplicate reply",
 		[QUERY_REJECT_KOD] = "kiss-o'-death",
-		[QUERY_REJECT_UNSYNC] = "server unsynchronized (leap 3)",
+		[QUERY_REJECT_UNSYNC] = "server not synchronised",
 		[QUERY_REJECT_STRATUM] = "bad stratum",
 		[QUERY_REJECT_ZERO_TIME] = "zero timestamp",
 		[QUERY_REJECT_ROOT_DISTANCE] = "root distance too large",
@@ -164,6 +165,19 @@ const char *query_reject_str(enum query_reject r)
 	};
 
 	return (unsigned)r < sizeof(text) / sizeof(text[0]) ? text[r] : "?";
+}
+
+void query_reject_describe(const struct query *q, char *buf, size_t len)
+{
+	char refid[32];
+
+	ntp_pkt_refid_str(&q->reject_hdr, refid, sizeof(refid));
+	if (q->last_reject == QUERY_REJECT_KOD)
+		snprintf(buf, len, "kiss-o'-death %s", refid);
+	else if (q->last_reject == QUERY_REJECT_UNSYNC && refid[0])
+		snprintf(buf, len, "%s (refid %s)", query_reject_str(q->last_reject), refid);
+	else
+		snprintf(buf, len, "%s", query_reject_str(q->last_reject));
 }
 
 static void query_add_sample(struct query *q, const struct est_sample *s)
@@ -179,6 +193,7 @@ void query_receive(struct query *q, const uint8_t *buf, const struct netio_dgram
 {
 	struct ntp_pkt p;
 	struct est_sample s;
+	char why[64];
 	enum query_reject rej = query_check_reply(q, buf, dg, &p, &s);
 	bool ours = rej == QUERY_REJECT_NONE || rej >= QUERY_REJECT_VERSION;
 
@@ -192,9 +207,14 @@ void query_receive(struct query *q, const uint8_t *buf, const struct netio_dgram
 		return;
 	}
 	if (rej != QUERY_REJECT_NONE) {
-		log_debug("%s: rejected: %s", q->addr, query_reject_str(rej));
 		q->last_reject = rej;
+		if (ours)
+			q->reject_hdr = p;
+		else
+			memset(&q->reject_hdr, 0, sizeof(q->reject_hdr));
 		q->n_rejects++;
+		query_reject_describe(q, why, sizeof(why));
+		log_debug("%s: rejected: %s", q->addr, why);
 		*q->env->changed = true;
 	} else {
 		if (s.delay_s < q->env->precision_s)

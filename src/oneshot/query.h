@@ -78,6 +78,8 @@ struct query {
 	unsigned n_late;    /* samples from replies that came after the timeout */
 	struct ntp_pkt hdr; /* header of the latest valid reply */
 	enum query_reject last_reject;
+	struct ntp_pkt reject_hdr; /* header of the latest of those, when it was
+				    * the server's answer (VERSION and later) */
 	unsigned n_rejects;
 	enum ntp_kiss kiss; /* a kiss that stopped this address */
 	char kiss_code[5];
@@ -115,6 +117,11 @@ void query_receive(struct query *q, const uint8_t *buf, const struct netio_dgram
 
 /* "bogus origin", "kiss-o'-death", ... */
 const char *query_reject_str(enum query_reject r);
+
+/* Why the latest rejected reply was useless, with what it said: "server
+ * not synchronised (refid INIT)", "kiss-o'-death NTSN", else as
+ * query_reject_str(). */
+void query_reject_describe(const struct query *q, char *buf, size_t len);
 
 /* Did err (a negative errno from socket, connect or send) come from this
  * host, saying that it cannot reach the address at all: no route

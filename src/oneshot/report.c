@@ -80,8 +80,8 @@ static void report_addr_of(const struct run *r, unsigned i, struct report_addr *
 		ret->state = "kod";
 		snprintf(ret->error, sizeof(ret->error), "kiss-o'-death %s", q->kiss_code);
 	} else if (q->n_rejects) {
-		ret->state = "invalid";
-		snprintf(ret->error, sizeof(ret->error), "%s", query_reject_str(q->last_reject));
+		ret->state = q->last_reject == QUERY_REJECT_KOD ? "kod" : "invalid";
+		query_reject_describe(q, ret->error, sizeof(ret->error));
 	} else if (!q->done && !q->error) {
 		ret->state = "not-waited";
 		snprintf(ret->error, sizeof(ret->error), "decided before its reply");
@@ -305,6 +305,8 @@ static void report_json_addr(const struct run *r, unsigned i, const struct opts 
 		ntp_pkt_refid_str(&q->hdr, refid, sizeof(refid));
 	else if (q->kiss)
 		snprintf(refid, sizeof(refid), "%s", q->kiss_code);
+	else if (q->n_rejects)
+		ntp_pkt_refid_str(&q->reject_hdr, refid, sizeof(refid));
 	fputs("    {\"name\": ", out);
 	report_json_str(out, o->cfg.servers[q->server].host);
 	fputs(", \"address\": ", out);
@@ -317,7 +319,7 @@ static void report_json_addr(const struct run *r, unsigned i, const struct opts 
 	report_json_str(out, refid);
 	fprintf(out, ", \"leap\": \"%s\",\n     ",
 		c	       ? report_leap_str(c->est.leap)
-		: q->n_rejects ? report_leap_str(q->hdr.leap)
+		: q->n_rejects ? report_leap_str(q->reject_hdr.leap)
 			       : "none");
 	report_json_num(out, "offset", c ? c->est.offset_s : 0, c);
 	fputs(", ", out);

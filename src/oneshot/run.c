@@ -175,12 +175,14 @@ static bool run_all_done(const struct run *r)
 	return true;
 }
 
-/* `tos minsane`, `tos minclock`, `tos maxdist` (zero: the defaults). */
+/* `tos minsane`, `minclock`, `maxdist`, `floor`, `ceiling` (zero: the defaults). */
 static struct pipeline_tos run_tos(const struct run *r)
 {
 	return (struct pipeline_tos){ .minsane = r->o->cfg.minsane,
 				      .minclock = r->o->cfg.minclock,
-				      .maxdist_s = r->o->cfg.maxdist_s };
+				      .maxdist_s = r->o->cfg.maxdist_s,
+				      .floor = r->o->cfg.tos_floor,
+				      .ceiling = r->o->cfg.tos_ceiling };
 }
 
 /* May we decide now (settle.h)? Only once every name is resolved,

@@ -105,3 +105,23 @@ int ifrule_specific(const struct config *cfg, int family, struct config_addr *re
 	}
 	return (int)n;
 }
+
+enum config_if_action ifrule_wildcard(const struct config *cfg, int family)
+{
+	enum config_if_action action = CONFIG_IF_LISTEN;
+	struct sockaddr_storage any;
+
+	memset(&any, 0, sizeof(any));
+	any.ss_family = (sa_family_t)family;
+	for (unsigned i = 0; i < cfg->n_interfaces; i++) {
+		const struct config_interface *r = &cfg->interfaces[i];
+
+		if (r->match == CONFIG_IF_WILDCARD ||
+		    (r->match == CONFIG_IF_IPV4 && family == AF_INET) ||
+		    (r->match == CONFIG_IF_IPV6 && family == AF_INET6) ||
+		    (r->match == CONFIG_IF_PREFIX && r->addr.family == family &&
+		     netaddr_in_prefix((const struct sockaddr *)&any, &r->addr, r->prefix)))
+			action = r->action;
+	}
+	return action;
+}

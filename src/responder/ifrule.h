@@ -33,4 +33,16 @@ bool ifrule_needs_ifname(const struct config *cfg);
  */
 int ifrule_specific(const struct config *cfg, int family, struct config_addr *ret, unsigned max);
 
+/*
+ * What the rules make of a family's wildcard socket, as ntpd does: the
+ * last rule that names it wins, `wildcard`, `ipv4` / `ipv6` and an
+ * address prefix holding the any address (0.0.0.0, ::) name it, `all`
+ * does not (ntpd's `all` leaves the wildcard out). CONFIG_IF_LISTEN (no
+ * rule: tsetd's default) binds it and answers through it; CONFIG_IF_DROP
+ * binds it (the port is held) and answers nothing through it;
+ * CONFIG_IF_IGNORE binds no wildcard, only the host's addresses that the
+ * rules serve, one socket each.
+ */
+enum config_if_action ifrule_wildcard(const struct config *cfg, int family);
+
 #endif

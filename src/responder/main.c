@@ -351,7 +351,9 @@ int main(int argc, char **argv)
 		return r;
 	log_open("tsetd", false, d.o.debug);
 	config_init(&d.cfg);
-	r = config_file_load(&d.cfg, d.o.config, CONFIG_PROGRAM_TSETD, d.o.config_given);
+	/* skipped directives: each with -d, else one line for them all */
+	r = config_file_load(&d.cfg, d.o.config, CONFIG_PROGRAM_TSETD, d.o.config_given,
+			     d.o.debug ? CONFIG_FILE_NOTICES_ALL : CONFIG_FILE_NOTICES_SUMMARY);
 	if (r < 0)
 		return 2;
 	if (r == 1)

@@ -63,11 +63,12 @@ static int server_family_index(int family)
  * host's addresses share the port (SO_REUSEADDR: the kernel hands a
  * request to the socket bound to its destination); the wildcard allows it
  * only once bound, so that its bind still fails while another server
- * holds the port. A bound address may be tentative or not up yet
- * (IP_FREEBIND).
+ * holds the port. Without a wildcard of ours (share false) an address
+ * shares nothing, so that it never takes a port from a server that holds
+ * it. A bound address may be tentative or not up yet (IP_FREEBIND).
  */
 static int server_socket(const struct sockaddr *sa, socklen_t len, enum server_sock_kind kind,
-			 bool pktinfo)
+			 bool pktinfo, bool share)
 {
 	int fd, r, size = SERVER_RCVBUF, v6 = sa->sa_family == AF_INET6;
 
@@ -80,7 +81,7 @@ static int server_socket(const struct sockaddr *sa, socklen_t len, enum server_s
 		       : server_setopt(fd, IPPROTO_IP, IP_PKTINFO);
 	if (r == 0 && v6)
 		r = server_setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY);
-	if (r == 0 && kind == SERVER_SOCK_HOST)
+	if (r == 0 && kind == SERVER_SOCK_HOST && share)
 		r = server_setopt(fd, SOL_SOCKET, SO_REUSEADDR);
 	if (r == 0 && kind != SERVER_SOCK_WILDCARD)
 		(void)(v6 ? server_setopt(fd, IPPROTO_IPV6, IPV6_FREEBIND)
@@ -172,10 +173,11 @@ static int server_bind(struct server *s, struct server_sock *sock, enum server_s
 {
 	struct sockaddr_storage sa = *local;
 	bool pktinfo = kind == SERVER_SOCK_WILDCARD || s->need_ifname;
+	bool share = s->wildcard[server_family_index(sa.ss_family)];
 	int fd, r;
 
 	server_set_port(&sa, s->port);
-	fd = server_socket((struct sockaddr *)&sa, server_sockaddr_len(&sa), kind, pktinfo);
+	fd = server_socket((struct sockaddr *)&sa, server_sockaddr_len(&sa), kind, pktinfo, share);
 	*sock = (struct server_sock){ .srv = s,
 				      .kind = kind,
 				      .fd = fd < 0 ? -1 : fd,
@@ -215,13 +217,20 @@ static int server_bind_config(struct server *s, int family, const struct config_
 	return 0;
 }
 
-/* One family: the wildcard, the named addresses, or nothing. */
+/* One family: the wildcard, the named addresses, the host's addresses
+ * alone (wildcard ignored: bound once the addresses are known), or nothing. */
 static int server_open_family(struct server *s, const struct config *cfg, int family)
 {
 	struct config_addr addrs[CONFIG_MAX_INTERFACES];
 	int n = ifrule_specific(cfg, family, addrs, CONFIG_MAX_INTERFACES), r;
+	enum config_if_action wild = ifrule_wildcard(cfg, family);
 
+	if (n < 0 && wild == CONFIG_IF_IGNORE) {
+		s->hosts_only[server_family_index(family)] = true;
+		return 0;
+	}
 	if (n < 0) {
+		s->wildcard_drop[server_family_index(family)] = wild == CONFIG_IF_DROP;
 		r = server_bind_config(s, family, NULL);
 		/* no IPv6 on this host: serve IPv4 alone */
 		return r == -EAFNOSUPPORT && family == AF_INET6 ? 0 : r;
@@ -282,14 +291,14 @@ static void server_dump(struct server *s)
 static void server_host_new(struct server *s, const struct ifaddr_entry *a)
 {
 	struct server_sock *sock = server_find_host(s, &a->sa);
+	int r, fam = server_family_index(a->sa.ss_family);
 	char text[80];
-	int r;
 
 	if (sock) {
 		sock->seen = true;
 		return;
 	}
-	if (!s->wildcard[server_family_index(a->sa.ss_family)] || !server_host_serves(s, a))
+	if (!(s->wildcard[fam] || s->hosts_only[fam]) || !server_host_serves(s, a))
 		return;
 	netio_sockaddr_str((const struct sockaddr *)&a->sa, text, sizeof(text));
 	sock = server_n_host(s) < SERVER_MAX_ADDRS ? server_slot(s) : NULL;
@@ -304,9 +313,8 @@ static void server_host_new(struct server *s, const struct ifaddr_entry *a)
 	r = server_bind(s, sock, SERVER_SOCK_HOST, &a->sa);
 	if (r < 0) {
 		/* remembered with fd -1, so that its next notice says nothing */
-		log_errno(LOG_NOTICE, r,
-			  "cannot listen on %s port %u (the wildcard socket answers it)", text,
-			  s->port);
+		log_errno(LOG_NOTICE, r, "cannot listen on %s port %u (%s)", text, s->port,
+			  s->wildcard[fam] ? "the wildcard socket answers it" : "not served");
 		return;
 	}
 	log_info("listening on %s port %u%s", text, s->port, a->tentative ? " (tentative)" : "");
@@ -410,6 +418,8 @@ int server_open(struct server *s, const struct config *cfg, int family, uint16_t
 	s->loop = NULL;
 	s->addrs = (struct ifaddr_watch){ .fd = -1 };
 	s->wildcard[0] = s->wildcard[1] = false;
+	s->wildcard_drop[0] = s->wildcard_drop[1] = false;
+	s->hosts_only[0] = s->hosts_only[1] = false;
 	s->addrs_full = s->redump = false;
 	s->need_ifname = ifrule_needs_ifname(cfg);
 	s->batch = calloc(1, sizeof(*s->batch));
@@ -419,12 +429,15 @@ int server_open(struct server *s, const struct config *cfg, int family, uint16_t
 		r = server_open_family(s, cfg, AF_INET);
 	if (r == 0 && family != AF_INET)
 		r = server_open_family(s, cfg, AF_INET6);
-	if (r == 0 && s->n_socks == 0) {
+	if (r == 0 && s->n_socks == 0 && !s->hosts_only[0] && !s->hosts_only[1]) {
 		log_err("the interface rules leave nothing to listen on");
 		r = -EADDRNOTAVAIL;
 	}
-	if (r == 0 && (s->wildcard[0] || s->wildcard[1]))
+	if (r == 0 && (s->wildcard[0] || s->wildcard[1] || s->hosts_only[0] || s->hosts_only[1]))
 		server_open_addrs(s);
+	/* without a wildcard, addresses that come later are served as they come */
+	if (r == 0 && s->n_socks == 0)
+		log_warn("no address to listen on yet: the interface rules ignore the wildcard");
 	if (r < 0)
 		server_close(s);
 	return r;
@@ -608,6 +621,13 @@ static bool server_one(const struct server_sock *sock, unsigned i, const struct 
 		.now_ns = now_ns,
 	};
 
+	if (sock->kind == SERVER_SOCK_WILDCARD &&
+	    s->wildcard_drop[server_family_index(sock->local.ss_family)]) {
+		/* `interface drop wildcard`: what reaches it is not answered */
+		s->env.n.received++;
+		s->env.n.iface_drops++;
+		return false;
+	}
 	server_ancillary(mh, &m);
 	in.rx = m.rx;
 	in.rx_from_kernel = m.has_rx;

@@ -12,7 +12,9 @@
  * addresses that are local through a route alone (127.0.0.0/8), addresses
  * not bound yet or that could not be (no privilege to bind a low port
  * after the start), or too many. When the interface rules leave only named
- * addresses, exactly those are bound, and nothing else.
+ * addresses, exactly those are bound, and nothing else. `interface ignore
+ * wildcard` leaves the wildcard out (another server may hold the port on
+ * an address of its own), and `interface drop wildcard` keeps it deaf.
  *
  * Requests come in batches (recvmmsg) with the kernel's receive time
  * (SO_TIMESTAMPNS); each reply is stamped (T3) just before the sendmmsg
@@ -63,9 +65,12 @@ struct server {
 	unsigned n_socks; /* slots in use are below this */
 	uint16_t port;
 	bool need_ifname;
-	bool wildcard[2]; /* AF_INET, AF_INET6: has a wildcard socket */
-	bool addrs_full;  /* a host address found no slot (logged once) */
-	bool redump;	  /* dump the addresses again: notices lost, a socket free */
+	bool wildcard[2];      /* AF_INET, AF_INET6: has a wildcard socket */
+	bool wildcard_drop[2]; /* ...that answers nothing (`interface drop wildcard`) */
+	bool hosts_only[2];    /* no wildcard (`interface ignore wildcard`): the host's
+				* addresses that the rules serve, one socket each */
+	bool addrs_full;       /* a host address found no slot (logged once) */
+	bool redump;	       /* dump the addresses again: notices lost, a socket free */
 	const struct config *cfg;
 	struct loop *loop; /* set by server_watch */
 	struct ifaddr_watch addrs;

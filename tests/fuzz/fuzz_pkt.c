@@ -64,12 +64,25 @@ static void fuzz_check_trailer(const uint8_t *data, size_t size, const struct nt
 	FUZZ_CHECK(p->n_ext == 0 || p->version == 4); /* RFC 7822: NTPv4 only */
 }
 
+static bool fuzz_is_upper(const uint8_t *code)
+{
+	for (int i = 0; i < 4; i++)
+		if (code[i] < 'A' || code[i] > 'Z')
+			return false;
+	return true;
+}
+
 static void fuzz_check_fields(const uint8_t *data, const struct ntp_pkt *p)
 {
 	enum ntp_kiss k = ntp_pkt_kiss(p);
 
-	FUZZ_CHECK(ntp_pkt_is_unsynchronized(p) == (data[0] >> 6 == 3));
-	FUZZ_CHECK(ntp_pkt_is_kod(p) == (data[1] == 0));
+	FUZZ_CHECK(ntp_pkt_is_unsynchronized(p) ==
+		   (data[0] >> 6 == 3 || (data[1] == 0 && !ntp_pkt_is_kod(p))));
+	/* a kiss is stratum 0 with an upper-case code that is not INIT or STEP */
+	FUZZ_CHECK(!ntp_pkt_is_kod(p) || data[1] == 0);
+	FUZZ_CHECK(!ntp_pkt_is_kod(p) ||
+		   (fuzz_is_upper(data + 12) && memcmp(data + 12, "INIT", 4) != 0 &&
+		    memcmp(data + 12, "STEP", 4) != 0));
 	FUZZ_CHECK(ntp_pkt_stratum_is_valid(p) == (data[1] >= 1 && data[1] <= 15));
 	FUZZ_CHECK(!(ntp_pkt_is_kod(p) && ntp_pkt_stratum_is_valid(p)));
 	FUZZ_CHECK(ntp_pkt_rec_is_zero(p) == fuzz_is_zero(data + 32, 8));

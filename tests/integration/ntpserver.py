@@ -13,6 +13,9 @@ WHAT is one of:
   kod-rate    kiss-o'-death RATE (stratum 0)
   kod-deny    kiss-o'-death DENY
   kod-rstr    kiss-o'-death RSTR
+  kod-ntsn    kiss-o'-death NTSN (RFC 8915): a kiss that stops nothing
+  init        not synchronised yet, as ntpsec before its first sync (leap
+              indicator 3, stratum 0, refid INIT): no kiss-o'-death
   truncated   the first 40 bytes of a good reply
   mode3       a reply in mode 3 (client) instead of 4
   zero-xmt    transmit timestamp zero
@@ -130,6 +133,8 @@ def main():
             li = 3
         elif a.behave.startswith("kod-"):
             li, stratum, ref = 3, 0, a.behave[4:].upper().encode()
+        elif a.behave == "init":
+            li, stratum, ref = 3, 0, b"INIT"
         elif a.behave == "rate-after-1" and answered >= 1:
             li, stratum, ref = 3, 0, b"RATE"
         elif a.behave == "mode3":

@@ -15,7 +15,9 @@ import harness as h
 # behaviour -> (JSON state, words the error must contain)
 CASES = {
     "origin": ("invalid", "bogus origin"),
-    "li3": ("invalid", "unsynchronized"),
+    "li3": ("invalid", "not synchronised"),
+    "init": ("invalid", "server not synchronised (refid INIT)"),
+    "kod-ntsn": ("kod", "kiss-o'-death NTSN"),
     "kod-rate": ("kod", "RATE"),
     "kod-deny": ("kod", "DENY"),
     "kod-rstr": ("kod", "RSTR"),

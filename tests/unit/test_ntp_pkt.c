@@ -177,14 +177,30 @@ static const struct {
 	unsigned stratum;
 	enum ntp_kiss kiss;
 	bool stops;
+	bool unsync; /* at LI 0: a stratum 0 that is no kiss is unsynchronised */
 } kisses[] = {
-	{ "RATE", 0, NTP_KISS_RATE, true },
-	{ "DENY", 0, NTP_KISS_DENY, true },
-	{ "RSTR", 0, NTP_KISS_RSTR, true },
-	{ "INIT", 0, NTP_KISS_OTHER, false },
-	{ "STEP", 0, NTP_KISS_OTHER, false },
-	{ "RATE", 1, NTP_KISS_NONE, false }, /* a stratum-1 refid is no kiss */
-	{ "DENY", 2, NTP_KISS_NONE, false },
+	{ "RATE", 0, NTP_KISS_RATE, true, false },
+	{ "DENY", 0, NTP_KISS_DENY, true, false },
+	{ "RSTR", 0, NTP_KISS_RSTR, true, false },
+	{ "NTSN", 0, NTP_KISS_NTSN, false, false },
+	{ "ACST", 0, NTP_KISS_OTHER, false, false },
+	{ "AUTH", 0, NTP_KISS_OTHER, false, false },
+	{ "AUTO", 0, NTP_KISS_OTHER, false, false },
+	{ "BCST", 0, NTP_KISS_OTHER, false, false },
+	{ "CRYP", 0, NTP_KISS_OTHER, false, false },
+	{ "DROP", 0, NTP_KISS_OTHER, false, false },
+	{ "MCST", 0, NTP_KISS_OTHER, false, false },
+	{ "NKEY", 0, NTP_KISS_OTHER, false, false },
+	{ "RMOT", 0, NTP_KISS_OTHER, false, false },
+	/* not synchronised (yet): ntpsec's first minutes, a step under way */
+	{ "INIT", 0, NTP_KISS_NONE, false, true },
+	{ "STEP", 0, NTP_KISS_NONE, false, true },
+	/* no code at all: chronyd without a source sends a zero refid */
+	{ "", 0, NTP_KISS_NONE, false, true },
+	{ "XYZW", 0, NTP_KISS_NONE, false, true },
+	{ "rate", 0, NTP_KISS_NONE, false, true },  /* codes are upper case */
+	{ "RATE", 1, NTP_KISS_NONE, false, false }, /* a stratum-1 refid is no kiss */
+	{ "DENY", 2, NTP_KISS_NONE, false, false },
 };
 
 START_TEST(test_pkt_kiss_codes)
@@ -193,12 +209,18 @@ START_TEST(test_pkt_kiss_codes)
 	struct ntp_pkt p;
 	char text[5];
 
-	make_header(buf, lvm(3, 4, 4));
+	make_header(buf, lvm(0, 4, 4));
 	buf[1] = (uint8_t)kisses[_i].stratum;
 	memcpy(buf + 12, kisses[_i].code, 4);
 	ck_assert_int_eq(ntp_pkt_decode(buf, sizeof(buf), &p), NTP_PKT_OK);
-	ck_assert_int_eq(ntp_pkt_is_kod(&p), kisses[_i].stratum == 0);
+	ck_assert_int_eq(ntp_pkt_is_kod(&p), kisses[_i].kiss != NTP_KISS_NONE);
+	ck_assert_int_eq(ntp_pkt_is_unsynchronized(&p), kisses[_i].unsync);
 	ck_assert_int_eq(ntp_pkt_kiss(&p), kisses[_i].kiss);
+	/* servers send their kisses with LI 3: the code decides, not the LI */
+	buf[0] = lvm(3, 4, 4);
+	ck_assert_int_eq(ntp_pkt_decode(buf, sizeof(buf), &p), NTP_PKT_OK);
+	ck_assert_int_eq(ntp_pkt_kiss(&p), kisses[_i].kiss);
+	ck_assert(ntp_pkt_is_unsynchronized(&p));
 	ck_assert_int_eq(ntp_kiss_stops_source(ntp_pkt_kiss(&p)), kisses[_i].stops);
 	ntp_pkt_refid_ascii(&p, text);
 	ck_assert_str_eq(text, kisses[_i].code);
@@ -236,6 +258,9 @@ START_TEST(test_pkt_named_checks)
 	p.stratum = 0;
 	ck_assert(!ntp_pkt_stratum_is_valid(&p));
 	p.leap = NTP_LEAP_DELETE;
+	/* stratum 0 without a kiss code: unsynchronised whatever the LI says */
+	ck_assert(ntp_pkt_is_unsynchronized(&p));
+	p.stratum = 2;
 	ck_assert(!ntp_pkt_is_unsynchronized(&p));
 	ck_assert_double_eq(ntp_pkt_root_dist_s(&p), 1.0);
 }

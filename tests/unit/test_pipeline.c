@@ -218,6 +218,36 @@ START_TEST(test_pipeline_minclock_is_the_cluster_floor)
 }
 END_TEST
 
+START_TEST(test_pipeline_tos_floor_and_ceiling_bound_the_stratum)
+{
+	struct pipeline_cand c[] = { cand(0.0001), cand(0.0002), cand(0.0003) };
+	const struct pipeline_tos floor3 = { .floor = 3 }, ceiling8 = { .ceiling = 8 };
+	struct est_system sys;
+
+	/* ntpd's default ceiling: a stratum-15 server never gives stratum 16 */
+	c[0].est.stratum = 15;
+	ck_assert_int_eq(pipeline_run(c, 3, NTP_CMIN, NULL, NOW_NS, &sys), PIPELINE_OK);
+	ck_assert_int_eq(c[0].verdict, PIPELINE_UNFIT);
+	ck_assert_int_eq(c[0].fit, SELECT_FIT_STRATUM);
+	ck_assert_uint_le(sys.stratum, NTP_STRATUM_MAX);
+	/* floor: inclusive */
+	c[0].est.stratum = 2;
+	c[1].est.stratum = 3;
+	c[2].est.stratum = 3;
+	ck_assert_int_eq(pipeline_run(c, 3, NTP_CMIN, &floor3, NOW_NS, &sys), PIPELINE_OK);
+	ck_assert_int_eq(c[0].fit, SELECT_FIT_STRATUM);
+	ck_assert_int_eq(c[1].fit, SELECT_FIT_OK);
+	/* ceiling: exclusive */
+	c[0].est.stratum = 8;
+	c[1].est.stratum = 7;
+	c[2].est.stratum = 7;
+	ck_assert_int_eq(pipeline_run(c, 3, NTP_CMIN, &ceiling8, NOW_NS, &sys), PIPELINE_OK);
+	ck_assert_int_eq(c[0].fit, SELECT_FIT_STRATUM);
+	ck_assert_int_eq(c[2].fit, SELECT_FIT_OK);
+	ck_assert_uint_eq(sys.stratum, 8);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -235,6 +265,7 @@ int main(void)
 	tcase_add_test(tc, test_pipeline_fewer_truechimers_than_minsane_is_too_few);
 	tcase_add_test(tc, test_pipeline_maxdist_is_the_fit_threshold);
 	tcase_add_test(tc, test_pipeline_minclock_is_the_cluster_floor);
+	tcase_add_test(tc, test_pipeline_tos_floor_and_ceiling_bound_the_stratum);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -393,6 +393,49 @@ START_TEST(test_query_useless_answer_ends_the_request_without_a_sample)
 }
 END_TEST
 
+/* What an unsynchronised server sends (ntpsec before its first sync,
+ * chronyd without a source, tsetd without a reference) is named as such,
+ * not as a kiss-o'-death; a real kiss is named by its code. */
+static const struct {
+	unsigned leap, stratum;
+	const char refid[5];
+	enum query_reject reject;
+	const char *why;
+} unsync_replies[] = {
+	{ NTP_LEAP_UNSYNC, 0, "INIT", QUERY_REJECT_UNSYNC, "server not synchronised (refid INIT)" },
+	{ NTP_LEAP_UNSYNC, 0, "", QUERY_REJECT_UNSYNC, "server not synchronised" },
+	{ NTP_LEAP_UNSYNC, 0, "LOCL", QUERY_REJECT_UNSYNC, "server not synchronised (refid LOCL)" },
+	{ NTP_LEAP_NONE, 0, "STEP", QUERY_REJECT_UNSYNC, "server not synchronised (refid STEP)" },
+	{ NTP_LEAP_UNSYNC, 3, "\xc0\x00\x02\x01", QUERY_REJECT_UNSYNC,
+	  "server not synchronised (refid 192.0.2.1)" },
+	{ NTP_LEAP_UNSYNC, 0, "NTSN", QUERY_REJECT_KOD, "kiss-o'-death NTSN" },
+	{ NTP_LEAP_UNSYNC, 0, "ACST", QUERY_REJECT_KOD, "kiss-o'-death ACST" },
+};
+
+START_TEST(test_query_unsynchronised_server_is_named_as_such)
+{
+	struct query q;
+	struct ntp_pkt p;
+	char why[64];
+
+	make_query(&q, false);
+	query_tick(&q, loop_now_ns());
+	p = good_reply(&q);
+	p.leap = (uint8_t)unsync_replies[_i].leap;
+	p.stratum = (uint8_t)unsync_replies[_i].stratum;
+	memcpy(p.refid, unsync_replies[_i].refid, 4);
+	serve_reply(&q, &p);
+	ck_assert(!q.waiting);
+	ck_assert_uint_eq(q.n_samples, 0);
+	ck_assert_int_eq(q.kiss, NTP_KISS_NONE); /* none of these stops the address */
+	ck_assert_int_eq(q.last_reject, unsync_replies[_i].reject);
+	ck_assert_uint_eq(q.reject_hdr.leap, unsync_replies[_i].leap);
+	query_reject_describe(&q, why, sizeof(why));
+	ck_assert_str_eq(why, unsync_replies[_i].why);
+	query_close(&q);
+}
+END_TEST
+
 START_TEST(test_query_timeout_then_next_request)
 {
 	struct query q;
@@ -507,6 +550,8 @@ int main(void)
 	tcase_add_test(tc, test_query_burst_goes_again_at_once_and_stops_at_p);
 	tcase_add_test(tc, test_query_kod_rate_stops_the_address);
 	tcase_add_test(tc, test_query_useless_answer_ends_the_request_without_a_sample);
+	tcase_add_loop_test(tc, test_query_unsynchronised_server_is_named_as_such, 0,
+			    sizeof(unsync_replies) / sizeof(unsync_replies[0]));
 	tcase_add_test(tc, test_query_timeout_then_next_request);
 	tcase_add_test(tc, test_query_late_reply_is_a_sample_and_its_copy_a_duplicate);
 	tcase_add_test(tc, test_query_late_reply_to_the_last_request_counts);
