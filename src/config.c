@@ -415,6 +415,15 @@ static uint8_t *config_addr_bytes(struct config_addr *a, size_t *ret_len)
 	return a->u.v6.s6_addr;
 }
 
+static bool config_addr_equal(const struct config_addr *a, const struct config_addr *b)
+{
+	struct config_addr x = *a, y = *b;
+	size_t lx, ly;
+	const uint8_t *px = config_addr_bytes(&x, &lx), *py = config_addr_bytes(&y, &ly);
+
+	return x.family == y.family && lx == ly && memcmp(px, py, lx) == 0;
+}
+
 /* Clear the bits beyond prefix: the network address. */
 static void config_addr_clear_host(struct config_addr *a, unsigned prefix)
 {
@@ -1773,35 +1782,48 @@ static int config_restrict_name(struct config_ctx *ctx, const char *name,
 	return 0;
 }
 
+/* What a restrict line names: [-4|-6] default|source|ADDR[/LEN]|HOST
+ * [mask MASK], from token *i on; *ret_name is set for a host name. */
+static int config_restrict_target(struct config_ctx *ctx, unsigned *i, const char *directive,
+				  struct config_restrict *rs, enum config_family *ret_fam,
+				  const char **ret_name)
+{
+	int r;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->line = ctx->line;
+	*ret_name = NULL;
+	config_family_at(ctx, i, ret_fam);
+	r = config_need(ctx, *i, directive);
+	if (r < 0)
+		return r;
+	if (strcmp(ctx->tok[*i], "default") == 0) {
+		rs->is_default = true;
+		(*i)++;
+	} else if (strcmp(ctx->tok[*i], "source") == 0) {
+		rs->is_source = true;
+		rs->addr.family = *ret_fam == CONFIG_FAMILY_INET    ? AF_INET
+				  : *ret_fam == CONFIG_FAMILY_INET6 ? AF_INET6
+								    : AF_UNSPEC;
+		(*i)++;
+	} else {
+		return config_restrict_addr(ctx, i, *ret_fam, rs, ret_name);
+	}
+	return 0;
+}
+
 /* restrict [-4|-6] default|source|ADDR[/LEN]|HOST [mask MASK] [flags] */
 static int config_do_restrict(struct config_ctx *ctx)
 {
-	const char *name = NULL;
+	const char *name;
 	struct config_restrict rs;
 	enum config_family fam;
 	unsigned i = 1;
 	int r;
 
-	memset(&rs, 0, sizeof(rs));
-	rs.line = ctx->line;
-	config_family_at(ctx, &i, &fam);
-	r = config_need(ctx, i, "restrict");
+	r = config_restrict_target(ctx, &i, "restrict", &rs, &fam, &name);
 	if (r < 0)
 		return r;
-	if (strcmp(ctx->tok[i], "default") == 0) {
-		rs.is_default = true;
-		i++;
-	} else if (strcmp(ctx->tok[i], "source") == 0) {
-		rs.is_source = true;
-		rs.addr.family = fam == CONFIG_FAMILY_INET    ? AF_INET
-				 : fam == CONFIG_FAMILY_INET6 ? AF_INET6
-							      : AF_UNSPEC;
-		i++;
-	} else {
-		r = config_restrict_addr(ctx, &i, fam, &rs, &name);
-		if (r < 0)
-			return r;
-	}
 	r = config_restrict_flags_at(ctx, i, &rs);
 	if (r < 0)
 		return r;
@@ -1814,6 +1836,58 @@ static int config_do_restrict(struct config_ctx *ctx)
 		config_notice(ctx, "restrict flag 'flake' (drop some packets) is for a test "
 				   "daemon; skipped");
 	return config_restrict_store(ctx, &rs, fam);
+}
+
+/*
+ * delrestrict (ntpd 4.2.8) | unrestrict (ntpsec) [-4|-6] default|source|
+ * ADDR[/LEN] [mask MASK]: the entries an earlier restrict line made for
+ * exactly that address and prefix go, as if the line had not been
+ * written; `unrestrict ... FLAGS` clears those flags from them instead.
+ * Followed, not skipped: skipping it could keep a line that opened what
+ * the file then closes. A host name names nothing tsetd kept (restrict by
+ * name opens nothing here, or is an error).
+ */
+static int config_do_unrestrict(struct config_ctx *ctx)
+{
+	struct config *cfg = ctx->cfg;
+	const char *name;
+	struct config_restrict rs;
+	enum config_family fam;
+	unsigned i = 1, kept = 0, hit = 0;
+	bool clear;
+	int r;
+
+	r = config_restrict_target(ctx, &i, ctx->tok[0], &rs, &fam, &name);
+	if (r < 0)
+		return r;
+	clear = i < ctx->n;
+	if (clear && strcmp(ctx->tok[0], "delrestrict") == 0)
+		return config_fail(ctx, ctx->col[i], "delrestrict takes no flags: '%.*s'",
+				   CONFIG_TOKEN_SHOW, ctx->tok[i]);
+	r = config_restrict_flags_at(ctx, i, &rs);
+	if (r < 0 || name || ctx->prog != CONFIG_PROGRAM_TSETD)
+		return r < 0 ? r : 0;
+	for (unsigned k = 0; k < cfg->n_restricts; k++) {
+		struct config_restrict *e = &cfg->restricts[k];
+		bool family_named =
+			fam == CONFIG_FAMILY_ANY ||
+			e->addr.family == (fam == CONFIG_FAMILY_INET ? AF_INET : AF_INET6);
+		bool same =
+			e->is_default == rs.is_default && e->is_source == rs.is_source &&
+			(rs.is_default || rs.is_source
+				 ? family_named
+				 : e->prefix == rs.prefix && config_addr_equal(&e->addr, &rs.addr));
+
+		hit += same;
+		if (same && clear)
+			e->flags &= ~rs.flags;
+		if (!same || clear)
+			cfg->restricts[kept++] = *e;
+	}
+	if (!hit)
+		config_notice(ctx, "%s: no restrict line of that address", ctx->tok[0]);
+	cfg->n_restricts = kept;
+	return 0;
 }
 
 /* ---- interface ---- */
@@ -1915,7 +1989,7 @@ static const struct config_directive config_directives[] = {
 	CONFIG_DAEMON("controlkey"),
 	CONFIG_DAEMON("crypto"),
 	{ "deadline", CONFIG_USE_TSET, config_do_deadline },
-	CONFIG_DAEMON("delrestrict"),
+	{ "delrestrict", CONFIG_USE_TSETD, config_do_unrestrict },
 	CONFIG_DAEMON("device"),
 	{ "disable", CONFIG_USE_TSET, config_do_disable },
 	{ "discard", CONFIG_USE_TSETD, config_do_discard },
@@ -1976,7 +2050,7 @@ static const struct config_directive config_directives[] = {
 	CONFIG_DAEMON("ttl"),
 	CONFIG_DAEMON("unconfig"),
 	CONFIG_DAEMON("unpeer"),
-	CONFIG_DAEMON("unrestrict"),
+	{ "unrestrict", CONFIG_USE_TSETD, config_do_unrestrict },
 };
 
 static const struct config_directive *config_directive_find(const char *name)

@@ -866,6 +866,40 @@ START_TEST(test_config_restrict_by_name_never_serves_more)
 }
 END_TEST
 
+START_TEST(test_config_unrestrict_removes_exactly_the_entry_named)
+{
+	/* a line that opened a network and a later line that takes it back:
+	 * tsetd keeps what the file ends with, not the opening */
+	parse_ok("restrict default ignore\n"
+		 "restrict 10.0.0.0 mask 255.0.0.0 nomodify\n"
+		 "restrict 10.1.0.0/16\n"
+		 "restrict ::1\n"
+		 "delrestrict 10.0.0.0 mask 255.0.0.0\n"
+		 "unrestrict -6 default\n",
+		 CONFIG_PROGRAM_TSETD);
+	ck_assert_uint_eq(cfg.n_restricts, 3);
+	ck_assert(cfg.restricts[0].is_default && cfg.restricts[0].addr.family == AF_INET);
+	ck_assert_uint_eq(cfg.restricts[1].prefix, 16); /* 10.1/16 is another entry */
+	ck_assert_uint_eq(cfg.restricts[2].addr.family, AF_INET6);
+	ck_assert_uint_eq(cfg.restricts[2].prefix, 128);
+	/* nothing of that address and prefix: said, and nothing removed */
+	parse_ok("restrict 10.0.0.0/8\nunrestrict 10.0.0.0/16\n", CONFIG_PROGRAM_TSETD);
+	ck_assert_uint_eq(cfg.n_restricts, 1);
+	assert_notice(2, "unrestrict: no restrict line of that address");
+	/* ntpsec's unrestrict with flags clears them from the entry */
+	parse_ok("restrict 10.0.0.0/8 limited kod nomodify\nunrestrict 10.0.0.0/8 kod\n",
+		 CONFIG_PROGRAM_TSETD);
+	ck_assert_uint_eq(cfg.n_restricts, 1);
+	ck_assert_uint_eq(cfg.restricts[0].flags & (CONFIG_RESTRICT_KOD | CONFIG_RESTRICT_LIMITED),
+			  CONFIG_RESTRICT_LIMITED);
+	/* ntpd's delrestrict takes none */
+	ck_assert_int_eq(parse("delrestrict 10.0.0.0/8 ignore\n", CONFIG_PROGRAM_TSETD), -EINVAL);
+	/* tset has no restrict entries: skipped with the directive's notice */
+	parse_ok("delrestrict 10.0.0.0/8\n", CONFIG_PROGRAM_TSET);
+	assert_notice(1, "delrestrict is for tsetd; skipped");
+}
+END_TEST
+
 START_TEST(test_config_includefile_needs_a_reader)
 {
 	/* config_parse reads no file: a config is never used half */
@@ -1414,6 +1448,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_config_reads_nts_servers);
 	tcase_add_test(tc, test_config_includefile_needs_a_reader);
 	tcase_add_test(tc, test_config_restrict_by_name_never_serves_more);
+	tcase_add_test(tc, test_config_unrestrict_removes_exactly_the_entry_named);
 	tcase_add_test(tc, test_config_tolerates_crlf_tabs_and_missing_final_newline);
 	tcase_add_test(tc, test_config_skips_utf8_byte_order_mark);
 	tcase_add_test(tc, test_config_accepts_line_of_exactly_max_length);
