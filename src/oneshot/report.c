@@ -184,6 +184,23 @@ static const char *report_verb(const struct report *rep)
 	return gate_decide(&p, rep->run->sys.offset_s) == GATE_ACTION_STEP ? "step" : "adjust";
 }
 
+/* -q: would a run without it refuse the offset (exit 3)? Say so. */
+static void report_query_panic(const struct report *rep, char *buf, size_t len)
+{
+	const struct gate_policy *p = &rep->o->gate;
+
+	if (!gate_beyond_panic(p, rep->run->sys.offset_s))
+		return;
+	if (p->allow_panic)
+		snprintf(buf, len, " (beyond the panic threshold of %g s, allowed by -g)",
+			 p->panic_s);
+	else
+		snprintf(buf, len,
+			 " (beyond the panic threshold of %g s: without -q, tset would refuse it "
+			 "and exit 3 unless -g)",
+			 p->panic_s);
+}
+
 static void report_final_text(const struct report *rep, char *buf, size_t len)
 {
 	const struct query *sp = report_sys_peer(rep);
@@ -206,9 +223,8 @@ static void report_final_text(const struct report *rep, char *buf, size_t len)
 		snprintf(buf + n, len - n, ": clock not set: %s", ap->why_not);
 	else if (ap && ap->clock_set && ap->action == GATE_ACTION_SLEW)
 		snprintf(buf + n, len - n, " (slewing for %.1f s)", ap->slew_duration_s);
-	else if (!ap && gate_beyond_panic(&rep->o->gate, rep->run->sys.offset_s))
-		snprintf(buf + n, len - n, " (beyond the panic threshold of %g s)",
-			 rep->o->gate.panic_s);
+	else if (rep->o->gate.query_only)
+		report_query_panic(rep, buf + n, len - n);
 }
 
 /* One line per address that gave no time that counted, saying why, on
@@ -430,6 +446,15 @@ static const char *report_json_action(const struct report *rep)
 	return gate_action_str(ap->action);
 }
 
+/* Is the offset beyond the panic threshold, whatever -g and -q say (with
+ * -q: would a run without it refuse)? null without an offset. */
+static const char *report_json_beyond_panic(const struct report *rep, const struct est_system *sys)
+{
+	if (!sys)
+		return "null";
+	return gate_beyond_panic(&rep->o->gate, sys->offset_s) ? "true" : "false";
+}
+
 /* Addresses of a name that were not queried (the per-family and the
  * per-run limits): one entry per name and reason. */
 static void report_json_unqueried(const struct report *rep, FILE *out)
@@ -495,7 +520,8 @@ void report_json(const struct report *rep, FILE *out)
 		fprintf(out, "%u, \"leap\": \"%s\",\n", sys->stratum, report_leap_str(sys->leap));
 	else
 		fputs("null, \"leap\": null,\n", out);
-	fprintf(out, "  \"action\": \"%s\",\n", report_json_action(rep));
+	fprintf(out, "  \"action\": \"%s\", \"beyond_panic\": %s,\n", report_json_action(rep),
+		report_json_beyond_panic(rep, sys));
 	report_json_servers(rep, out);
 	report_json_unqueried(rep, out);
 	/* elapsed: start to decision; elapsed_total: to now (setting the
