@@ -380,6 +380,7 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	log_open("tsetd", false, d.o.debug);
+	log_also_stderr(true); /* until up: errors reach whoever started it */
 	config_init(&d.cfg);
 	/* skipped directives: each with -d, else one line for them all */
 	r = config_file_load(&d.cfg, d.o.config, CONFIG_PROGRAM_TSETD, d.o.config_given,
@@ -405,6 +406,7 @@ int main(int argc, char **argv)
 	if (r == 0) {
 		log_info("tsetd %s serving", TSET_VERSION);
 		tsetd_ready(ready);
+		log_also_stderr(false);
 		/* errors until now went to the terminal; from here, to syslog */
 		if (!d.o.foreground && !d.o.logfile)
 			log_open("tsetd", true, d.o.debug);

@@ -388,6 +388,9 @@ def test_error_after_fork(s):
     check(r.returncode == 1 and len(msg) == 1 and "'no-such-user-tsetd'" in msg[0],
           f"without -n, -u no-such-user: the command exits 1, the daemon logged 'unknown user' "
           f"({r.returncode}, {msg})")
+    check("unknown user or group in 'no-such-user-tsetd'" in r.stderr,
+          f"... and said so on the command's stderr too: tsetd was not up yet "
+          f"({r.stderr.strip().splitlines()[-1:]})")
     reap_strays(set())
     check(wait_for(lambda: h.port_free(ADDR, 12564), 3), "... and no tsetd is left on the port")
 
@@ -725,6 +728,15 @@ def test_usage(s):
         check(r.returncode == 1 and "cannot listen on 127.0.0.42 port 12570" in r.stderr,
               f"its address:port already taken: exit 1 at once ({r.returncode}, "
               f"{time.monotonic() - t0:.2f} s, {r.stderr.strip().splitlines()[-1:]})")
+        # with a log file too: until tsetd is up its errors reach stderr
+        # as well (on 96e282e, -n -l FILE printed nothing and exit 1)
+        logf = s.path("busy.log")
+        r = run(["-n", "-c", cf, "-l", logf])
+        said = "cannot listen on 127.0.0.42 port 12570"
+        check(r.returncode == 1 and said in r.stderr and said in read(logf),
+              f"-n -l FILE, its address:port taken: exit 1, the error on stderr and in FILE "
+              f"({r.returncode}, {r.stderr.strip().splitlines()[-1:]}, "
+              f"{read(logf).strip().splitlines()[-1:]})")
 
 
 # ---------------------------------------------------------------- main
