@@ -68,7 +68,7 @@ static void tsetd_usage(void)
 	       "  -l logfile         log to this file\n"
 	       "  -n                 stay in the foreground\n"
 	       "  -p pidfile         write the process id to this file\n"
-	       "  -u user[:group]    after binding, become this user (and group)\n"
+	       "  -u user[:group]    become this user after binding (default tsetd, ntp or nobody)\n"
 	       "  -V, --version      print the version and exit\n");
 }
 
@@ -304,7 +304,24 @@ static int tsetd_setup_server(void)
 	return server_open(&d.srv, &d.cfg, d.o.family, port);
 }
 
-/* Bound: give up every capability (and become -u, inside -i). */
+/* Root without -u: the first of these users that exists (tsetd(8));
+ * none: root, without capabilities, and a warning. */
+static const char *tsetd_default_user(void)
+{
+	static const char *const users[] = { "tsetd", "ntp", "nobody", NULL };
+	const char *user = priv_first_user(users);
+
+	if (user)
+		log_info("no -u: running as user '%s' (first of tsetd, ntp, nobody; -u root "
+			 "keeps root)",
+			 user);
+	else
+		log_warn("no -u, and no user tsetd, ntp or nobody: staying root");
+	return user;
+}
+
+/* Bound: give up every capability and become -u (or the default user),
+ * inside -i. */
 static int tsetd_drop_privileges(void)
 {
 	int r;
@@ -319,6 +336,8 @@ static int tsetd_drop_privileges(void)
 	/* a directory held open outside the chroot would lead out of it */
 	if (d.o.chroot)
 		log_file_confine(d.o.chroot);
+	if (!d.o.user)
+		d.o.user = tsetd_default_user();
 	r = priv_drop_all(d.o.user, d.o.chroot);
 	if (r == -ENOENT)
 		log_err("unknown user or group in '%s'", d.o.user);
