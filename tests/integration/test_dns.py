@@ -212,26 +212,20 @@ def test_silent_server(probe_path, tmp):
           f"({elapsed:.3f} s)")
 
 
-def test_refused(probe_path, tmp):
+def test_unreachable(probe_path, tmp):
+    """A nameserver that cannot be reached says so, with the socket's
+    error, at once: nothing on its port (ICMP), no route to it (on
+    96e282e both read 'dns server refused', as if it had answered)."""
     # nothing else runs in this test's network namespace
     check(h.port_free(DEAD_ADDR, 53), f"nothing is bound on {DEAD_ADDR}:53")
-    conf = os.path.join(tmp, "dead.conf")
-    write(conf, f"nameserver {DEAD_ADDR}\n")
-    out, elapsed, _ = probe(probe_path, conf, 0, 5, ["a.test"])
-    want = UNREACHABLE + ": connection refused"
-    check(out.get("a.test") == ("error", want) and elapsed < CARES_GIVES_UP_S,
-          f"no server on the port: '{want}', at once, not timed out ({elapsed:.3f} s) {out}")
-
-
-def test_no_route(probe_path, tmp):
-    """A nameserver this host has no route to (on 96e282e: 'dns server
-    refused', as if it had answered)."""
-    conf = os.path.join(tmp, "noroute.conf")
-    write(conf, f"nameserver {NOROUTE_ADDR}\n")
-    out, elapsed, _ = probe(probe_path, conf, 0, 5, ["a.test"])
-    want = UNREACHABLE + ": network is unreachable"
-    check(out.get("a.test") == ("error", want) and elapsed < CARES_GIVES_UP_S,
-          f"no route to the nameserver: '{want}', at once ({elapsed:.3f} s) {out}")
+    for addr, why, what in ((DEAD_ADDR, "connection refused", "no server on the port"),
+                            (NOROUTE_ADDR, "network is unreachable", "no route to it")):
+        conf = os.path.join(tmp, f"unreachable-{addr}.conf")
+        write(conf, f"nameserver {addr}\n")
+        out, elapsed, _ = probe(probe_path, conf, 0, 5, ["a.test"])
+        want = f"{UNREACHABLE}: {why}"
+        check(out.get("a.test") == ("error", want) and elapsed < CARES_GIVES_UP_S,
+              f"{what}: '{want}', at once, not timed out ({elapsed:.3f} s) {out}")
 
 
 class RcodeServer(threading.Thread):
@@ -305,8 +299,7 @@ def run(probe_path, dnsmasq, tmp):
         test_families(probe_path, conf)
         test_cap(probe_path, conf)
         test_silent_server(probe_path, tmp)
-        test_refused(probe_path, tmp)
-        test_no_route(probe_path, tmp)
+        test_unreachable(probe_path, tmp)
         test_rcodes(probe_path, tmp)
         test_missing_resolvconf(probe_path, tmp)
     finally:
