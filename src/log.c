@@ -19,10 +19,11 @@ static struct {
 	bool syslog;	       /* messages go to syslog */
 	bool syslog_connected; /* errors go there too */
 	bool debug;
+	bool also_stderr; /* warnings and worse to stderr too */
 	FILE *file;
 	int dir_fd;		 /* the file's directory (O_PATH), or -1 */
 	char name[NAME_MAX + 1]; /* the file's name in it */
-} log_state = { "tset", false, false, false, NULL, -1, "" };
+} log_state = { "tset", false, false, false, false, NULL, -1, "" };
 
 void log_open(const char *ident, bool use_syslog, bool debug)
 {
@@ -31,6 +32,11 @@ void log_open(const char *ident, bool use_syslog, bool debug)
 	log_state.debug = debug;
 	if (use_syslog)
 		log_syslog_connect();
+}
+
+void log_also_stderr(bool on)
+{
+	log_state.also_stderr = on;
 }
 
 void log_syslog_connect(void)
@@ -210,9 +216,10 @@ __attribute__((format(printf, 2, 0))) static void log_vmsg(int prio, const char 
 			syslog(prio, "%s%s", msg, suffix);
 	} else if (log_state.syslog) {
 		syslog(prio, "%s%s", msg, suffix);
-	} else {
-		fprintf(stderr, "%s: %s%s\n", log_state.ident, msg, suffix);
 	}
+	if ((!log_state.file && !log_state.syslog) ||
+	    (log_state.also_stderr && prio <= LOG_WARNING))
+		fprintf(stderr, "%s: %s%s\n", log_state.ident, msg, suffix);
 }
 
 void log_msg(int prio, const char *fmt, ...)

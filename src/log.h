@@ -28,6 +28,13 @@ void log_syslog_connect(void);
 int log_to_file(const char *path);
 
 /*
+ * While on, warnings and errors that go to a log file or to syslog go to
+ * stderr as well: a daemon that is not up yet says why it failed where
+ * it was started, not only in its log.
+ */
+void log_also_stderr(bool on);
+
+/*
  * Before chroot(root_dir): a directory held open outside the new root
  * would be a way out of it (openat(dir, "..")), so let it go unless the
  * log file's directory is inside root_dir. log_reopen() then fails with

@@ -101,6 +101,14 @@ int priv_keep_sys_time(const char *spec)
 	return priv_apply(spec != NULL, uid, gid);
 }
 
+const char *priv_first_user(const char *const *names)
+{
+	for (; *names; names++)
+		if (getpwnam(*names))
+			return *names;
+	return NULL;
+}
+
 int priv_drop_all(const char *spec, const char *chroot_dir)
 {
 	uid_t uid = 0;

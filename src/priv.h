@@ -21,6 +21,10 @@ int priv_lookup(const char *spec, uid_t *ret_uid, gid_t *ret_gid);
  */
 int priv_keep_sys_time(const char *spec);
 
+/* The first of names (NULL-terminated) that is a user on this system, or
+ * NULL. */
+const char *priv_first_user(const char *const *names);
+
 /* tsetd: drop every capability, optionally chroot and become spec. */
 int priv_drop_all(const char *spec, const char *chroot_dir);
 

@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <ares.h>
@@ -44,7 +46,22 @@ struct resolve_lookup {
 	void *userdata;
 	uint16_t port;
 	unsigned max_addrs;
+	uint64_t seen_at_start; /* resolve.seen when it started */
 	struct resolve_result res;
+};
+
+/*
+ * What our socket functions saw last. c-ares 1.18 ends a lookup with
+ * ARES_ECONNREFUSED alike when no nameserver could be reached and when
+ * every answer was SERVFAIL, NOTIMP or REFUSED (it retries those, then
+ * reports the status it started with); this tells them apart. Each event
+ * takes the next number of resolve.seen.
+ */
+struct resolve_sock_seen {
+	int err;	   /* the latest socket error, negative errno */
+	uint64_t err_at;   /* its number, 0: none */
+	unsigned rcode;	   /* the latest error rcode in an answer */
+	uint64_t rcode_at; /* its number, 0: none */
 };
 
 struct resolve {
@@ -54,7 +71,9 @@ struct resolve {
 	unsigned n_pending;			    /* lookups inside c-ares */
 	struct resolve_lookup *ready, **ready_tail; /* done, not delivered yet */
 	bool delivering;
-	bool dead; /* resolve_free() from a done callback: free after it */
+	bool dead;     /* resolve_free() from a done callback: free after it */
+	uint64_t seen; /* events counted by the socket functions */
+	struct resolve_sock_seen sock;
 };
 
 /* Addresses of one answer sorted by family (0: IPv4, 1: IPv6), deduplicated. */
@@ -187,23 +206,63 @@ static void resolve_set_error(struct resolve_result *res, const char *msg)
 	snprintf(res->error, sizeof(res->error), "%s", msg);
 }
 
-/* c-ares status to our short lowercase text. */
-static void resolve_status_error(struct resolve_result *res, int status)
+/* What each c-ares status means for the user, in our words: what
+ * happened, not which library said it. */
+static const struct {
+	int status;
+	const char *text;
+} resolve_status_text[] = {
+	{ ARES_ENOTFOUND, "no such name" },
+	{ ARES_ENODATA, "no address of the requested family" },
+	{ ARES_ECONNREFUSED, "cannot reach the dns server" },
+	{ ARES_ETIMEOUT, "no answer from the dns server (timed out)" },
+	{ ARES_ESERVFAIL, "the dns server failed to answer (SERVFAIL)" },
+	{ ARES_EREFUSED, "the dns server refused the query (REFUSED)" },
+	{ ARES_EFORMERR, "the dns server could not read the query (FORMERR)" },
+	{ ARES_ENOTIMP, "the dns server does not implement the query (NOTIMP)" },
+	{ ARES_EBADRESP, "malformed answer from the dns server" },
+	{ ARES_EBADNAME, "invalid host name" },
+	{ ARES_ENOMEM, "out of memory" },
+	{ ARES_EFILE, "cannot read the resolver configuration" },
+};
+
+/* RFC 1035 section 4.1.1 rcodes that c-ares retries, as its statuses. */
+static int resolve_rcode_status(unsigned rcode)
 {
+	switch (rcode) {
+	case 2:
+		return ARES_ESERVFAIL;
+	case 4:
+		return ARES_ENOTIMP;
+	case 5:
+		return ARES_EREFUSED;
+	}
+	return ARES_ECONNREFUSED;
+}
+
+/* c-ares status to our short lowercase text. ARES_ECONNREFUSED is made
+ * precise by what the sockets saw since the lookup started: the
+ * nameserver's error answer, or the socket error ("cannot reach the dns
+ * server: network is unreachable"). */
+static void resolve_status_error(struct resolve_lookup *lk, int status)
+{
+	const struct resolve_sock_seen *seen = &lk->r->sock;
+	struct resolve_result *res = &lk->res;
 	size_t n;
 
-	switch (status) {
-	case ARES_ENOTFOUND:
-		resolve_set_error(res, "no such name");
-		return;
-	case ARES_ETIMEOUT:
-		resolve_set_error(res, "dns timed out");
-		return;
-	case ARES_ENODATA:
-		resolve_set_error(res, "no address of the requested family");
-		return;
-	case ARES_ECONNREFUSED:
-		resolve_set_error(res, "dns server refused");
+	if (status == ARES_ECONNREFUSED && seen->rcode_at > lk->seen_at_start)
+		status = resolve_rcode_status(seen->rcode);
+	for (size_t i = 0; i < sizeof(resolve_status_text) / sizeof(resolve_status_text[0]); i++) {
+		if (resolve_status_text[i].status != status)
+			continue;
+		resolve_set_error(res, resolve_status_text[i].text);
+		if (status == ARES_ECONNREFUSED && seen->err_at > lk->seen_at_start) {
+			n = strlen(res->error);
+			snprintf(res->error + n, sizeof(res->error) - n, ": %s",
+				 strerror(-seen->err));
+			if (n + 2 < sizeof(res->error))
+				res->error[n + 2] = (char)tolower((unsigned char)res->error[n + 2]);
+		}
 		return;
 	}
 	resolve_set_error(res, ares_strerror(status));
@@ -358,7 +417,7 @@ static void resolve_on_addrinfo(void *arg, int status, int timeouts, struct ares
 	if (status == ARES_SUCCESS)
 		resolve_copy(lk, r->family, ai);
 	else
-		resolve_status_error(&lk->res, status);
+		resolve_status_error(lk, status);
 	if (ai)
 		ares_freeaddrinfo(ai);
 	if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
@@ -400,6 +459,89 @@ static void resolve_on_sock_state(void *data, ares_socket_t fd, int readable, in
 	if (err < 0)
 		log_errno(LOG_WARNING, err, "cannot watch dns socket %d", fd);
 }
+
+/* -------- sockets -------- */
+
+/* c-ares opens, uses and closes its sockets through these, so that
+ * resolve_status_error() knows what they said (struct resolve_sock_seen).
+ * c-ares leaves sockets it does not create itself as they come: they are
+ * made non-blocking and close-on-exec here. errno is kept for c-ares. */
+
+static void resolve_saw_error(struct resolve *r, int err)
+{
+	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR || err == EINPROGRESS)
+		return;
+	r->sock.err = -err;
+	r->sock.err_at = ++r->seen;
+}
+
+static ares_socket_t resolve_sock_open(int domain, int type, int protocol, void *data)
+{
+	int fd = socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+
+	if (fd < 0)
+		resolve_saw_error(data, errno);
+	return fd < 0 ? ARES_SOCKET_BAD : fd;
+}
+
+static int resolve_sock_close(ares_socket_t fd, void *data)
+{
+	(void)data;
+	return close(fd);
+}
+
+static int resolve_sock_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len,
+				void *data)
+{
+	int rc = connect(fd, sa, len), err = errno;
+
+	if (rc < 0)
+		resolve_saw_error(data, err);
+	errno = err;
+	return rc;
+}
+
+/* A datagram (from is set for UDP alone: TCP reads a stream in pieces):
+ * an answer (QR) with an rcode that c-ares retries is noted. */
+static ares_ssize_t resolve_sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
+					  struct sockaddr *from, ares_socklen_t *from_len,
+					  void *data)
+{
+	struct resolve *r = data;
+	ssize_t n = recvfrom(fd, buf, len, flags, from, from_len);
+	int err = errno;
+	const unsigned char *b = buf;
+
+	if (n < 0)
+		resolve_saw_error(r, err);
+	else if (from && n >= 4 && (b[2] & 0x80) &&
+		 resolve_rcode_status(b[3] & 0x0f) != ARES_ECONNREFUSED) {
+		r->sock.rcode = b[3] & 0x0f;
+		r->sock.rcode_at = ++r->seen;
+	}
+	errno = err;
+	return n;
+}
+
+static ares_ssize_t resolve_sock_sendv(ares_socket_t fd, const struct iovec *iov, int n_iov,
+				       void *data)
+{
+	ssize_t n = writev(fd, iov, n_iov);
+	int err = errno;
+
+	if (n < 0)
+		resolve_saw_error(data, err);
+	errno = err;
+	return n;
+}
+
+static const struct ares_socket_functions resolve_sock_functions = {
+	.asocket = resolve_sock_open,
+	.aclose = resolve_sock_close,
+	.aconnect = resolve_sock_connect,
+	.arecvfrom = resolve_sock_recvfrom,
+	.asendv = resolve_sock_sendv,
+};
 
 /* -------- the resolver -------- */
 
@@ -452,6 +594,8 @@ int resolve_new(struct resolve **ret, struct loop *l, const char *resolvconf, in
 		status = ares_init_options(&r->channel, &opts, mask);
 		if (status != ARES_SUCCESS)
 			ares_library_cleanup();
+		else
+			ares_set_socket_functions(r->channel, &resolve_sock_functions, r);
 	}
 	if (status != ARES_SUCCESS) {
 		free(r);
@@ -514,7 +658,12 @@ int resolve_start(struct resolve *r, const char *host, uint16_t port, unsigned m
 	if (!lk)
 		return -ENOMEM;
 	*lk = (struct resolve_lookup){
-		.r = r, .done = done, .userdata = userdata, .port = port, .max_addrs = max_addrs
+		.r = r,
+		.done = done,
+		.userdata = userdata,
+		.port = port,
+		.max_addrs = max_addrs,
+		.seen_at_start = r->seen,
 	};
 	if (resolve_local(r, lk, host)) {
 		resolve_queue(r, lk);

@@ -24,8 +24,10 @@ struct resolve;
 
 /* The outcome of one name. On success addrs[0..n) hold the addresses with
  * the port set, deduplicated, the IPv4 ones first; on failure n is 0 and
- * error says why ("no such name", "timed out", "no address of the
- * requested family", ...). */
+ * error says why, in words of its own for each way DNS fails ("no such
+ * name", "cannot reach the dns server ...", "no answer from the dns
+ * server (timed out)", "the dns server failed to answer (SERVFAIL)", "no
+ * address of the requested family", ...). */
 struct resolve_result {
 	struct sockaddr_storage addrs[RESOLVE_MAX_RESULT];
 	socklen_t addr_lens[RESOLVE_MAX_RESULT];

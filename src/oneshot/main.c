@@ -78,7 +78,7 @@ static void main_print(const struct report *rep)
 	if (rep->o->json)
 		report_json(rep, stdout);
 	else
-		report_ntpdate(rep, stdout);
+		report_ntpdate(rep, stdout, stderr);
 	if (rep->o->debug)
 		report_table(rep, stderr);
 	fflush(stdout);

@@ -7,16 +7,55 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cmdline.h"
 #include "config_file.h"
 #include "log.h"
 #include "opts.h"
 #include "tset_version.h"
 
-void opts_usage(FILE *f)
+/* The SYNOPSIS of tset(8), word for word. */
+static void opts_synopsis(FILE *f)
 {
 	fprintf(f, "usage: tset [-46bBdghjnqsuvVw] [-c file] [-a keyid -k keyfile] [-e authdelay]\n"
 		   "            [-G seconds] [-o version] [-p samples] [-t timeout]\n"
-		   "            [-U user[:group]] [server ...]\n");
+		   "            [-U user[:group]] [server ...]\n"
+		   "       tset --help | --version\n");
+}
+
+/* Every flag of tset(8)'s OPTIONS, one line each, in its order. */
+static const char *const opts_flag_lines[] = {
+	"-4                 resolve and use only IPv4 addresses",
+	"-6                 resolve and use only IPv6 addresses",
+	"-a keyid           symmetric-key authentication with -k (not implemented yet)",
+	"-b                 always step the clock",
+	"-B                 always slew the clock",
+	"-c file            configuration file (default " OPTS_DEFAULT_CONFIG ")",
+	"-d                 debug: a trace and a per-server table on stderr; implies -q",
+	"-e authdelay       accepted for ntpdate scripts, ignored",
+	"-g                 allow an offset beyond the panic threshold",
+	"-G seconds         panic threshold (default 1000; 0: none)",
+	"-h, --help         print this help and exit",
+	"-j                 one JSON document on stdout",
+	"-k keyfile         the keys for -a (not implemented yet)",
+	"-n                 check the configuration, print what would be queried, exit",
+	"-o version         NTP version to send, 1 to 4 (default 4)",
+	"-p samples         at most this many requests per address, 1 to 8 (default 4)",
+	"-q                 query only: report, never touch the clock",
+	"-s                 report to syslog instead of stdout",
+	"-t timeout         seconds to wait for each reply (default 1)",
+	"-u                 accepted for ntpdate scripts (always an unprivileged port)",
+	"-U user[:group]    run as user, keeping only CAP_SYS_TIME",
+	"-v                 log the version and each skipped config line, then run",
+	"-V, --version      print the version and exit",
+	"-w                 after setting the clock, write the hardware clock (RTC)",
+};
+
+void opts_usage(FILE *f)
+{
+	opts_synopsis(f);
+	fputc('\n', f);
+	for (size_t i = 0; i < sizeof(opts_flag_lines) / sizeof(opts_flag_lines[0]); i++)
+		fprintf(f, "  %s\n", opts_flag_lines[i]);
 }
 
 __attribute__((format(printf, 1, 2))) static enum opts_result opts_fail(const char *fmt, ...)
@@ -235,11 +274,16 @@ static enum opts_result opts_option(struct opts *o, int c, const char *arg, unsi
 		*seen |= 16;
 		break;
 	default:
-		opts_usage(stderr);
-		return OPTS_EXIT_USAGE;
+		return opts_fail("unknown option -%c", c); /* in the optstring, not here */
 	}
 	return OPTS_RUN;
 }
+
+static const struct option opts_long[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 enum opts_result opts_parse(int argc, char **argv, struct opts *o)
 {
@@ -251,7 +295,14 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o)
 	/* 0, not 1: getopt starts over (glibc and musl), forgetting where it
 	 * stopped inside a group such as "-hq" in an earlier argv */
 	optind = 0;
-	while ((c = getopt(argc, argv, "46bBdghjnqsuvVwc:a:k:e:G:o:p:t:U:")) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":46bBdghjnqsuvVwc:a:k:e:G:o:p:t:U:", opts_long,
+				NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			cmdline_bad_option("tset", c, argv, opts_long);
+			opts_synopsis(stderr);
+			return OPTS_EXIT_USAGE;
+		}
 		if (c == 'h' || c == 'V') {
 			if (c == 'h')
 				opts_usage(stdout);

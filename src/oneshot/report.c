@@ -12,7 +12,11 @@
 /* One address as the report shows it. */
 struct report_addr {
 	const char *state; /* JSON spelling, as tset(8) lists them */
-	char error[96];
+	char error[96];	   /* JSON's error: why it failed, or "" */
+	/* the default output's line for an address that gave no time that
+	 * counted ("no reply within 1 s", "falseticker (+3600.0 s from the
+	 * majority)"), or "" */
+	char reason[128];
 	const struct pipeline_cand *cand; /* NULL without samples */
 };
 
@@ -34,11 +38,12 @@ static const char *report_verdict_state(enum pipeline_verdict v)
 	return "invalid";
 }
 
-/* "not reachable from this host: network is unreachable" */
-static void report_unreachable_error(int err, char *buf, size_t len)
+/* prefix and strerror(-err), its first letter lowercase: "not reachable
+ * from this host: network is unreachable", "connection refused" */
+static void report_errno_str(const char *prefix, int err, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "not reachable from this host: %s", strerror(-err));
-	size_t at = sizeof("not reachable from this host: ") - 1;
+	int n = snprintf(buf, len, "%s%s", prefix, strerror(-err));
+	size_t at = strlen(prefix);
 
 	if (n > 0 && at < len && buf[at])
 		buf[at] = (char)tolower((unsigned char)buf[at]);
@@ -46,8 +51,8 @@ static void report_unreachable_error(int err, char *buf, size_t len)
 
 /* The state of an address with samples is what the pipeline made of them;
  * a kiss that came after them is noted, not a verdict. */
-static void report_addr_verdict(const struct query *q, const struct pipeline_cand *c,
-				struct report_addr *ret)
+static void report_addr_verdict(const struct run *r, const struct query *q,
+				const struct pipeline_cand *c, struct report_addr *ret)
 {
 	const char *why = "";
 
@@ -62,6 +67,38 @@ static void report_addr_verdict(const struct query *q, const struct pipeline_can
 			 q->n_samples == 1 ? "" : "s");
 	else
 		snprintf(ret->error, sizeof(ret->error), "%s", why);
+	if (c->verdict == PIPELINE_FALSETICKER && r->outcome == RUN_OK)
+		snprintf(ret->reason, sizeof(ret->reason),
+			 "falseticker (%+.1f s from the majority)",
+			 c->est.offset_s - r->sys.offset_s);
+	else if (c->verdict == PIPELINE_FALSETICKER)
+		snprintf(ret->reason, sizeof(ret->reason), "falseticker (no majority)");
+	else if (c->verdict == PIPELINE_UNFIT)
+		snprintf(ret->reason, sizeof(ret->reason), "not usable: %s", why);
+}
+
+/* An address that did not answer, or not in time, or that the run did
+ * not wait for. */
+static void report_addr_silent(const struct run *r, const struct query *q, struct report_addr *ret)
+{
+	if (!q->done && !q->error) {
+		ret->state = "not-waited";
+		snprintf(ret->error, sizeof(ret->error), "decided before its reply");
+		snprintf(ret->reason, sizeof(ret->reason), "not waited for (decided without it)");
+		return;
+	}
+	ret->state = "unreachable";
+	if (q->error) {
+		snprintf(ret->error, sizeof(ret->error), "%s", strerror(-q->error));
+		report_errno_str("", q->error, ret->reason, sizeof(ret->reason));
+		return;
+	}
+	snprintf(ret->error, sizeof(ret->error), "no reply");
+	if (q->n_sent > 1)
+		snprintf(ret->reason, sizeof(ret->reason), "no reply to %u requests (%g s each)",
+			 q->n_sent, r->o->timeout_s);
+	else
+		snprintf(ret->reason, sizeof(ret->reason), "no reply within %g s", r->o->timeout_s);
 }
 
 static void report_addr_of(const struct run *r, unsigned i, struct report_addr *ret)
@@ -73,22 +110,24 @@ static void report_addr_of(const struct run *r, unsigned i, struct report_addr *
 	ret->cand = c;
 	if (q->unreachable) {
 		ret->state = "unreachable";
-		report_unreachable_error(q->error, ret->error, sizeof(ret->error));
+		report_errno_str("not reachable from this host: ", q->error, ret->error,
+				 sizeof(ret->error));
+		snprintf(ret->reason, sizeof(ret->reason), "%s", ret->error);
 	} else if (c && r->outcome != RUN_NO_TIME) {
-		report_addr_verdict(q, c, ret);
+		report_addr_verdict(r, q, c, ret);
 	} else if (q->kiss) {
 		ret->state = "kod";
 		snprintf(ret->error, sizeof(ret->error), "kiss-o'-death %s", q->kiss_code);
+		snprintf(ret->reason, sizeof(ret->reason), "%s", ret->error);
 	} else if (q->n_rejects) {
-		ret->state = q->last_reject == QUERY_REJECT_KOD ? "kod" : "invalid";
+		bool kod = q->last_reject == QUERY_REJECT_KOD;
+
+		ret->state = kod ? "kod" : "invalid";
 		query_reject_describe(q, ret->error, sizeof(ret->error));
-	} else if (!q->done && !q->error) {
-		ret->state = "not-waited";
-		snprintf(ret->error, sizeof(ret->error), "decided before its reply");
+		snprintf(ret->reason, sizeof(ret->reason), "%s%s",
+			 kod ? "" : "reply rejected: ", ret->error);
 	} else {
-		ret->state = "unreachable";
-		snprintf(ret->error, sizeof(ret->error), "%s",
-			 q->error ? strerror(-q->error) : "no reply");
+		report_addr_silent(r, q, ret);
 	}
 }
 
@@ -145,6 +184,23 @@ static const char *report_verb(const struct report *rep)
 	return gate_decide(&p, rep->run->sys.offset_s) == GATE_ACTION_STEP ? "step" : "adjust";
 }
 
+/* -q: would a run without it refuse the offset (exit 3)? Say so. */
+static void report_query_panic(const struct report *rep, char *buf, size_t len)
+{
+	const struct gate_policy *p = &rep->o->gate;
+
+	if (!gate_beyond_panic(p, rep->run->sys.offset_s))
+		return;
+	if (p->allow_panic)
+		snprintf(buf, len, " (beyond the panic threshold of %g s, allowed by -g)",
+			 p->panic_s);
+	else
+		snprintf(buf, len,
+			 " (beyond the panic threshold of %g s: without -q, tset would refuse it "
+			 "and exit 3 unless -g)",
+			 p->panic_s);
+}
+
 static void report_final_text(const struct report *rep, char *buf, size_t len)
 {
 	const struct query *sp = report_sys_peer(rep);
@@ -167,27 +223,49 @@ static void report_final_text(const struct report *rep, char *buf, size_t len)
 		snprintf(buf + n, len - n, ": clock not set: %s", ap->why_not);
 	else if (ap && ap->clock_set && ap->action == GATE_ACTION_SLEW)
 		snprintf(buf + n, len - n, " (slewing for %.1f s)", ap->slew_duration_s);
-	else if (!ap && gate_beyond_panic(&rep->o->gate, rep->run->sys.offset_s))
-		snprintf(buf + n, len - n, " (beyond the panic threshold of %g s)",
-			 rep->o->gate.panic_s);
+	else if (rep->o->gate.query_only)
+		report_query_panic(rep, buf + n, len - n);
 }
 
-void report_ntpdate(const struct report *rep, FILE *out)
+/* One line per address that gave no time that counted, saying why, on
+ * err, or to syslog with -s. */
+static void report_reasons(const struct report *rep, FILE *err)
+{
+	const struct run *r = rep->run;
+
+	for (unsigned i = 0; r && i < r->n_q; i++) {
+		struct report_addr a;
+
+		report_addr_of(r, i, &a);
+		if (!a.reason[0])
+			continue;
+		if (rep->o->use_syslog)
+			syslog(LOG_NOTICE, "server %s: %s", r->q[i].addr, a.reason);
+		else
+			fprintf(err, "server %s: %s\n", r->q[i].addr, a.reason);
+	}
+}
+
+void report_ntpdate(const struct report *rep, FILE *out, FILE *err)
 {
 	const struct run *r = rep->run;
 	char text[320], stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 
-	/* with -s nothing goes to stdout (cron mails what does) */
+	/* ntpdate's line for each address that gave time: scripts parse
+	 * these; with -s nothing goes to stdout (cron mails what does) */
 	for (unsigned i = 0; r && !rep->o->use_syslog && i < r->n_q; i++) {
 		struct report_addr a;
 
 		report_addr_of(r, i, &a);
-		fprintf(out, "server %s, stratum %u, offset %+.6f, delay %.5f\n", r->q[i].addr,
-			a.cand ? a.cand->est.stratum : 0, a.cand ? a.cand->est.offset_s : 0.0,
-			a.cand ? a.cand->est.delay_s : 0.0);
+		if (a.cand)
+			fprintf(out, "server %s, stratum %u, offset %+.6f, delay %.5f\n",
+				r->q[i].addr, a.cand->est.stratum, a.cand->est.offset_s,
+				a.cand->est.delay_s);
 	}
+	fflush(out);
+	report_reasons(rep, err);
 	report_final_text(rep, text, sizeof(text));
 	if (rep->o->use_syslog) {
 		syslog(rep->exit_status ? LOG_ERR : LOG_NOTICE, "%s", text);
@@ -368,6 +446,15 @@ static const char *report_json_action(const struct report *rep)
 	return gate_action_str(ap->action);
 }
 
+/* Is the offset beyond the panic threshold, whatever -g and -q say (with
+ * -q: would a run without it refuse)? null without an offset. */
+static const char *report_json_beyond_panic(const struct report *rep, const struct est_system *sys)
+{
+	if (!sys)
+		return "null";
+	return gate_beyond_panic(&rep->o->gate, sys->offset_s) ? "true" : "false";
+}
+
 /* Addresses of a name that were not queried (the per-family and the
  * per-run limits): one entry per name and reason. */
 static void report_json_unqueried(const struct report *rep, FILE *out)
@@ -433,7 +520,8 @@ void report_json(const struct report *rep, FILE *out)
 		fprintf(out, "%u, \"leap\": \"%s\",\n", sys->stratum, report_leap_str(sys->leap));
 	else
 		fputs("null, \"leap\": null,\n", out);
-	fprintf(out, "  \"action\": \"%s\",\n", report_json_action(rep));
+	fprintf(out, "  \"action\": \"%s\", \"beyond_panic\": %s,\n", report_json_action(rep),
+		report_json_beyond_panic(rep, sys));
 	report_json_servers(rep, out);
 	report_json_unqueried(rep, out);
 	/* elapsed: start to decision; elapsed_total: to now (setting the

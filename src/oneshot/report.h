@@ -22,7 +22,10 @@ struct report {
 	const char *fatal; /* why the run stopped early, or NULL */
 };
 
-void report_ntpdate(const struct report *rep, FILE *out);
+/* ntpdate's lines on out: one per address that gave time, then the
+ * closing line; one line per address that gave none, saying why, on err
+ * (or, like the closing line, to syslog with -s). */
+void report_ntpdate(const struct report *rep, FILE *out, FILE *err);
 void report_table(const struct report *rep, FILE *out);
 void report_json(const struct report *rep, FILE *out);
 /* -n: the servers and settings a run would use. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "clock_linux.h"
+#include "cmdline.h"
 #include "config_file.h"
 #include "log.h"
 #include "priv.h"
@@ -45,11 +46,37 @@ static struct {
 	int devnull; /* opened before a chroot, for tsetd_ready() */
 } d;
 
-static void tsetd_usage(FILE *f)
+/* The SYNOPSIS of tsetd(8), word for word. */
+static void tsetd_synopsis(FILE *f)
 {
-	fprintf(f, "usage: tsetd [-46dhnV] [-c file] [-u user[:group]] [-i chroot-dir] "
-		   "[-l logfile] [-p pidfile]\n");
+	fprintf(f, "usage: tsetd [-46dhnV] [-c file] [-u user[:group]] [-i chroot-dir]\n"
+		   "             [-l logfile] [-p pidfile]\n"
+		   "       tsetd --help | --version\n");
 }
+
+/* -h, --help: the synopsis, then every flag of OPTIONS, one line each. */
+static void tsetd_usage(void)
+{
+	tsetd_synopsis(stdout);
+	printf("\n"
+	       "  -4                 serve only IPv4\n"
+	       "  -6                 serve only IPv6\n"
+	       "  -c file            configuration file (default " TSETD_CONFIG ")\n"
+	       "  -d                 debug: stay in the foreground, log at debug level\n"
+	       "  -h, --help         print this help and exit\n"
+	       "  -i chroot-dir      after binding, change the root directory\n"
+	       "  -l logfile         log to this file\n"
+	       "  -n                 stay in the foreground\n"
+	       "  -p pidfile         write the process id to this file\n"
+	       "  -u user[:group]    become this user after binding (default tsetd, ntp or nobody)\n"
+	       "  -V, --version      print the version and exit\n");
+}
+
+static const struct option tsetd_long[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 /* Returns -1 to run, else the exit status. */
 static int tsetd_parse(int argc, char **argv, struct tsetd_opts *o)
@@ -57,7 +84,8 @@ static int tsetd_parse(int argc, char **argv, struct tsetd_opts *o)
 	int c;
 
 	*o = (struct tsetd_opts){ .config = TSETD_CONFIG, .family = AF_UNSPEC };
-	while ((c = getopt(argc, argv, "46dhnVc:u:i:l:p:")) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":46dhnVc:u:i:l:p:", tsetd_long, NULL)) != -1) {
 		switch (c) {
 		case '4':
 			o->family = AF_INET;
@@ -88,18 +116,20 @@ static int tsetd_parse(int argc, char **argv, struct tsetd_opts *o)
 			o->pidfile = optarg;
 			break;
 		case 'h':
-			tsetd_usage(stdout);
+			tsetd_usage();
 			return 0;
 		case 'V':
 			printf("tsetd %s\n", TSET_VERSION);
 			return 0;
 		default:
-			tsetd_usage(stderr);
+			cmdline_bad_option("tsetd", c, argv, tsetd_long);
+			tsetd_synopsis(stderr);
 			return 2;
 		}
 	}
 	if (optind != argc) {
-		tsetd_usage(stderr);
+		fprintf(stderr, "tsetd: unexpected argument '%s'\n", argv[optind]);
+		tsetd_synopsis(stderr);
 		return 2;
 	}
 	return -1;
@@ -274,7 +304,24 @@ static int tsetd_setup_server(void)
 	return server_open(&d.srv, &d.cfg, d.o.family, port);
 }
 
-/* Bound: give up every capability (and become -u, inside -i). */
+/* Root without -u: the first of these users that exists (tsetd(8));
+ * none: root, without capabilities, and a warning. */
+static const char *tsetd_default_user(void)
+{
+	static const char *const users[] = { "tsetd", "ntp", "nobody", NULL };
+	const char *user = priv_first_user(users);
+
+	if (user)
+		log_info("no -u: running as user '%s' (first of tsetd, ntp, nobody; -u root "
+			 "keeps root)",
+			 user);
+	else
+		log_warn("no -u, and no user tsetd, ntp or nobody: staying root");
+	return user;
+}
+
+/* Bound: give up every capability and become -u (or the default user),
+ * inside -i. */
 static int tsetd_drop_privileges(void)
 {
 	int r;
@@ -289,6 +336,8 @@ static int tsetd_drop_privileges(void)
 	/* a directory held open outside the chroot would lead out of it */
 	if (d.o.chroot)
 		log_file_confine(d.o.chroot);
+	if (!d.o.user)
+		d.o.user = tsetd_default_user();
 	r = priv_drop_all(d.o.user, d.o.chroot);
 	if (r == -ENOENT)
 		log_err("unknown user or group in '%s'", d.o.user);
@@ -350,6 +399,7 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	log_open("tsetd", false, d.o.debug);
+	log_also_stderr(true); /* until up: errors reach whoever started it */
 	config_init(&d.cfg);
 	/* skipped directives: each with -d, else one line for them all */
 	r = config_file_load(&d.cfg, d.o.config, CONFIG_PROGRAM_TSETD, d.o.config_given,
@@ -375,6 +425,7 @@ int main(int argc, char **argv)
 	if (r == 0) {
 		log_info("tsetd %s serving", TSET_VERSION);
 		tsetd_ready(ready);
+		log_also_stderr(false);
 		/* errors until now went to the terminal; from here, to syslog */
 		if (!d.o.foreground && !d.o.logfile)
 			log_open("tsetd", true, d.o.debug);

@@ -3,7 +3,7 @@
 
 Usage: ntpserver.py ADDR PORT [--offset S] [--stratum N] [--behave WHAT]
                     [--delay S] [--refid XXXX] [--leap N] [--anchor-raw]
-                    [--ready FILE]
+                    [--ready FILE] [--after FILE] [--mark FILE]
 
 WHAT is one of:
   good        a correct reply (mode 4, origin = the request's transmit)
@@ -30,6 +30,10 @@ be inserted at the end of the month). With --anchor-raw the served time is CLOCK
 CLOCK_MONOTONIC_RAW elapsed since: it does not follow steps of the local
 clock. --ready FILE is written once the socket is bound. It runs until
 killed (SIGTERM) and answers only on loopback addresses.
+--mark FILE creates FILE after each reply is sent; --after FILE holds each
+reply until FILE exists (at most 0.9 s, less than tset's default timeout),
+so that a server with --mark answers first (scripts/demo: the liar's
+reply is always in before the honest ones).
 
 The receive timestamp is the kernel's (SO_TIMESTAMPNS): the moment the
 request arrived, however late this process got to read it on a loaded
@@ -66,6 +70,8 @@ def main():
     ap.add_argument("--leap", type=int, default=0, choices=range(4))
     ap.add_argument("--anchor-raw", action="store_true")
     ap.add_argument("--ready")
+    ap.add_argument("--after")
+    ap.add_argument("--mark")
     a = ap.parse_args()
 
     ip = ipaddress.ip_address(a.addr)
@@ -150,6 +156,10 @@ def main():
             org = struct.pack("!Q", 0x0123456789ABCDEF)
         if a.delay:
             time.sleep(a.delay)
+        if a.after:
+            end = time.monotonic() + 0.9
+            while not os.path.exists(a.after) and time.monotonic() < end:
+                time.sleep(0.001)
         t3 = now()
         xmt = 0 if a.behave == "zero-xmt" else to_ntp64(t3)
         reply = struct.pack("!BBbbII4sQ8sQQ", li << 6 | vn << 3 | mode, stratum, 6, -20,
@@ -159,6 +169,8 @@ def main():
         s.sendto(reply, peer)
         if a.behave == "duplicate":
             s.sendto(reply, peer)
+        if a.mark:
+            open(a.mark, "w").close()
 
 
 if __name__ == "__main__":

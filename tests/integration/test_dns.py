@@ -7,7 +7,11 @@
 A real dnsmasq on 127.0.0.153 port 53 (c-ares 1.18 ignores a port in
 resolv.conf, hence root) serves the .test zone; a UDP socket bound on
 127.0.0.154:53 that never reads is a server that never answers; nothing is
-bound on 127.0.0.155:53, so queries there are refused (ICMP). Loopback only.
+bound on 127.0.0.155:53, so queries there are refused (ICMP); a small
+server of the test's own on 127.0.0.156:53 answers every query with the
+DNS error (rcode) its name asks for; a nameserver at 192.0.2.53 has no
+route from this network namespace (loopback only), so nothing is sent.
+Loopback only.
 Exit 0 pass, 1 fail, 77 skip (not root, or no dnsmasq).
 """
 
@@ -18,6 +22,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -26,6 +31,15 @@ import harness as h  # noqa: E402
 DNS_ADDR = "127.0.0.153"  # dnsmasq
 HOLE_ADDR = "127.0.0.154"  # bound, never answers
 DEAD_ADDR = "127.0.0.155"  # nothing bound: port unreachable
+RCODE_ADDR = "127.0.0.156"  # answers with the rcode the name asks for
+NOROUTE_ADDR = "192.0.2.53"  # TEST-NET-1: no route here, nothing leaves
+# DNS rcodes (RFC 1035 section 4.1.1) and what tset says for each
+RCODES = {"formerr": (1, "the dns server could not read the query (FORMERR)"),
+          "servfail": (2, "the dns server failed to answer (SERVFAIL)"),
+          "notimp": (4, "the dns server does not implement the query (NOTIMP)"),
+          "refused": (5, "the dns server refused the query (REFUSED)")}
+UNREACHABLE = "cannot reach the dns server"
+TIMED_OUT = "no answer from the dns server (timed out)"
 # c-ares asks a silent server again after 1 s and gives up 2 s later
 CARES_GIVES_UP_S = 3.0
 
@@ -188,7 +202,7 @@ def test_silent_server(probe_path, tmp):
     # c-ares waits 1 s, then 2 s: 3 s in parallel, 6 s for two names one
     # after the other, 9 s for three (the deadline, 10 s, lets them)
     out, elapsed, _ = probe(probe_path, conf, 0, 10, names)
-    check(all(out.get(n) == ("error", "dns timed out") for n in names)
+    check(all(out.get(n) == ("error", TIMED_OUT) for n in names)
           and CARES_GIVES_UP_S - 0.1 < elapsed < 2 * CARES_GIVES_UP_S,
           f"a silent server: every name times out together, after c-ares's "
           f"{CARES_GIVES_UP_S:g} s, not one after the other ({elapsed:.3f} s) {out}")
@@ -198,14 +212,69 @@ def test_silent_server(probe_path, tmp):
           f"({elapsed:.3f} s)")
 
 
-def test_refused(probe_path, tmp):
+def test_unreachable(probe_path, tmp):
+    """A nameserver that cannot be reached says so, with the socket's
+    error, at once: nothing on its port (ICMP), no route to it (on
+    96e282e both read 'dns server refused', as if it had answered)."""
     # nothing else runs in this test's network namespace
     check(h.port_free(DEAD_ADDR, 53), f"nothing is bound on {DEAD_ADDR}:53")
-    conf = os.path.join(tmp, "dead.conf")
-    write(conf, f"nameserver {DEAD_ADDR}\n")
-    out, elapsed, _ = probe(probe_path, conf, 0, 5, ["a.test"])
-    check(out.get("a.test") == ("error", "dns server refused") and elapsed < CARES_GIVES_UP_S,
-          f"no server on the port: refused, not timed out ({elapsed:.3f} s) {out}")
+    for addr, why, what in ((DEAD_ADDR, "connection refused", "no server on the port"),
+                            (NOROUTE_ADDR, "network is unreachable", "no route to it")):
+        conf = os.path.join(tmp, f"unreachable-{addr}.conf")
+        write(conf, f"nameserver {addr}\n")
+        out, elapsed, _ = probe(probe_path, conf, 0, 5, ["a.test"])
+        want = f"{UNREACHABLE}: {why}"
+        check(out.get("a.test") == ("error", want) and elapsed < CARES_GIVES_UP_S,
+              f"{what}: '{want}', at once, not timed out ({elapsed:.3f} s) {out}")
+
+
+class RcodeServer(threading.Thread):
+    """Answers each query for NAME.test with the rcode RCODES[NAME] says
+    (an empty answer), and anything else with NXDOMAIN."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((RCODE_ADDR, 53))
+        self.sock.settimeout(0.1)
+        self.stopping = False
+
+    def run(self):
+        while not self.stopping:
+            try:
+                q, peer = self.sock.recvfrom(512)
+            except OSError:
+                continue
+            if len(q) < 13:
+                continue
+            label = q[13:13 + q[12]].decode(errors="replace")
+            rcode = RCODES.get(label, (3, ""))[0]
+            # the id, QR, opcode and RD of the query, RA, the rcode; the question
+            flags = 0x8000 | (q[2] << 8 & 0x7900) | 0x0080 | rcode
+            self.sock.sendto(q[:2] + struct.pack("!HHHHH", flags, 1, 0, 0, 0) + q[12:], peer)
+
+    def stop(self):
+        self.stopping = True
+        self.join(2)
+        self.sock.close()
+
+
+def test_rcodes(probe_path, tmp):
+    """Each DNS error the server answers with, in words of its own (on
+    96e282e: 'dns server refused' for SERVFAIL, NOTIMP and REFUSED, which
+    c-ares 1.18 retries and then reports as a refused connection)."""
+    conf = os.path.join(tmp, "rcode.conf")
+    write(conf, f"nameserver {RCODE_ADDR}\n")
+    srv = RcodeServer()
+    srv.start()
+    try:
+        names = [f"{n}.test" for n in RCODES]
+        out, elapsed, _ = probe(probe_path, conf, 0, 5, names)
+    finally:
+        srv.stop()
+    for n, (rcode, words) in RCODES.items():
+        check(out.get(f"{n}.test") == ("error", words),
+              f"rcode {rcode}: '{words}' ({out.get(f'{n}.test')})")
 
 
 def test_missing_resolvconf(probe_path, tmp):
@@ -230,7 +299,8 @@ def run(probe_path, dnsmasq, tmp):
         test_families(probe_path, conf)
         test_cap(probe_path, conf)
         test_silent_server(probe_path, tmp)
-        test_refused(probe_path, tmp)
+        test_unreachable(probe_path, tmp)
+        test_rcodes(probe_path, tmp)
         test_missing_resolvconf(probe_path, tmp)
     finally:
         if hole is not None:

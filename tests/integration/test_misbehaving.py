@@ -8,6 +8,7 @@ replies, were they used, would say +50 s.
 
 Usage: test_misbehaving.py TSET
 """
+import re
 import sys
 
 import harness as h
@@ -75,6 +76,54 @@ def test_kod_after_samples_keeps_the_samples(s, tset):
             f"{what}: the kiss is noted in its error ({e.get('error')})")
 
 
+def test_default_output_says_why_each_server_gave_no_time(s, tset):
+    """Without -j: ntpdate's line on stdout for each server that gave time
+    (scripts parse them), none for one that gave no time (no 'stratum 0,
+    offset +0.000000' as if it had), and for each of those one line on
+    stderr saying why (on 96e282e: a black hole printed 'stratum 0, offset
+    +0.000000' and no reason; a refused port said why only with -j)."""
+    port = 12497
+    for i in (2, 3, 4):
+        s.ntpserver(f"127.0.0.{i}", port, "--offset", "0.05")
+    s.ntpserver("127.0.0.5", port, "--offset", "50")
+    s.ntpserver("127.0.0.6", port, "--behave", "silent")
+    s.ntpserver("127.0.0.7", port, "--behave", "kod-rate")
+    s.ntpserver("127.0.0.8", port, "--behave", "li3")
+    # nothing on 127.0.0.9: the port is refused (ICMP)
+    addrs = [f"127.0.0.{i}" for i in range(2, 10)]
+    want = {  # regular expressions; +49.95 s prints as +49.9 or +50.0
+        "127.0.0.5": r"falseticker \(\+(49\.9|50\.0) s from the majority\)",
+        "127.0.0.6": r"no reply within 0\.5 s",
+        "127.0.0.7": r"kiss-o'-death RATE",
+        "127.0.0.8": r"reply rejected: server not synchronised( \(refid [^)]*\))?",
+        "127.0.0.9": r"connection refused",
+    }
+    # accuracy 1 ns: every address is waited for
+    cfg = s.write("why.conf", "accuracy 0.000000001\nsamples 1\n")
+    r = h.run_tset(tset, ["-q", "-t", "0.5", "-c", cfg] + [f"{a}:{port}" for a in addrs])
+    what = "3 honest, a liar, a black hole, RATE, unsynchronised, a closed port"
+    h.note(f"{what}: exit {r.rc}\n" + r.out + r.err)
+    out = [x.split(",")[0][len("server "):] for x in r.out.splitlines()
+           if x.startswith("server ")]
+    h.check(r.rc == 0 and out == addrs[:4],
+            f"{what}: ntpdate's line on stdout for the 4 that gave time, and only them ({out})")
+    got = {}
+    for line in r.err.splitlines():
+        if line.startswith("server ") and ": " in line:
+            a, _, why = line[len("server "):].partition(": ")
+            got.setdefault(a, []).append(why)
+    h.check(sorted(got) == sorted(want) and all(
+        len(got[a]) == 1 and re.fullmatch(w, got[a][0]) for a, w in want.items()),
+            f"{what}: one line on stderr for each of the others, saying why ({got})")
+
+    r = h.run_tset(tset, ["-q", "-t", "5"] + [f"{a}:{port}" for a in addrs[:3] + ["127.0.0.6"]])
+    what = "3 honest and a black hole, decided before its 5 s timeout"
+    h.check(r.rc == 0 and "server 127.0.0.6: not waited for (decided without it)" in r.err
+            and "server 127.0.0.6," not in r.out,
+            f"{what}: stderr says it was not waited for, stdout has no line for it "
+            f"({r.err.strip()!r})")
+
+
 def main():
     tset = h.tset_arg(sys.argv, "test_misbehaving.py TSET")
 
@@ -119,6 +168,7 @@ def main():
             h.Session.stop(p)
 
         test_late_reply_is_used(s, tset)
+        test_default_output_says_why_each_server_gave_no_time(s, tset)
         test_kod_after_samples_keeps_the_samples(s, tset)
 
     return h.main(body, root="binding loopback addresses 127.0.0.2-5")

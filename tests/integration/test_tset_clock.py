@@ -123,12 +123,27 @@ def test_panic_gate(lab):
     h.check(r.rc == 0 and near(h.shim_value(r.records, "step"), 2000, r),
             f"-g: stepped by 2000 s ({r.records[:1]})")
     h.check(r.json and r.json["action"] == "step", "-g -j: action step")
+    h.check(r.json and r.json.get("beyond_panic") is True, "-g -j: beyond_panic true")
     r = lab.run(["-q", "-j"] + srv)
     h.check(r.rc == 0 and r.records == [] and r.json and r.json["action"] == "none",
             f"-q: exit 0 beyond the panic threshold, clock untouched ({r.rc})")
+    h.check(r.json and r.json.get("beyond_panic") is True,
+            f"-q -j: beyond_panic true: a run without -q would refuse ({r.out[:120]!r})")
+    r = lab.run(["-q"] + srv)
+    last = (r.out.splitlines() or [""])[-1]
+    h.check(r.rc == 0 and "beyond the panic threshold of 1000 s" in last
+            and "would refuse it and exit 3 unless -g" in last,
+            f"-q: the closing line says a run without -q would refuse it, exit 3 ({last!r})")
+    r = lab.run(["-q", "-g"] + srv)
+    last = (r.out.splitlines() or [""])[-1]
+    h.check(r.rc == 0 and "beyond the panic threshold of 1000 s, allowed by -g" in last,
+            f"-q -g: the closing line says -g allows it ({last!r})")
     srv = lab.servers(10, 10, 10)
     r = lab.run(["-G", "5"] + srv)
     h.check(r.rc == 3 and r.records == [], f"-G 5 and +10 s: exit 3 ({r.rc})")
+    r = lab.run(["-q", "-j"] + srv)
+    h.check(r.json and r.json.get("beyond_panic") is False and "panic" not in r.out.replace(
+        '"beyond_panic"', ""), "-q -j, +10 s within the default 1000 s: beyond_panic false")
     srv = lab.servers(5000, 5000, 5000)
     r = lab.run(["-G", "0"] + srv)
     h.check(r.rc == 0 and near(h.shim_value(r.records, "step"), 5000, r),

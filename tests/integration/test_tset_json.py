@@ -169,6 +169,10 @@ def test_validator_rejects(valid):
         "exit out of range": lambda d: d.update(exit=9),
         "exit not tset's": lambda d: d.update(exit=(d["exit"] + 1) % 8),
         "offset null alone": lambda d: d.update(offset=None),
+        "beyond_panic a string": lambda d: d.update(beyond_panic="no"),
+        "beyond_panic null alone": lambda d: d.update(beyond_panic=None),
+        "exit 3 not beyond the panic threshold": lambda d: d.update(
+            exit=3, action="refused", beyond_panic=False),
         "a failed state without error": lambda d: d["servers"].append(
             dict(d["servers"][0], state="kod", error=None)),
         "a not_queried entry without reason": lambda d: d["not_queried"][0].pop("reason"),

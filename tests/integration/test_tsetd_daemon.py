@@ -4,7 +4,7 @@
 
     test_tsetd_daemon.py PATH/TO/tset PATH/TO/tsetd
 
-Every tsetd listens on 127.0.0.42 (ports 12560..12575) alone (`interface
+Every tsetd listens on 127.0.0.42 (ports 12560..12576) alone (`interface
 ignore all`, own config, never /etc/tsetd.conf) and is stopped by its PID:
 foreground ones through the harness Session; the one that goes to the
 background by the pid that it writes to its -p pidfile. For that one this
@@ -188,7 +188,9 @@ def test_foreground(s):
 
 def test_logfile(s):
     logf = s.path("tsetd-l.out")
-    p = start(s, "logl", 12561, "-l", logf)
+    # -u root: the new file is created in this test's directory, root's
+    # (test_log_rotation_after_drop covers the users tsetd drops to)
+    p = start(s, "logl", 12561, "-u", "root", "-l", logf)
     text = read(logf)
     check(h.TSETD_SERVING.search(text) and f"tsetd[{p.pid}]:" in text,
           f"-l FILE: the log goes to FILE, lines tagged tsetd[{p.pid}]")
@@ -331,8 +333,11 @@ def test_background(s):
     pidfile, logf = s.path("bg.pid"), s.path("bg.out")
     cf = s.write("bg.conf", conf(12563))
     t0 = time.monotonic()
-    launcher = subprocess.run([tsetd, "-c", cf, "-p", pidfile, "-l", logf], capture_output=True,
-                              text=True, timeout=10, preexec_fn=h._pdeathsig)
+    # -u root: after a drop to another user the pidfile, in a directory
+    # of root's, could not be removed (tsetd(8) says so)
+    launcher = subprocess.run([tsetd, "-c", cf, "-p", pidfile, "-l", logf, "-u", "root"],
+                              capture_output=True, text=True, timeout=10,
+                              preexec_fn=h._pdeathsig)
     el = time.monotonic() - t0
     check(launcher.returncode == 0 and el < PROMPT_S,
           f"without -n: the command returns at once, exit 0 "
@@ -372,7 +377,7 @@ def test_background(s):
         gone = wait_for(lambda: not d.alive(), 5)
         check(gone, "SIGTERM by the pidfile's pid: it ends")
     check(wait_for(lambda: not os.path.exists(pidfile), 2),
-          "the pidfile is removed on exit (root, no -u)")
+          "the pidfile is removed on exit (-u root)")
     check("exiting:" in read(logf), "'exiting' and the counters in the log file")
 
 
@@ -388,11 +393,64 @@ def test_error_after_fork(s):
     check(r.returncode == 1 and len(msg) == 1 and "'no-such-user-tsetd'" in msg[0],
           f"without -n, -u no-such-user: the command exits 1, the daemon logged 'unknown user' "
           f"({r.returncode}, {msg})")
+    check("unknown user or group in 'no-such-user-tsetd'" in r.stderr,
+          f"... and said so on the command's stderr too: tsetd was not up yet "
+          f"({r.stderr.strip().splitlines()[-1:]})")
     reap_strays(set())
     check(wait_for(lambda: h.port_free(ADDR, 12564), 3), "... and no tsetd is left on the port")
 
 
 # ---------------------------------------------------------------- privileges
+
+DEFAULT_USERS = ("tsetd", "ntp", "nobody")  # tsetd(8): without -u, the first that exists
+
+
+def default_user():
+    for name in DEFAULT_USERS:
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            pass
+    return pwd.getpwuid(0)
+
+
+def test_default_user_order(s):
+    """Without -u, root drops to tsetd, else ntp, else nobody, else stays
+    root and warns: each through a passwd file of the test's own (and an
+    nsswitch.conf that reads only files), bound over /etc in a mount
+    namespace of tsetd's alone (on 96e282e tsetd stayed root)."""
+    cases = (
+        (("tsetd:x:60001:60001", "ntp:x:60002:60002", "nobody:x:65534:65534"), "tsetd", 60001),
+        (("ntp:x:60002:60002", "nobody:x:65534:65534"), "ntp", 60002),
+        (("nobody:x:65534:65534",), "nobody", 65534),
+        ((), None, 0),
+    )
+    nsswitch = s.write("nsswitch.conf", "passwd: files\ngroup: files\n")
+    os.chmod(nsswitch, 0o644)
+    for n, (users, want, uid) in enumerate(cases):
+        passwd = s.write(f"passwd{n}", "root:x:0:0:root:/root:/bin/sh\n" + "".join(
+            f"{u}::/nonexistent:/usr/sbin/nologin\n" for u in users))
+        os.chmod(passwd, 0o644)
+        # the wrapper execs: its pid is tsetd's; nsswitch.conf says
+        # `files` alone (nss-systemd would make up a nobody)
+        wrapper = s.write(f"tsetd-passwd{n}", "#!/bin/sh\nexec unshare --mount --propagation "
+                          "private sh -c 'mount --bind \"$0\" /etc/passwd && mount --bind "
+                          "\"$1\" /etc/nsswitch.conf && shift && exec \"$@\"' "
+                          f"{passwd} {nsswitch} {tsetd} \"$@\"\n")
+        os.chmod(wrapper, 0o755)
+        what = f"passwd with {', '.join(u.split(':')[0] for u in users) or 'root alone'}"
+        try:
+            p = s.tsetd(wrapper, conf(12576), name=f"order{n}")
+        except RuntimeError as e:
+            check(False, f"{what}: tsetd starts ({e})")
+            continue
+        check_dropped(status_of(p.pid), f"{what}: user {want or 'root'}", uid, uid)
+        log = s.log_of(f"order{n}")
+        said = (f"no -u: running as user '{want}'" if want else
+                "no -u, and no user tsetd, ntp or nobody: staying root")
+        check(said in log, f"{what}: it says '{said}'")
+        h.Session.stop(p)
+
 
 def show(st):
     return ", ".join(f"{k} {st.get(k)}" for k in ("Uid", "Gid", "Groups") + CAP_FIELDS)
@@ -418,8 +476,17 @@ def test_privileges(s):
     os.chmod(jail, 0o755)
     note(f"nobody: uid {uid}, gid {gid} ({group}); chroot {jail} (empty)")
 
+    default = default_user()
     p = start(s, "root", 12565)
-    check_dropped(status_of(p.pid), "started as root without -u", 0, 0)
+    check_dropped(status_of(p.pid), f"started as root without -u: user {default.pw_name}",
+                  default.pw_uid, default.pw_gid)
+    said = f"no -u: running as user '{default.pw_name}'"
+    check(said in s.log_of("root"), f"... and it says so at start: '{said}'")
+    h.Session.stop(p)
+
+    p = start(s, "u-root", 12565, "-u", "root")
+    check_dropped(status_of(p.pid), "-u root: stays root", 0, 0)
+    check("no -u" not in s.log_of("u-root"), "-u root: no word of a default user")
     h.Session.stop(p)
 
     for spec in ("nobody", f"nobody:{group}", f"{uid}:{gid}"):
@@ -476,7 +543,8 @@ def test_privileges(s):
 
     p = try_start(s, "i-only", 12568, "-i", jail)
     if check(p is not None, f"-i {jail} without -u: tsetd starts"):
-        check_dropped(status_of(p.pid), f"-i {jail} without -u", 0, 0)
+        check_dropped(status_of(p.pid), f"-i {jail} without -u: user {default.pw_name}",
+                      default.pw_uid, default.pw_gid)
         check(os.readlink(f"/proc/{p.pid}/root") == jail, "-i without -u: root is the chroot")
         h.Session.stop(p)
 
@@ -725,6 +793,15 @@ def test_usage(s):
         check(r.returncode == 1 and "cannot listen on 127.0.0.42 port 12570" in r.stderr,
               f"its address:port already taken: exit 1 at once ({r.returncode}, "
               f"{time.monotonic() - t0:.2f} s, {r.stderr.strip().splitlines()[-1:]})")
+        # with a log file too: until tsetd is up its errors reach stderr
+        # as well (on 96e282e, -n -l FILE printed nothing and exit 1)
+        logf = s.path("busy.log")
+        r = run(["-n", "-c", cf, "-l", logf])
+        said = "cannot listen on 127.0.0.42 port 12570"
+        check(r.returncode == 1 and said in r.stderr and said in read(logf),
+              f"-n -l FILE, its address:port taken: exit 1, the error on stderr and in FILE "
+              f"({r.returncode}, {r.stderr.strip().splitlines()[-1:]}, "
+              f"{read(logf).strip().splitlines()[-1:]})")
 
 
 # ---------------------------------------------------------------- main
@@ -737,6 +814,7 @@ def body(s):
     test_background(s)
     test_error_after_fork(s)
     test_privileges(s)
+    test_default_user_order(s)
     test_log_rotation_after_drop(s)
     test_syslog_under_chroot(s)
     h.stop_all_checked(s, exit_0=False)

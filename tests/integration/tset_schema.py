@@ -82,6 +82,13 @@ class Num(Field):
         return []
 
 
+class Bool(Field):
+    def check(self, value, path):
+        if not isinstance(value, bool):
+            return [f"{path}: {value!r} is not true or false"]
+        return []
+
+
 class Enum(Field):
     def __init__(self, values, nullable=False):
         super().__init__(nullable)
@@ -170,6 +177,7 @@ DOCUMENT = Obj({
     "stratum": Int(1, 16, nullable=True),
     "leap": Enum(LEAP, nullable=True),
     "action": Enum(ACTION),
+    "beyond_panic": Bool(nullable=True),  # |offset| > the panic threshold; null: no offset
     "servers": List(SERVER),
     "not_queried": List(NOT_QUERIED),
     "elapsed": Num(lo=0),                # start to decision
@@ -188,7 +196,8 @@ ACTIONS_OF_EXIT = {
     7: ("none",),
 }
 NO_OFFSET_EXITS = (1, 6, 7)
-SYSTEM_FIELDS = ("offset", "delay", "jitter", "root_distance", "stratum", "leap")
+SYSTEM_FIELDS = ("offset", "delay", "jitter", "root_distance", "stratum", "leap",
+                 "beyond_panic")
 
 
 def rules(doc, rc):
@@ -209,6 +218,8 @@ def rules(doc, rc):
     found = not nulls
     if found == (ex in NO_OFFSET_EXITS):
         out.append(f"exit {ex} with offset {doc['offset']!r}")
+    if ex == 3 and doc["beyond_panic"] is not True:
+        out.append(f"exit 3 (refused) with beyond_panic {doc['beyond_panic']!r}")
     peers = [sv for sv in doc["servers"] if sv["state"] == "system-peer"]
     if len(peers) != (1 if found else 0):
         out.append(f"{len(peers)} system peer(s) with offset {doc['offset']!r}")
