@@ -127,7 +127,8 @@ def test_listen_fds(tset, tsetd, tmp, conf):
               and all("stratum 9," in l for l in lines),
               f"LISTEN_FDS: a real client is answered on both passed sockets: "
               f"exit {out.returncode}, {lines}")
-        if os.geteuid() == 0:
+        check(p.poll() is None, "LISTEN_FDS: tsetd runs")
+        if os.geteuid() == 0 and p.poll() is None:
             with open(f"/proc/{p.pid}/status") as f:
                 st = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
             check(st["Uid"].split()[0] == str(pwd.getpwnam("nobody").pw_uid)
