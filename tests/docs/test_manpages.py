@@ -21,13 +21,8 @@ import re
 import subprocess
 import sys
 
-failures = []
-
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        failures.append(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklist import check, status  # noqa: E402
 
 
 # ---- usage ----------------------------------------------------------------
@@ -206,10 +201,7 @@ def main():
     check_directives(directives, os.path.join(mandir, "tset.conf.5"),
                      os.path.join(mandir, "tsetd.8"))
     check_self_contained(root)
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    return 0
+    return status()
 
 
 if __name__ == "__main__":

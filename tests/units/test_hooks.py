@@ -18,13 +18,8 @@ import sys
 import tempfile
 import time
 
-failures = []
-
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        failures.append(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklist import check, status  # noqa: E402
 
 
 def wait_for(cond, deadline_s=20.0):
@@ -254,10 +249,7 @@ def main():
             e.release()
         time.sleep(0.2)
         shutil.rmtree(e.tmp, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    return 0
+    return status()
 
 
 if __name__ == "__main__":

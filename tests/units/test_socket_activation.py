@@ -26,14 +26,9 @@ import sys
 import tempfile
 import time
 
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checklist import check, failures, status  # noqa: E402
 PORT = 12660
-
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        failures.append(what)
 
 
 def private_network():
@@ -192,10 +187,7 @@ def main():
         test_socket_activate(tset, tsetd, tmp, conf)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    return 0
+    return status()
 
 
 if __name__ == "__main__":
