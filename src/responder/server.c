@@ -468,17 +468,26 @@ static bool server_is_unspecified(const struct sockaddr_storage *sa)
 	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
 }
 
+/* A passed socket tsetd cannot serve on: say why, close it. */
+static int server_refuse(int fd, int r, const char *why, const char *text, uint16_t port)
+{
+	close(fd);
+	return log_errno(LOG_ERR, r, "passed descriptor %d (%s port %u): %s", fd, text, port, why);
+}
+
 /*
  * A socket a service manager passed (fd): a UDP socket of family (AF_UNSPEC:
- * either), bound already. A wildcard address serves as tsetd's own
- * wildcard would, any other as a named address. Returns 0, 1 when it is
- * of a family -4/-6 leaves out (closed), or a negative errno (logged).
+ * either), bound already; an IPv6 one IPv6 only (a dual-stack socket would
+ * hand tsetd IPv4 requests as IPv4-mapped addresses, which it never
+ * answers). A wildcard address serves as tsetd's own wildcard would, any
+ * other as a named address. Returns 0, 1 when it is of a family -4/-6
+ * leaves out (closed), or a negative errno (logged; fd closed).
  */
 static int server_adopt_one(struct server *s, int family, int fd)
 {
 	struct sockaddr_storage sa;
 	socklen_t len = sizeof(sa);
-	int type = 0, proto = 0;
+	int type = 0, proto = 0, v6only = 1;
 	socklen_t ilen = sizeof(int);
 	struct server_sock *sock;
 	enum server_sock_kind kind;
@@ -491,11 +500,13 @@ static int server_adopt_one(struct server *s, int family, int fd)
 	    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &ilen) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
 	    (sa.ss_family != AF_INET && sa.ss_family != AF_INET6) || type != SOCK_DGRAM ||
-	    proto != IPPROTO_UDP)
+	    proto != IPPROTO_UDP) {
+		close(fd);
 		return log_errno(LOG_ERR, -ENOTSOCK,
-				 "passed descriptor %d is not a bound UDP socket (the socket unit "
+				 "passed descriptor %d: not a bound UDP socket (the socket unit "
 				 "must say ListenDatagram=)",
 				 fd);
+	}
 	v6 = sa.ss_family == AF_INET6;
 	port = ntohs(v6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
 			: ((struct sockaddr_in *)&sa)->sin_port);
@@ -506,17 +517,22 @@ static int server_adopt_one(struct server *s, int family, int fd)
 		close(fd);
 		return 1;
 	}
+	if (v6 && (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &ilen) < 0 || !v6only))
+		return server_refuse(fd, -EAFNOSUPPORT,
+				     "an IPv6 socket that takes IPv4 too; the socket unit must say "
+				     "BindIPv6Only=ipv6-only and ListenDatagram= an IPv4 address",
+				     text, port);
 	server_set_port(&sa, 0);
 	kind = server_is_unspecified(&sa) ? SERVER_SOCK_WILDCARD : SERVER_SOCK_NAMED;
 	pktinfo = kind == SERVER_SOCK_WILDCARD || s->need_ifname;
-	sock = server_slot(s);
-	if (!sock)
-		return log_errno(LOG_ERR, -EMFILE, "passed socket %s port %u", text, port);
 	r = server_receive_opts(fd, v6, pktinfo);
 	if (r == 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 		r = -errno;
 	if (r < 0)
-		return log_errno(LOG_ERR, r, "cannot use passed socket %s port %u", text, port);
+		return server_refuse(fd, r, "cannot set its options", text, port);
+	sock = server_slot(s);
+	if (!sock)
+		return server_refuse(fd, -EMFILE, "too many sockets", text, port);
 	*sock = (struct server_sock){
 		.srv = s, .kind = kind, .fd = fd, .pktinfo = pktinfo, .seen = true, .local = sa
 	};

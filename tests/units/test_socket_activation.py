@@ -143,6 +143,32 @@ def test_listen_fds(tset, tsetd, tmp, conf):
         print(log)
 
 
+def test_unfit_sockets_refused(tsetd, conf):
+    """A passed socket tsetd cannot serve on stops it at start, with the
+    reason: a TCP socket, and an IPv6 socket that takes IPv4 too (tsetd
+    never answers IPv4-mapped sources: it would drop all of IPv4)."""
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.bind(("127.0.0.1", PORT + 2))
+    dual = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    dual.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    dual.bind(("::", PORT + 3))
+    for s, why in ((tcp, "not a bound UDP socket"), (dual, "BindIPv6Only=ipv6-only")):
+        fd = s.fileno()
+        p = subprocess.Popen(["sh", "-c", 'LISTEN_PID=$$ exec "$@"', "sh", tsetd, "-n", "-c",
+                              conf], env={"LISTEN_FDS": "1", "PATH": "/usr/bin:/bin"},
+                             preexec_fn=lambda: os.dup2(fd, 3), pass_fds=(3,),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            err = p.communicate(timeout=30)[1]
+        except subprocess.TimeoutExpired:
+            stop(p)  # it served on it: the defect
+            err = p.stderr.read()
+        check(p.returncode == 1 and why in err,
+              f"an unfit passed socket ({why}) stops tsetd: exit {p.returncode}, "
+              f"{err.strip()[-160:]!r}")
+        s.close()
+
+
 def test_socket_activate(tset, tsetd, tmp, conf):
     tool = shutil.which("systemd-socket-activate")
     if not tool:
@@ -184,6 +210,7 @@ def main():
         os.chmod(tmp, 0o755)
         os.chmod(conf, 0o644)
         test_listen_fds(tset, tsetd, tmp, conf)
+        test_unfit_sockets_refused(tsetd, conf)
         test_socket_activate(tset, tsetd, tmp, conf)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
