@@ -74,6 +74,17 @@ def fl_flags(line):
     return flags
 
 
+def subsection(lines, name):
+    """The lines of one .Ss of a section."""
+    out, on = [], False
+    for line in lines:
+        if line.startswith(".Ss "):
+            on = line[4:].strip() == name
+        elif on:
+            out.append(line)
+    return out
+
+
 def top_items(lines):
     """The .It lines of the outermost list of a section."""
     depth, items = 0, []
@@ -166,6 +177,11 @@ def check_directives(directives_exe, conf5, tsetd8):
     check(not rest - everywhere,
           "tset.conf(5): each directive tset skips is named"
           f" (missing: {' '.join(sorted(rest - everywhere)) or 'none'})")
+    skipped = set().union(*map(ic_words, subsection(sec.get("DIRECTIVES", []),
+                                                    "Directives tset skips")))
+    check(skipped and not skipped - rest,
+          "tset.conf(5): the list of what tset skips holds nothing tset reads"
+          f" (wrong: {' '.join(sorted(skipped - rest)) or 'none'})")
     d8 = sections(tsetd8)
     d8_words = set().union(*(ic_words(l) for lines in d8.values() for l in lines))
     tsetd = {d for d, use in table.items() if use in ("tsetd", "both")}
