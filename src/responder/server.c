@@ -536,8 +536,18 @@ static int server_adopt_one(struct server *s, int family, int fd)
 	*sock = (struct server_sock){
 		.srv = s, .kind = kind, .fd = fd, .pktinfo = pktinfo, .seen = true, .local = sa
 	};
-	if (kind == SERVER_SOCK_WILDCARD)
-		s->wildcard[server_family_index(sa.ss_family)] = true;
+	if (kind == SERVER_SOCK_WILDCARD) {
+		int fam = server_family_index(sa.ss_family);
+
+		s->wildcard[fam] = true;
+		/* `interface ignore|drop wildcard`: what the manager bound is
+		 * kept, and answers nothing */
+		s->wildcard_drop[fam] = ifrule_wildcard(s->cfg, sa.ss_family) != CONFIG_IF_LISTEN;
+		if (s->wildcard_drop[fam])
+			log_notice("passed socket %s port %u: the interface rules leave the "
+				   "wildcard out; nothing is answered through it",
+				   text, port);
+	}
 	s->port = port;
 	log_info("listening on %s port %u (socket passed by the service manager)", text, port);
 	return 0;

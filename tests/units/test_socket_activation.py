@@ -89,15 +89,9 @@ def stop(p):
         return p.wait()
 
 
-def test_listen_fds(tset, tsetd, tmp, conf):
-    socks = []
-    for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
-        s = socket.socket(fam, socket.SOCK_DGRAM)
-        if fam == socket.AF_INET6:
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        s.bind((addr, PORT))
-        socks.append(s)
-    notify, path = notify_listener(tmp)
+def start_passed(tsetd, socks, conf, notify_path):
+    """tsetd -n with socks passed as fds 3.. (LISTEN_PID, LISTEN_FDS), as
+    nobody when we are root; the sockets are closed here (tsetd holds them)."""
     fds = [s.fileno() for s in socks]
 
     def child():
@@ -107,12 +101,49 @@ def test_listen_fds(tset, tsetd, tmp, conf):
 
     # LISTEN_PID is the shell's pid, which exec hands to tsetd
     p = subprocess.Popen(["sh", "-c", 'LISTEN_PID=$$ exec "$@"', "sh", tsetd, "-n", "-c", conf],
-                         env={"LISTEN_FDS": "2", "NOTIFY_SOCKET": path, "PATH": "/usr/bin:/bin"},
-                         preexec_fn=child, pass_fds=(3, 4), stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT,
-                         text=True)
+                         env={"LISTEN_FDS": str(len(fds)), "NOTIFY_SOCKET": notify_path,
+                              "PATH": "/usr/bin:/bin"},
+                         preexec_fn=child, pass_fds=tuple(range(3, 3 + len(fds))),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for s in socks:
-        s.close()  # tsetd holds them now
+        s.close()
+    return p
+
+
+def test_passed_wildcard(tset, tsetd, tmp, conf):
+    """A passed wildcard socket (what tsetd.socket binds) answers from the
+    address asked; with `interface ignore wildcard` it answers nothing."""
+    for rule, answered in (("", True), ("interface ignore wildcard\n", False)):
+        c = os.path.join(tmp, "wild.conf")
+        with open(conf) as f, open(c, "w") as g:
+            g.write(f.read() + rule)
+        os.chmod(c, 0o644)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", PORT + 4))
+        notify, path = notify_listener(os.path.join(tmp, "w" + str(answered)))
+        p = start_passed(tsetd, [s], c, path)
+        try:
+            ready, _ = wait_message(notify, "READY=1")
+            out = run_tset(tset, [f"127.0.0.1:{PORT + 4}"])
+            got = out.returncode == 0 and "stratum 9," in out.stdout
+            check(ready and got == answered,
+                  f"passed wildcard socket{' with ' + rule.strip() if rule else ''}: "
+                  f"{'answered' if got else 'not answered'} (exit {out.returncode})")
+        finally:
+            stop(p)
+            notify.close()
+
+
+def test_listen_fds(tset, tsetd, tmp, conf):
+    socks = []
+    for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((addr, PORT))
+        socks.append(s)
+    notify, path = notify_listener(tmp)
+    p = start_passed(tsetd, socks, conf, path)
     try:
         ready, seen = wait_message(notify, "READY=1")
         check(ready, f"LISTEN_FDS: READY=1 on NOTIFY_SOCKET (got {seen})")
@@ -203,7 +234,8 @@ def main():
     private_network()
     tmp = tempfile.mkdtemp(prefix="test_sa.")
     try:
-        os.makedirs(os.path.join(tmp, "sa"))
+        for d in ("sa", "wTrue", "wFalse"):
+            os.makedirs(os.path.join(tmp, d))
         conf = os.path.join(tmp, "tsetd.conf")
         with open(conf, "w") as f:
             f.write("server 127.127.1.0\nfudge 127.127.1.0 stratum 9\n")
@@ -211,6 +243,7 @@ def main():
         os.chmod(conf, 0o644)
         test_listen_fds(tset, tsetd, tmp, conf)
         test_unfit_sockets_refused(tsetd, conf)
+        test_passed_wildcard(tset, tsetd, tmp, conf)
         test_socket_activate(tset, tsetd, tmp, conf)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
