@@ -64,7 +64,7 @@ def fl_flags(line):
     flags = set()
     toks = line.split()
     for i, tok in enumerate(toks[:-1]):
-        if tok != "Fl":
+        if tok not in ("Fl", ".Fl"):
             continue
         arg = toks[i + 1]
         if arg.startswith("-"):
