@@ -2063,6 +2063,15 @@ static const struct config_directive *config_directive_find(const char *name)
 	return NULL;
 }
 
+const char *config_directive_name(size_t i, bool *ret_tset, bool *ret_tsetd)
+{
+	if (i >= sizeof(config_directives) / sizeof(config_directives[0]))
+		return NULL;
+	*ret_tset = config_directives[i].used_by & CONFIG_USE_TSET;
+	*ret_tsetd = config_directives[i].used_by & CONFIG_USE_TSETD;
+	return config_directives[i].name;
+}
+
 /* ---- lines ---- */
 
 static bool config_is_space(char c)

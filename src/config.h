@@ -330,6 +330,13 @@ int config_parse_host_port(const char *arg, uint16_t default_port, char *ret_hos
  */
 bool config_host_is_refclock(const char *host, unsigned *ret_type, unsigned *ret_unit);
 
+/*
+ * The directives the parser knows, in its table's order: the name of the
+ * i-th, and which program reads it (neither: a daemon's directive, skipped
+ * with a notice). NULL past the end. The documentation checks use it.
+ */
+const char *config_directive_name(size_t i, bool *ret_tset, bool *ret_tsetd);
+
 /* Render an error as "file:line:col: msg", and " (included from file:line)". */
 void config_error_format(const struct config_error *err, char *buf, size_t len);
 

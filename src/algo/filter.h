@@ -19,7 +19,8 @@
  * One deliberate difference from appendix A.5.2: stages that hold no
  * sample are not counted as MAXDISP. That term makes a daemon wait until
  * its register fills; a one-shot run has only the samples it took, and its
- * sampling rules (DESIGN.md 3.5, 3.6) take that role.
+ * sampling rules (request spacing, settling early: src/algo/settle.h)
+ * take that role.
  *
  * Returns 0, or -EINVAL when n is 0.
  */

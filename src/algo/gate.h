@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * gate: what to do with a system offset (step, slew, refuse) and which
- * exit status a run ends with, as CONTRACT.md says.
+ * exit status a run ends with, as tset(8) documents them.
  */
 #ifndef TSET_ALGO_GATE_H
 #define TSET_ALGO_GATE_H
@@ -43,7 +43,7 @@ bool gate_beyond_panic(const struct gate_policy *p, double offset_s);
 /* "none", "step", "slew", "refused" */
 const char *gate_action_str(enum gate_action a);
 
-/* Exit statuses of CONTRACT.md. */
+/* Exit statuses, as tset(8) lists them under EXIT STATUS. */
 enum {
 	GATE_EXIT_OK = 0,
 	GATE_EXIT_NO_TIME = 1,	   /* no server answered, no name resolved */
@@ -66,7 +66,7 @@ enum {
 	GATE_FAIL_RTC = 1u << 6,
 };
 
-/* The exit status for a set of GATE_FAIL_* bits: the first of CONTRACT.md's
+/* The exit status for a set of GATE_FAIL_* bits: the first of tset(8)'s
  * list that applies (2, 7, 1, 6, 3, 4, 5), else 0. */
 int gate_exit_status(unsigned failures);
 

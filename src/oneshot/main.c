@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * tset: set the clock once from several NTP servers (CONTRACT.md).
+ * tset: set the clock once from several NTP servers (tset(8)).
  * main owns the process: options, privileges, the run lock, exit status.
  */
 #include <errno.h>

@@ -18,8 +18,10 @@
 #include "clock_linux.h"
 #include "cmdline.h"
 #include "config_file.h"
+#include "listenfd.h"
 #include "log.h"
 #include "priv.h"
+#include "sdnotify.h"
 #include "server.h"
 #include "tset_version.h"
 
@@ -41,6 +43,7 @@ static struct {
 	struct clock_ops clock;
 	struct server srv;
 	struct loop *loop;
+	struct sdnotify notify; /* the service manager's NOTIFY_SOCKET, if any */
 	bool stop;
 	bool pidfile_written;
 	int devnull; /* opened before a chroot, for tsetd_ready() */
@@ -288,6 +291,33 @@ static uint64_t tsetd_seed(void)
 	return seed | 1;
 }
 
+/* The sockets a service manager passed (socket activation), else our own. */
+static int tsetd_open_sockets(uint16_t port)
+{
+	int fds[LISTENFD_MAX], n = listenfd_take();
+
+	if (n < 0)
+		return log_errno(LOG_ERR, n,
+				 "cannot take the sockets the service manager passed "
+				 "(LISTEN_PID, LISTEN_FDS)");
+	if (n == 0)
+		return server_open(&d.srv, &d.cfg, d.o.family, port);
+	for (int i = 0; i < n; i++)
+		fds[i] = LISTENFD_START + i;
+	return server_adopt(&d.srv, &d.cfg, d.o.family, fds, (unsigned)n);
+}
+
+/* Reach the service manager's notification socket now: a chroot (-i)
+ * hides its path later. */
+static void tsetd_notify_open(void)
+{
+	int r = sdnotify_open(&d.notify, getenv("NOTIFY_SOCKET"));
+
+	unsetenv("NOTIFY_SOCKET");
+	if (r < 0)
+		log_errno(LOG_WARNING, r, "cannot reach the service manager (NOTIFY_SOCKET)");
+}
+
 static int tsetd_setup_server(void)
 {
 	uint16_t port = d.cfg.has_port ? d.cfg.port : TSETD_PORT;
@@ -301,7 +331,7 @@ static int tsetd_setup_server(void)
 	if (refclock_set_init(&d.srv.refs, &d.cfg, &d.clock) == 0)
 		log_warn("no reference clock to serve (such as `server 127.127.1.0`): every "
 			 "reply says unsynchronised");
-	return server_open(&d.srv, &d.cfg, d.o.family, port);
+	return tsetd_open_sockets(port);
 }
 
 /* Root without -u: the first of these users that exists (tsetd(8));
@@ -415,6 +445,7 @@ int main(int argc, char **argv)
 		log_errno(LOG_ERR, r, "cannot open log file '%s'", d.o.logfile);
 		return 1;
 	}
+	tsetd_notify_open();
 	r = loop_new(&d.loop);
 	if (r == 0)
 		r = tsetd_setup_server();
@@ -426,12 +457,15 @@ int main(int argc, char **argv)
 		log_info("tsetd %s serving", TSET_VERSION);
 		tsetd_ready(ready);
 		log_also_stderr(false);
+		sdnotify_send(&d.notify, "READY=1\nSTATUS=serving");
 		/* errors until now went to the terminal; from here, to syslog */
 		if (!d.o.foreground && !d.o.logfile)
 			log_open("tsetd", true, d.o.debug);
 		tsetd_run();
+		sdnotify_send(&d.notify, "STOPPING=1");
 		tsetd_counters("exiting");
 	}
+	sdnotify_close(&d.notify);
 	if (d.pidfile_written)
 		unlink(d.o.pidfile); /* may fail after the privilege drop, as ntpd's */
 	server_close(&d.srv);

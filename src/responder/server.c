@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,20 @@ static int server_family_index(int family)
 	return family == AF_INET6;
 }
 
+/* What every socket that serves needs: the kernel's receive time, with
+ * pktinfo the destination and interface, and room for a burst. */
+static int server_receive_opts(int fd, bool v6, bool pktinfo)
+{
+	int r, size = SERVER_RCVBUF;
+
+	r = server_setopt(fd, SOL_SOCKET, SO_TIMESTAMPNS);
+	if (r == 0 && pktinfo)
+		r = v6 ? server_setopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO)
+		       : server_setopt(fd, IPPROTO_IP, IP_PKTINFO);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	return r;
+}
+
 /*
  * A non-blocking UDP socket bound to sa, receiving kernel timestamps and,
  * with pktinfo, destination addresses and interfaces. A wildcard and the
@@ -70,15 +85,12 @@ static int server_family_index(int family)
 static int server_socket(const struct sockaddr *sa, socklen_t len, enum server_sock_kind kind,
 			 bool pktinfo, bool share)
 {
-	int fd, r, size = SERVER_RCVBUF, v6 = sa->sa_family == AF_INET6;
+	int fd, r, v6 = sa->sa_family == AF_INET6;
 
 	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
-	r = server_setopt(fd, SOL_SOCKET, SO_TIMESTAMPNS);
-	if (r == 0 && pktinfo)
-		r = v6 ? server_setopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO)
-		       : server_setopt(fd, IPPROTO_IP, IP_PKTINFO);
+	r = server_receive_opts(fd, v6, pktinfo);
 	if (r == 0 && v6)
 		r = server_setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY);
 	if (r == 0 && kind == SERVER_SOCK_HOST && share)
@@ -86,7 +98,6 @@ static int server_socket(const struct sockaddr *sa, socklen_t len, enum server_s
 	if (r == 0 && kind != SERVER_SOCK_WILDCARD)
 		(void)(v6 ? server_setopt(fd, IPPROTO_IPV6, IPV6_FREEBIND)
 			  : server_setopt(fd, IPPROTO_IP, IP_FREEBIND));
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (r == 0 && bind(fd, sa, len) < 0)
 		r = -errno;
 	if (r == 0 && kind == SERVER_SOCK_WILDCARD)
@@ -407,13 +418,12 @@ static void server_open_addrs(struct server *s)
 
 /* ---------------------------------------------------------------- open, close */
 
-int server_open(struct server *s, const struct config *cfg, int family, uint16_t port)
+/* The state shared by server_open() and server_adopt(), no socket yet. */
+static int server_init(struct server *s, const struct config *cfg)
 {
-	int r = 0;
-
 	s->n_socks = 0;
 	s->n_ifnames = 0;
-	s->port = port;
+	s->port = 0;
 	s->cfg = cfg;
 	s->loop = NULL;
 	s->addrs = (struct ifaddr_watch){ .fd = -1 };
@@ -423,8 +433,16 @@ int server_open(struct server *s, const struct config *cfg, int family, uint16_t
 	s->addrs_full = s->redump = false;
 	s->need_ifname = ifrule_needs_ifname(cfg);
 	s->batch = calloc(1, sizeof(*s->batch));
-	if (!s->batch)
-		return -ENOMEM;
+	return s->batch ? 0 : -ENOMEM;
+}
+
+int server_open(struct server *s, const struct config *cfg, int family, uint16_t port)
+{
+	int r = server_init(s, cfg);
+
+	if (r < 0)
+		return r;
+	s->port = port;
 	if (family != AF_INET6)
 		r = server_open_family(s, cfg, AF_INET);
 	if (r == 0 && family != AF_INET)
@@ -438,6 +456,120 @@ int server_open(struct server *s, const struct config *cfg, int family, uint16_t
 	/* without a wildcard, addresses that come later are served as they come */
 	if (r == 0 && s->n_socks == 0)
 		log_warn("no address to listen on yet: the interface rules ignore the wildcard");
+	if (r < 0)
+		server_close(s);
+	return r;
+}
+
+static bool server_is_unspecified(const struct sockaddr_storage *sa)
+{
+	if (sa->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+}
+
+/* A passed socket tsetd cannot serve on: say why, close it. */
+static int server_refuse(int fd, int r, const char *why, const char *text, uint16_t port)
+{
+	close(fd);
+	return log_errno(LOG_ERR, r, "passed descriptor %d (%s port %u): %s", fd, text, port, why);
+}
+
+/*
+ * A socket a service manager passed (fd): a UDP socket of family (AF_UNSPEC:
+ * either), bound already; an IPv6 one IPv6 only (a dual-stack socket would
+ * hand tsetd IPv4 requests as IPv4-mapped addresses, which it never
+ * answers). A wildcard address serves as tsetd's own wildcard would, any
+ * other as a named address. Returns 0, 1 when it is of a family -4/-6
+ * leaves out (closed), or a negative errno (logged; fd closed).
+ */
+static int server_adopt_one(struct server *s, int family, int fd)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	int type = 0, proto = 0, v6only = 1;
+	socklen_t ilen = sizeof(int);
+	struct server_sock *sock;
+	enum server_sock_kind kind;
+	bool pktinfo, v6;
+	uint16_t port;
+	char text[80];
+	int r;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &ilen) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &ilen) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    (sa.ss_family != AF_INET && sa.ss_family != AF_INET6) || type != SOCK_DGRAM ||
+	    proto != IPPROTO_UDP) {
+		close(fd);
+		return log_errno(LOG_ERR, -ENOTSOCK,
+				 "passed descriptor %d: not a bound UDP socket (the socket unit "
+				 "must say ListenDatagram=)",
+				 fd);
+	}
+	v6 = sa.ss_family == AF_INET6;
+	port = ntohs(v6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+			: ((struct sockaddr_in *)&sa)->sin_port);
+	netio_sockaddr_str((struct sockaddr *)&sa, text, sizeof(text));
+	if (family != AF_UNSPEC && family != sa.ss_family) {
+		log_notice("passed socket %s port %u: not served (%s)", text, port,
+			   family == AF_INET ? "-4" : "-6");
+		close(fd);
+		return 1;
+	}
+	if (v6 && (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &ilen) < 0 || !v6only))
+		return server_refuse(fd, -EAFNOSUPPORT,
+				     "an IPv6 socket that takes IPv4 too; the socket unit must say "
+				     "BindIPv6Only=ipv6-only and ListenDatagram= an IPv4 address",
+				     text, port);
+	server_set_port(&sa, 0);
+	kind = server_is_unspecified(&sa) ? SERVER_SOCK_WILDCARD : SERVER_SOCK_NAMED;
+	pktinfo = kind == SERVER_SOCK_WILDCARD || s->need_ifname;
+	r = server_receive_opts(fd, v6, pktinfo);
+	if (r == 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		r = -errno;
+	if (r < 0)
+		return server_refuse(fd, r, "cannot set its options", text, port);
+	sock = server_slot(s);
+	if (!sock)
+		return server_refuse(fd, -EMFILE, "too many sockets", text, port);
+	*sock = (struct server_sock){
+		.srv = s, .kind = kind, .fd = fd, .pktinfo = pktinfo, .seen = true, .local = sa
+	};
+	if (kind == SERVER_SOCK_WILDCARD) {
+		int fam = server_family_index(sa.ss_family);
+
+		s->wildcard[fam] = true;
+		/* `interface ignore|drop wildcard`: what the manager bound is
+		 * kept, and answers nothing */
+		s->wildcard_drop[fam] = ifrule_wildcard(s->cfg, sa.ss_family) != CONFIG_IF_LISTEN;
+		if (s->wildcard_drop[fam])
+			log_notice("passed socket %s port %u: the interface rules leave the "
+				   "wildcard out; nothing is answered through it",
+				   text, port);
+	}
+	s->port = port;
+	log_info("listening on %s port %u (socket passed by the service manager)", text, port);
+	return 0;
+}
+
+int server_adopt(struct server *s, const struct config *cfg, int family, const int *fds, unsigned n)
+{
+	int r = server_init(s, cfg);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (r < 0) {
+			close(fds[i]); /* ours now, used or not */
+			continue;
+		}
+		r = server_adopt_one(s, family, fds[i]);
+		if (r > 0)
+			r = 0;
+	}
+	if (r == 0 && s->n_socks == 0) {
+		log_err("no passed socket is left to serve");
+		r = -EADDRNOTAVAIL;
+	}
 	if (r < 0)
 		server_close(s);
 	return r;

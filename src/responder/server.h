@@ -92,6 +92,18 @@ struct server {
  * least one socket is bound, or a negative errno.
  */
 int server_open(struct server *s, const struct config *cfg, int family, uint16_t port);
+/*
+ * Serve on the n sockets a service manager passed (fds: bound UDP
+ * sockets, see listenfd.h) instead of binding any: a wildcard address
+ * serves as server_open()'s wildcard does, any other address as a named
+ * one; the host's addresses are not followed (binding them would need the
+ * privilege a passed socket spares). Sockets of a family that family
+ * (AF_INET, AF_INET6: -4/-6) leaves out are closed. Every fd belongs to s
+ * afterwards, on failure too. Returns 0 when at least one socket serves,
+ * or a negative errno (logged).
+ */
+int server_adopt(struct server *s, const struct config *cfg, int family, const int *fds,
+		 unsigned n);
 /* Serve what comes in on l, and follow the host's addresses. */
 int server_watch(struct server *s, struct loop *l);
 /* Forget cached interface names (they may have changed: SIGHUP). */

@@ -95,7 +95,7 @@ END_TEST
 
 START_TEST(test_gate_exit_status_precedence)
 {
-	/* CONTRACT.md: 2, 7, 1, 6, 3, 4, 5, the first that applies */
+	/* tset(8), EXIT STATUS: 2, 7, 1, 6, 3, 4, 5, the first that applies */
 	static const struct {
 		unsigned fail;
 		int want;

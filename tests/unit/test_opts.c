@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* opts: tset's command line and config file, merged as CONTRACT.md says. */
+/* opts: tset's command line and config file, merged as tset(8) says. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""tests/vm: tset against a real Linux kernel, inside qemu (DESIGN.md 5).
+"""tests/vm: tset against a real Linux kernel, inside qemu (doc/testing.md).
 
     python3 run_vm.py --group main|local --cache DIR TSET TSETD VMTOOL
 
