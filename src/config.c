@@ -9,8 +9,8 @@
  * the directive, so that the other one records a notice instead. The
  * handlers live by reader: config_server.c (server, pool, peer: both),
  * config_tset.c, config_tsetd.c; the shared ones (keys, trustedkey,
- * includefile) are here. Nothing
- * here allocates, logs or keeps state outside the caller's struct config.
+ * includefile) are here. Nothing here allocates, logs or keeps state
+ * outside the caller's struct config.
  *
  * Numbers in seconds are read with strtod() after a strict syntax check;
  * the programs never call setlocale(), so '.' is the decimal point.
