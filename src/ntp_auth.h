@@ -52,6 +52,13 @@ enum ntp_auth_verdict ntp_auth_verify(const struct keys *ks, const struct config
 				      const uint8_t *buf, const struct ntp_pkt *p,
 				      const struct keys_key **ret_key);
 
+/*
+ * Check the MAC field of p against one key (a client knows which key its
+ * server must use): NTP_AUTH_UNKNOWN when the field names another key id.
+ */
+enum ntp_auth_verdict ntp_auth_verify_key(const struct keys_key *key, const uint8_t *buf,
+					  const struct ntp_pkt *p);
+
 /* Is key id trusted by the config's trustedkey lines? */
 bool ntp_auth_is_trusted(const struct config *cfg, unsigned id);
 
