@@ -339,14 +339,6 @@ static int config_restrict_flags_at(struct config_ctx *ctx, unsigned i, struct c
 		if (k == n)
 			return config_fail(ctx, ctx->col[i], "unknown restrict flag '%.*s'",
 					   CONFIG_TOKEN_SHOW, ctx->tok[i]);
-		/* ntpd serves a notrust client only what it can authenticate:
-		 * without authentication, ignoring the flag would fail open */
-		if (config_restrict_flags[k].flag == CONFIG_RESTRICT_NOTRUST &&
-		    ctx->prog == CONFIG_PROGRAM_TSETD)
-			return config_fail(
-				ctx, ctx->col[i],
-				"restrict flag 'notrust' needs authentication, which tsetd "
-				"does not have yet; use noserve");
 		*flags |= config_restrict_flags[k].flag;
 	}
 	return 0;
