@@ -207,7 +207,7 @@ struct config {
 	unsigned minsane;		  /* tos minsane N: fewest that agree; 0 = not given */
 	unsigned minclock;		  /* tos minclock N: cluster floor; 0 = not given */
 	double maxdist_s;		  /* tos maxdist S: root distance bound; 0 = not given */
-	/* tset: symmetric-key authentication (tsetd notices keys/trustedkey) */
+	/* symmetric-key authentication (both programs) */
 	char keys[CONFIG_MAX_PATH]; /* "" = none */
 	struct config_key_range trusted[CONFIG_MAX_TRUSTED];
 	unsigned n_trusted;

@@ -178,3 +178,64 @@ int config_file_load(struct config *cfg, const char *path, enum config_program p
 	config_file_notices(cfg, path, notices);
 	return 0;
 }
+
+/* Read all of fd into buf[0..cap): -EFBIG when it does not fit. */
+static int config_file_read_fixed(int fd, char *buf, size_t cap, size_t *ret_len)
+{
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + len, cap - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == cap)
+			return -EFBIG;
+	}
+	*ret_len = len;
+	return 0;
+}
+
+int config_file_load_keys(struct keys *ks, const char *path)
+{
+	/* one buffer, never reallocated: no copy of a key is left behind */
+	char *buf = malloc(CONFIG_FILE_KEYS_MAX);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
+	struct config_error err;
+	char msg[CONFIG_MAX_PATH + 160];
+	struct stat sb;
+	size_t len = 0;
+
+	if (!buf || fd < 0) {
+		r = buf ? -errno : -ENOMEM;
+		goto out;
+	}
+	r = fstat(fd, &sb) < 0 ? -errno : 0;
+	if (r == 0 && (sb.st_mode & (S_IRGRP | S_IROTH)))
+		log_warn("keys file '%s' can be read by %s: chmod go-r it", path,
+			 sb.st_mode & S_IROTH ? "everyone" : "its group");
+	if (r == 0)
+		r = config_file_read_fixed(fd, buf, CONFIG_FILE_KEYS_MAX, &len);
+	if (r == 0) {
+		memset(&err, 0, sizeof(err));
+		r = keys_parse(ks, buf, len, path, &err);
+		if (r == -EINVAL) {
+			config_error_format(&err, msg, sizeof(msg));
+			log_err("%s", msg);
+		}
+	}
+out:
+	if (r < 0 && r != -EINVAL)
+		log_errno(LOG_ERR, r, "cannot read keys file '%s'", path);
+	if (fd >= 0)
+		close(fd);
+	if (buf)
+		explicit_bzero(buf, CONFIG_FILE_KEYS_MAX);
+	free(buf);
+	return r;
+}

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "keys.h"
 
 #define CONFIG_FILE_MAX	      (1024 * 1024) /* bytes, per file */
 #define CONFIG_FILE_MAX_FILES 64	    /* files one load reads, includes counted */
@@ -35,4 +36,13 @@ enum config_file_notices {
 int config_file_load(struct config *cfg, const char *path, enum config_program prog,
 		     bool must_exist, enum config_file_notices notices);
 
+#define CONFIG_FILE_KEYS_MAX (64 * 1024) /* bytes of a keys file */
+
+/*
+ * Read the keys file path into ks (keys_init first). Errors are printed
+ * as file:line:col (never a key); a file that its group or others may
+ * read gets a warning. The bytes read are wiped before they are freed.
+ * Returns 0 or a negative errno (-EINVAL: a bad entry).
+ */
+int config_file_load_keys(struct keys *ks, const char *path);
 #endif

@@ -173,6 +173,7 @@ int main(int argc, char **argv)
 	rep.elapsed_s = (double)(loop_now_ns() - start_ns) * 1e-9;
 	main_print(&rep);
 	run_free(&tset.run);
+	keys_wipe(&tset.o.keys);
 	clock_linux_close(&tset.cl);
 	log_close();
 	return rep.exit_status;

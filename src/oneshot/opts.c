@@ -10,6 +10,7 @@
 #include "cmdline.h"
 #include "config_file.h"
 #include "log.h"
+#include "ntp_auth.h"
 #include "opts.h"
 #include "tset_version.h"
 
@@ -26,7 +27,7 @@ static void opts_synopsis(FILE *f)
 static const char *const opts_flag_lines[] = {
 	"-4                 resolve and use only IPv4 addresses",
 	"-6                 resolve and use only IPv6 addresses",
-	"-a keyid           symmetric-key authentication with -k (not implemented yet)",
+	"-a keyid           authenticate every server with this key of -k",
 	"-b                 always step the clock",
 	"-B                 always slew the clock",
 	"-c file            configuration file (default " OPTS_DEFAULT_CONFIG ")",
@@ -36,7 +37,7 @@ static const char *const opts_flag_lines[] = {
 	"-G seconds         panic threshold (default 1000; 0: none)",
 	"-h, --help         print this help and exit",
 	"-j                 one JSON document on stdout",
-	"-k keyfile         the keys for -a (not implemented yet)",
+	"-k keyfile         the keys file (ntp.keys or chrony keyfile format)",
 	"-n                 check the configuration, print what would be queried, exit",
 	"-o version         NTP version to send, 1 to 4 (default 4)",
 	"-p samples         at most this many requests per address, 1 to 8 (default 4)",
@@ -162,14 +163,50 @@ static void opts_merge(struct opts *o, bool have_p, bool have_t, bool have_G)
 	}
 }
 
+const struct keys_key *opts_server_key(const struct opts *o, const struct config_server *s)
+{
+	unsigned id = o->auth_keyid ? o->auth_keyid : s->keyid;
+
+	return id ? keys_find(&o->keys, id) : NULL;
+}
+
+/*
+ * The keys, read when a server needs one: -a's key (trusted by being
+ * named) or a server line's `key N`, which a trustedkey line must name,
+ * as ntpd wants. A key that is missing or not trusted is an error: never
+ * time from a server that was meant to be authenticated and is not.
+ */
+static enum opts_result opts_load_keys(struct opts *o)
+{
+	bool need = o->auth_keyid != 0;
+
+	if (!o->keys_path && o->cfg.keys[0])
+		o->keys_path = o->cfg.keys;
+	for (unsigned i = 0; i < o->cfg.n_servers; i++)
+		need |= o->cfg.servers[i].keyid != 0;
+	if (!need)
+		return OPTS_RUN;
+	if (!o->keys_path)
+		return opts_fail("%s", "a key is asked for but there is no keys file (-k, or keys "
+				       "in the config)");
+	if (config_file_load_keys(&o->keys, o->keys_path) < 0)
+		return OPTS_EXIT_USAGE;
+	for (unsigned i = 0; i < o->cfg.n_servers; i++) {
+		const struct config_server *s = &o->cfg.servers[i];
+		unsigned id = o->auth_keyid ? o->auth_keyid : s->keyid;
+
+		if (id && !keys_find(&o->keys, id))
+			return opts_fail("key %u (server '%s') is not in '%s'", id, s->host,
+					 o->keys_path);
+		if (id && !o->auth_keyid && !ntp_auth_is_trusted(&o->cfg, id))
+			return opts_fail("key %u (server '%s') is not a trustedkey", id, s->host);
+	}
+	return OPTS_RUN;
+}
+
 static enum opts_result opts_check_servers(const struct opts *o)
 {
 	for (unsigned i = 0; i < o->cfg.n_servers; i++) {
-		/* authentication asked for and not done: never time without it */
-		if (o->cfg.servers[i].keyid)
-			return opts_fail("server '%s': symmetric-key authentication is not "
-					 "implemented yet",
-					 o->cfg.servers[i].host);
 		if (o->cfg.servers[i].flags & CONFIG_SERVER_NTS)
 			return opts_fail("server '%s': nts (Network Time Security) is not "
 					 "implemented yet",
@@ -251,9 +288,12 @@ static enum opts_result opts_option(struct opts *o, int c, const char *arg, unsi
 	case 'e':
 		break; /* ntpdate's authdelay: unused by modern clients */
 	case 'a':
+		if (!opts_uint(arg, KEYS_ID_MIN, KEYS_ID_MAX, &o->auth_keyid))
+			return opts_fail("bad key id '%s' (1..65534)", arg);
+		break;
 	case 'k':
-		return opts_fail("symmetric-key authentication (-%s) is not implemented yet",
-				 c == 'a' ? "a" : "k");
+		o->keys_path = arg;
+		break;
 	case 'G':
 		if (!opts_seconds(arg, 0, 1e9, &o->gate.panic_s))
 			return opts_fail("bad panic threshold '%s' (seconds, 0 = none)", arg);
@@ -322,5 +362,8 @@ enum opts_result opts_parse(int argc, char **argv, struct opts *o)
 	if (r != OPTS_RUN)
 		return r;
 	opts_merge(o, seen & 8, seen & 16, seen & 4);
-	return opts_check_servers(o);
+	r = opts_check_servers(o);
+	if (r == OPTS_RUN)
+		r = opts_load_keys(o);
+	return r;
 }

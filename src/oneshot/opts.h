@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "gate.h"
+#include "keys.h"
 
 #define OPTS_DEFAULT_CONFIG	"/etc/tset.conf"
 #define OPTS_DEFAULT_SAMPLES	4
@@ -25,19 +26,22 @@ struct opts {
 	const char *config_path;
 	bool config_given; /* -c */
 	struct gate_policy gate;
-	bool debug;	   /* -d (implies query_only through gate) */
-	bool json;	   /* -j */
-	bool use_syslog;   /* -s */
-	bool check_only;   /* -n */
-	bool write_rtc;	   /* -w */
-	bool verbose;	   /* -v */
-	int family;	   /* AF_UNSPEC, AF_INET, AF_INET6 */
-	unsigned samples;  /* -p, `samples` */
-	double timeout_s;  /* -t, `timeout` */
-	double deadline_s; /* `deadline`, or derived from -p and -t */
-	double accuracy_s; /* `accuracy` */
-	unsigned version;  /* -o */
-	const char *user;  /* -U */
+	bool debug;	       /* -d (implies query_only through gate) */
+	bool json;	       /* -j */
+	bool use_syslog;       /* -s */
+	bool check_only;       /* -n */
+	bool write_rtc;	       /* -w */
+	bool verbose;	       /* -v */
+	int family;	       /* AF_UNSPEC, AF_INET, AF_INET6 */
+	unsigned samples;      /* -p, `samples` */
+	double timeout_s;      /* -t, `timeout` */
+	double deadline_s;     /* `deadline`, or derived from -p and -t */
+	double accuracy_s;     /* `accuracy` */
+	unsigned version;      /* -o */
+	const char *user;      /* -U */
+	unsigned auth_keyid;   /* -a: every server's key; 0: none */
+	const char *keys_path; /* -k, else `keys`; NULL: none */
+	struct keys keys;      /* read from keys_path when a server has a key */
 };
 
 /* What opts_parse() wants the caller to do. */
@@ -53,6 +57,9 @@ enum opts_result {
  * "file:line:col: ...", config notices through log_notice().
  */
 enum opts_result opts_parse(int argc, char **argv, struct opts *ret);
+
+/* The key a server's replies must carry (-a, else `key N`), or NULL. */
+const struct keys_key *opts_server_key(const struct opts *o, const struct config_server *s);
 
 /* The usage text (matches the SYNOPSIS of tset(8)). */
 void opts_usage(FILE *f);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ntp_auth.h"
 #include "ntp_time.h"
 #include "query.h"
 
@@ -31,6 +32,11 @@ void query_init(struct query *q, const struct query_env *env, unsigned server,
 	q->version = version;
 	q->fd = -1;
 	netio_sockaddr_str(sa, q->addr, sizeof(q->addr));
+}
+
+void query_set_key(struct query *q, const struct keys_key *key)
+{
+	q->key = key;
 }
 
 void query_close(struct query *q)
@@ -120,6 +126,9 @@ enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 		return QUERY_REJECT_MODE;
 	if (ret->org_ntp64 != q->cookie)
 		return QUERY_REJECT_ORIGIN;
+	/* before anything in it is believed, a kiss-o'-death included */
+	if (q->key && ntp_auth_verify_key(q->key, buf, ret) != NTP_AUTH_OK)
+		return QUERY_REJECT_AUTH;
 	/* the request's first reply counts even after the timeout: the cookie
 	 * proves whose it is, and T4 - T1 measures the slow round trip */
 	if (q->answered)
@@ -155,6 +164,7 @@ const char *query_reject_str(enum query_reject r)
 		[QUERY_REJECT_MODE] = "reply not in server mode",
 		[QUERY_REJECT_VERSION] = "reply of another version",
 		[QUERY_REJECT_ORIGIN] = "bogus origin",
+		[QUERY_REJECT_AUTH] = "auth",
 		[QUERY_REJECT_DUPLICATE] = "duplicate reply",
 		[QUERY_REJECT_KOD] = "kiss-o'-death",
 		[QUERY_REJECT_UNSYNC] = "server not synchronised",
@@ -172,7 +182,10 @@ void query_reject_describe(const struct query *q, char *buf, size_t len)
 	char refid[32];
 
 	ntp_pkt_refid_str(&q->reject_hdr, refid, sizeof(refid));
-	if (q->last_reject == QUERY_REJECT_KOD)
+	if (q->last_reject == QUERY_REJECT_AUTH && q->crypto_nak)
+		snprintf(buf, len, "auth: crypto-NAK (the server does not accept key %u)",
+			 q->key ? q->key->id : 0);
+	else if (q->last_reject == QUERY_REJECT_KOD)
 		snprintf(buf, len, "kiss-o'-death %s", refid);
 	else if (q->last_reject == QUERY_REJECT_UNSYNC && refid[0])
 		snprintf(buf, len, "%s (refid %s)", query_reject_str(q->last_reject), refid);
@@ -208,6 +221,8 @@ void query_receive(struct query *q, const uint8_t *buf, const struct netio_dgram
 	}
 	if (rej != QUERY_REJECT_NONE) {
 		q->last_reject = rej;
+		q->crypto_nak = rej == QUERY_REJECT_AUTH &&
+				ntp_auth_verify_key(q->key, buf, &p) == NTP_AUTH_CRYPTO_NAK;
 		if (ours)
 			q->reject_hdr = p;
 		else
@@ -315,7 +330,8 @@ static void query_send_failed(struct query *q, int err, bool gave_up, int64_t no
 static void query_send(struct query *q, int64_t now_ns)
 {
 	struct ntp_pkt p = { .version = (uint8_t)q->version, .mode = NTP_MODE_CLIENT };
-	uint8_t buf[NTP_PKT_HEADER_LEN];
+	uint8_t buf[NTP_PKT_HEADER_LEN + NTP_AUTH_MAX_MAC];
+	size_t len = NTP_PKT_HEADER_LEN;
 	int fd, r;
 
 	query_close(q);
@@ -329,12 +345,20 @@ static void query_send(struct query *q, int64_t now_ns)
 	q->fd = fd;
 	q->cookie = p.xmt_ntp64 = query_cookie();
 	ntp_pkt_encode(&p, buf);
+	if (q->key) {
+		r = ntp_auth_sign(q->key, buf, len, sizeof(buf));
+		if (r < 0) {
+			query_send_failed(q, r, true, now_ns);
+			return;
+		}
+		len = (size_t)r;
+	}
 	q->env->clock->now(q->env->clock->ctx, &q->t1);
 	q->sent_ns = now_ns;
 	q->n_sent++;
 	q->waiting = true;
 	q->answered = false;
-	if (send(fd, buf, sizeof(buf), 0) < 0) {
+	if (send(fd, buf, len, 0) < 0) {
 		query_send_failed(q, -errno, false, now_ns);
 		return;
 	}

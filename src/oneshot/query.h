@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "estimate.h"
+#include "keys.h"
 #include "loop.h"
 #include "netio.h"
 #include "ntp_pkt.h"
@@ -30,6 +31,8 @@ enum query_reject {
 	QUERY_REJECT_SOURCE,	/* not from the address and port asked */
 	QUERY_REJECT_MODE,	/* mode other than 4 (server) */
 	QUERY_REJECT_ORIGIN,	/* origin is not our cookie */
+	QUERY_REJECT_AUTH,	/* the server has a key and the reply no valid MAC of
+				 * it (a crypto-NAK included): anyone could have sent it */
 	QUERY_REJECT_DUPLICATE, /* a second reply to one request (a late first one is used) */
 	/* the server's answer to our request, but useless as time */
 	QUERY_REJECT_VERSION,	    /* not the version we sent */
@@ -58,9 +61,10 @@ struct query {
 	unsigned server; /* index of the configured server */
 	struct sockaddr_storage sa;
 	socklen_t sa_len;
-	char addr[80];	  /* printable address */
-	bool burst;	  /* requests back to back */
-	unsigned version; /* NTP version sent and expected */
+	char addr[80];		    /* printable address */
+	bool burst;		    /* requests back to back */
+	unsigned version;	    /* NTP version sent and expected */
+	const struct keys_key *key; /* requests carry its MAC, replies must: NULL, none */
 	const struct query_env *env;
 	/* pacing */
 	int fd;			  /* socket of the latest request, -1 */
@@ -83,11 +87,14 @@ struct query {
 	unsigned n_rejects;
 	enum ntp_kiss kiss; /* a kiss that stopped this address */
 	char kiss_code[5];
-	int error; /* the latest socket error, negative errno */
+	bool crypto_nak; /* the latest AUTH rejection was a crypto-NAK */
+	int error;	 /* the latest socket error, negative errno */
 };
 
 void query_init(struct query *q, const struct query_env *env, unsigned server,
 		const struct sockaddr *sa, socklen_t sa_len, bool burst, unsigned version);
+/* Authenticate with key (kept by the caller for the query's life). */
+void query_set_key(struct query *q, const struct keys_key *key);
 /* Close the socket (unwatching it); the run does when it ends. */
 void query_close(struct query *q);
 

@@ -408,10 +408,14 @@ static void report_json_addr(const struct run *r, unsigned i, const struct opts 
 	report_json_num(out, "root_delay", c ? c->est.root_delay_s : 0, c);
 	fputs(", ", out);
 	report_json_num(out, "root_dispersion", c ? c->est.root_disp_s : 0, c);
-	/* auth: how the replies were authenticated; tset does not
-	 * authenticate them yet, so always null */
-	fprintf(out, ", \"samples\": %u, \"auth\": null,\n     \"state\": \"%s\", \"error\": ",
-		q->n_samples, a.state);
+	/* auth: how the replies were authenticated: a sample of a keyed
+	 * server passed its MAC check */
+	fprintf(out, ", \"samples\": %u, \"auth\": ", q->n_samples);
+	if (q->key && q->n_samples)
+		fprintf(out, "\"key %u\"", q->key->id);
+	else
+		fputs("null", out);
+	fprintf(out, ",\n     \"state\": \"%s\", \"error\": ", a.state);
 	if (a.error[0])
 		report_json_str(out, a.error);
 	else

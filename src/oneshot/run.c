@@ -21,6 +21,7 @@ static void run_query_entries(struct run *r, unsigned from)
 		query_init(&r->q[i], &r->env, e->name, (const struct sockaddr *)&e->sa, e->sa_len,
 			   (s->flags & CONFIG_SERVER_BURST) != 0,
 			   s->version ? s->version : r->o->version);
+		query_set_key(&r->q[i], opts_server_key(r->o, s));
 		log_debug("'%s': candidate %s port %u", s->host, r->q[i].addr,
 			  netio_sockaddr_port((const struct sockaddr *)&e->sa));
 	}

@@ -6,6 +6,7 @@
 #include "acl.h"
 #include "handle.h"
 #include "ifrule.h"
+#include "ntp_auth.h"
 #include "ntp_time.h"
 
 #define NS_PER_S       INT64_C(1000000000)
@@ -169,9 +170,28 @@ static bool handle_drop(uint64_t *counter)
 	return false;
 }
 
+/*
+ * A request with a MAC is answered only when it is right and its key is
+ * trusted (then with a MAC of the same key, *ret_key); a wrong one gets
+ * nothing, not a crypto-NAK, which would tell a prober which key ids
+ * exist. Without a MAC a client is served unless its restrict line says
+ * notrust (ntpd: serve it only what is authenticated).
+ */
+static bool handle_auth_admits(const struct handle_env *env, const struct handle_in *in,
+			       const struct ntp_pkt *req, unsigned flags,
+			       const struct keys_key **ret_key)
+{
+	*ret_key = NULL;
+	if (!req->has_mac)
+		return !(flags & CONFIG_RESTRICT_NOTRUST);
+	return env->keys &&
+	       ntp_auth_verify(env->keys, env->cfg, in->buf, req, ret_key) == NTP_AUTH_OK;
+}
+
 /* May the request be answered? Counts those that may not. */
 static bool handle_admit(struct handle_env *env, const struct handle_in *in,
-			 const struct ntp_pkt *req, enum ntp_pkt_status st, bool *ret_kod)
+			 const struct ntp_pkt *req, enum ntp_pkt_status st, bool *ret_kod,
+			 const struct keys_key **ret_key)
 {
 	unsigned flags;
 
@@ -189,6 +209,8 @@ static bool handle_admit(struct handle_env *env, const struct handle_in *in,
 	flags = acl_flags(env->cfg, in->src);
 	if (!acl_serves(flags))
 		return handle_drop(&env->n.acl_drops);
+	if (!handle_auth_admits(env, in, req, flags, ret_key))
+		return handle_drop(&env->n.auth_drops);
 	*ret_kod = false;
 	if ((flags & CONFIG_RESTRICT_LIMITED) && env->rl) {
 		enum ratelimit_verdict v = ratelimit_check(env->rl, in->src, in->now_ns);
@@ -201,8 +223,10 @@ static bool handle_admit(struct handle_env *env, const struct handle_in *in,
 }
 
 enum handle_verdict handle_request(struct handle_env *env, const struct handle_in *in,
-				   const struct ref_state *ref, uint8_t out[NTP_PKT_HEADER_LEN])
+				   const struct ref_state *ref, uint8_t out[HANDLE_OUT_MAX],
+				   size_t *ret_len)
 {
+	const struct keys_key *key = NULL;
 	struct ntp_pkt req, rep;
 	enum ntp_pkt_status st;
 	bool kod = false;
@@ -211,24 +235,45 @@ enum handle_verdict handle_request(struct handle_env *env, const struct handle_i
 	if (!in->rx_from_kernel)
 		env->n.no_rx_stamp++;
 	st = ntp_pkt_decode(in->buf, in->len, &req);
-	if (!handle_admit(env, in, &req, st, &kod))
+	if (!handle_admit(env, in, &req, st, &kod, &key))
 		return HANDLE_DROP;
 	if (kod)
 		handle_kod(env, &req, &rep);
 	else
 		handle_reply(env, in, &req, ref, &rep);
-	/* the decoder guarantees len >= 48: never longer than the request */
+	/* the decoder guarantees len >= 48: never longer than the request;
+	 * a MAC field follows for the request's key, which the request
+	 * carried at the same length (handle_stamp_transmit fills it) */
 	ntp_pkt_encode(&rep, out);
+	*ret_len = NTP_PKT_HEADER_LEN;
+	if (key && !kod) {
+		memset(out + NTP_PKT_HEADER_LEN, 0, NTP_AUTH_MAX_MAC);
+		out[NTP_PKT_HEADER_LEN] = (uint8_t)(key->id >> 24);
+		out[NTP_PKT_HEADER_LEN + 1] = (uint8_t)(key->id >> 16);
+		out[NTP_PKT_HEADER_LEN + 2] = (uint8_t)(key->id >> 8);
+		out[NTP_PKT_HEADER_LEN + 3] = (uint8_t)key->id;
+		*ret_len += NTP_AUTH_KEYID_LEN + ntp_auth_digest_len(key);
+	}
 	return kod ? HANDLE_KOD : HANDLE_TIME;
 }
 
 void handle_stamp_transmit(struct handle_env *env, const struct ref_state *ref,
-			   const struct timespec *now, uint8_t out[NTP_PKT_HEADER_LEN])
+			   const struct timespec *now, uint8_t out[HANDLE_OUT_MAX], size_t len)
 {
 	uint64_t xmt = handle_stamp(env, now, ref->offset_ns);
+	const struct keys_key *key;
+	unsigned id;
 
 	for (int i = 0; i < 8; i++)
 		out[HANDLE_XMT_OFF + i] = (uint8_t)(xmt >> (56 - 8 * i));
+	if (len <= NTP_PKT_HEADER_LEN)
+		return;
+	/* the MAC covers the transmit time: made last, for the key whose
+	 * id handle_request() wrote (it was found there, it still is) */
+	id = (unsigned)out[48] << 24 | (unsigned)out[49] << 16 | (unsigned)out[50] << 8 | out[51];
+	key = keys_find(env->keys, id);
+	if (key)
+		ntp_auth_sign(key, out, NTP_PKT_HEADER_LEN, HANDLE_OUT_MAX);
 }
 
 void handle_count_sent(struct handle_env *env, enum handle_verdict v)

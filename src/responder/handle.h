@@ -24,6 +24,8 @@
 
 #include "clock.h"
 #include "config.h"
+#include "keys.h"
+#include "ntp_auth.h"
 #include "ntp_pkt.h"
 #include "ratelimit.h"
 #include "refclock.h"
@@ -40,6 +42,8 @@ struct handle_counters {
 	uint64_t iface_drops; /* interface rules */
 	uint64_t acl_drops;   /* restrict ignore / noserve */
 	uint64_t rate_drops;  /* limited, nothing sent */
+	uint64_t auth_drops;  /* a MAC of an unknown, untrusted or wrong key, or none
+			       * from a notrust client: no reply (no crypto-NAK oracle) */
 	/* a reply (or kiss-o'-death) the kernel refused to send, by reason */
 	uint64_t send_invalid; /* EINVAL */
 	uint64_t send_refused; /* EPERM, EACCES: a firewall, a prohibit route */
@@ -54,6 +58,7 @@ struct handle_env {
 	const struct config *cfg;
 	const struct clock_ops *clock; /* now(): T3, read just before the send */
 	struct ratelimit *rl;	       /* NULL when no rule says `limited` */
+	const struct keys *keys;       /* `keys`; NULL: no authenticated request is answered */
 	int8_t precision;	       /* log2 s, of the clock */
 	uint64_t rng;		       /* xorshift state, never 0 */
 	struct handle_counters n;
@@ -99,13 +104,17 @@ enum handle_verdict {
  * that is unspecified, multicast or broadcast (RFC 1122 section 3.2.1.3,
  * RFC 4291 sections 2.5.2, 2.5.5.2 and 2.7: no single host there).
  */
+/* A reply: the header, and the MAC field of an authenticated request's key. */
+#define HANDLE_OUT_MAX (NTP_PKT_HEADER_LEN + NTP_AUTH_MAX_MAC)
+
 enum handle_verdict handle_request(struct handle_env *env, const struct handle_in *in,
-				   const struct ref_state *ref, uint8_t out[NTP_PKT_HEADER_LEN]);
+				   const struct ref_state *ref, uint8_t out[HANDLE_OUT_MAX],
+				   size_t *ret_len);
 
 /* Write the transmit timestamp of a HANDLE_TIME reply: now (CLOCK_REALTIME,
  * read as late as possible before the send) as ref serves it. */
 void handle_stamp_transmit(struct handle_env *env, const struct ref_state *ref,
-			   const struct timespec *now, uint8_t out[NTP_PKT_HEADER_LEN]);
+			   const struct timespec *now, uint8_t out[HANDLE_OUT_MAX], size_t len);
 
 /* The kernel took a reply of verdict v (HANDLE_TIME or HANDLE_KOD). */
 void handle_count_sent(struct handle_env *env, enum handle_verdict v);

@@ -39,6 +39,7 @@ struct tsetd_opts {
 static struct {
 	struct tsetd_opts o;
 	struct config cfg;
+	struct keys keys; /* `keys`, read as root before the drop */
 	struct clock_linux cl;
 	struct clock_ops clock;
 	struct server srv;
@@ -328,6 +329,7 @@ static int tsetd_setup_server(void)
 			    tsetd_seed(), tsetd_seed());
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "cannot set up rate limiting");
+	d.srv.env.keys = d.cfg.keys[0] ? &d.keys : NULL;
 	if (refclock_set_init(&d.srv.refs, &d.cfg, &d.clock) == 0)
 		log_warn("no reference clock to serve (such as `server 127.127.1.0`): every "
 			 "reply says unsynchronised");
@@ -438,6 +440,16 @@ int main(int argc, char **argv)
 		return 2;
 	if (r == 1)
 		log_warn("no config '%s'", d.o.config);
+	keys_init(&d.keys);
+	/* a missing keys file (ntpd: a warning) leaves tsetd without keys:
+	 * authenticated requests, and notrust clients, then get nothing */
+	r = d.cfg.keys[0] ? config_file_load_keys(&d.keys, d.cfg.keys) : 0;
+	if (r == -ENOENT)
+		d.cfg.keys[0] = '\0';
+	else if (r < 0)
+		return 2;
+	if (d.cfg.n_trusted && !d.cfg.keys[0])
+		log_warn("%s", "trustedkey without keys: no authenticated request is answered");
 	if (!d.o.logfile && d.cfg.logfile[0])
 		d.o.logfile = d.cfg.logfile;
 	/* the log file first (as root, before a chroot), so it has it all */

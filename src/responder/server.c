@@ -42,7 +42,8 @@ struct server_batch {
 	struct iovec out_iov[SERVER_BATCH];
 	union server_out_ctl out_ctl[SERVER_BATCH];
 	enum handle_verdict verdict[SERVER_BATCH];
-	uint8_t out_buf[SERVER_BATCH][NTP_PKT_HEADER_LEN];
+	uint8_t out_buf[SERVER_BATCH][HANDLE_OUT_MAX];
+	size_t out_len[SERVER_BATCH];
 	uint8_t nl_buf[SERVER_NL_BUF]; /* rtnetlink messages */
 };
 
@@ -600,7 +601,7 @@ void server_log_counters(const struct server *s, const char *why)
 		 "restrict drops %llu, interface drops %llu, bad address %llu, malformed %llu, "
 		 "control %llu, other modes %llu, send EINVAL %llu, send refused %llu, "
 		 "send buffer full %llu, send unreachable %llu, send other %llu, "
-		 "no rx timestamp %llu",
+		 "no rx timestamp %llu, auth drops %llu",
 		 why, (unsigned long long)n->received, (unsigned long long)n->served,
 		 (unsigned long long)n->kod_sent, (unsigned long long)n->rate_drops,
 		 (unsigned long long)n->acl_drops, (unsigned long long)n->iface_drops,
@@ -608,7 +609,8 @@ void server_log_counters(const struct server *s, const char *why)
 		 (unsigned long long)n->control, (unsigned long long)n->not_client,
 		 (unsigned long long)n->send_invalid, (unsigned long long)n->send_refused,
 		 (unsigned long long)n->send_full, (unsigned long long)n->send_unreach,
-		 (unsigned long long)n->send_other, (unsigned long long)n->no_rx_stamp);
+		 (unsigned long long)n->send_other, (unsigned long long)n->no_rx_stamp,
+		 (unsigned long long)n->auth_drops);
 }
 
 /* ---------------------------------------------------------------- packets */
@@ -769,10 +771,10 @@ static bool server_one(const struct server_sock *sock, unsigned i, const struct 
 		in.len = 0; /* larger than any request we take: malformed */
 	in.dst_broadcast = m.broadcast;
 	in.ifname = server_ifname(s, m.ifindex);
-	b->verdict[k] = handle_request(&s->env, &in, ref, b->out_buf[k]);
+	b->verdict[k] = handle_request(&s->env, &in, ref, b->out_buf[k], &b->out_len[k]);
 	if (b->verdict[k] == HANDLE_DROP)
 		return false;
-	b->out_iov[k] = (struct iovec){ b->out_buf[k], NTP_PKT_HEADER_LEN };
+	b->out_iov[k] = (struct iovec){ b->out_buf[k], b->out_len[k] };
 	b->out[k].msg_hdr = (struct msghdr){
 		.msg_name = &b->src[i],
 		.msg_namelen = mh->msg_namelen,
@@ -793,7 +795,7 @@ static void server_stamp(struct server *s, const struct ref_state *ref, unsigned
 	s->env.clock->now(s->env.clock->ctx, &now);
 	for (unsigned i = off; i < off + n; i++)
 		if (b->verdict[i] == HANDLE_TIME)
-			handle_stamp_transmit(&s->env, ref, &now, b->out_buf[i]);
+			handle_stamp_transmit(&s->env, ref, &now, b->out_buf[i], b->out_len[i]);
 }
 
 /*

@@ -242,6 +242,7 @@ static void fuzz_check_reply(const struct handle_env *env, const struct ntp_pkt 
 }
 
 struct fuzz_world {
+	struct keys keys; /* the keys of every run (fuzz_keys_text), trust from the config */
 	struct config cfg;
 	struct handle_env env;
 	struct refclock_set refs;
@@ -280,6 +281,7 @@ enum fuzz_outcome {
 	FUZZ_NOT_CLIENT,
 	FUZZ_IFACE,
 	FUZZ_ACL,
+	FUZZ_AUTH,
 	FUZZ_RATE,
 	FUZZ_SEND_INVALID,
 	FUZZ_SEND_REFUSED,
@@ -292,13 +294,21 @@ enum fuzz_outcome {
 static uint64_t fuzz_counter(const struct handle_counters *n, enum fuzz_outcome o)
 {
 	const uint64_t c[FUZZ_OUTCOMES] = {
-		[FUZZ_SERVED] = n->served,	   [FUZZ_KOD] = n->kod_sent,
-		[FUZZ_MALFORMED] = n->malformed,   [FUZZ_CONTROL] = n->control,
-		[FUZZ_NOT_CLIENT] = n->not_client, [FUZZ_IFACE] = n->iface_drops,
-		[FUZZ_ACL] = n->acl_drops,	   [FUZZ_RATE] = n->rate_drops,
-		[FUZZ_BAD_ADDR] = n->bad_addr,	   [FUZZ_SEND_INVALID] = n->send_invalid,
-		[FUZZ_SEND_REFUSED] = n->send_refused, [FUZZ_SEND_FULL] = n->send_full,
-		[FUZZ_SEND_UNREACH] = n->send_unreach, [FUZZ_SEND_OTHER] = n->send_other,
+		[FUZZ_SERVED] = n->served,
+		[FUZZ_KOD] = n->kod_sent,
+		[FUZZ_MALFORMED] = n->malformed,
+		[FUZZ_CONTROL] = n->control,
+		[FUZZ_NOT_CLIENT] = n->not_client,
+		[FUZZ_IFACE] = n->iface_drops,
+		[FUZZ_ACL] = n->acl_drops,
+		[FUZZ_AUTH] = n->auth_drops,
+		[FUZZ_RATE] = n->rate_drops,
+		[FUZZ_BAD_ADDR] = n->bad_addr,
+		[FUZZ_SEND_INVALID] = n->send_invalid,
+		[FUZZ_SEND_REFUSED] = n->send_refused,
+		[FUZZ_SEND_FULL] = n->send_full,
+		[FUZZ_SEND_UNREACH] = n->send_unreach,
+		[FUZZ_SEND_OTHER] = n->send_other,
 	};
 
 	return c[o];
@@ -340,6 +350,8 @@ static enum fuzz_outcome fuzz_expect(struct fuzz_world *w, const struct handle_i
 				     enum ntp_pkt_status st, const struct ntp_pkt *req,
 				     unsigned flags)
 {
+	const struct keys_key *key;
+
 	if (fuzz_port(in->src) == 0 || !fuzz_unicast(in->src) || !fuzz_unicast(in->dst) ||
 	    in->dst_broadcast)
 		return FUZZ_BAD_ADDR;
@@ -353,6 +365,9 @@ static enum fuzz_outcome fuzz_expect(struct fuzz_world *w, const struct handle_i
 		return FUZZ_IFACE;
 	if (flags & (CONFIG_RESTRICT_IGNORE | CONFIG_RESTRICT_NOSERVE))
 		return FUZZ_ACL;
+	if (req->has_mac ? ntp_auth_verify(&w->keys, &w->cfg, in->buf, req, &key) != NTP_AUTH_OK
+			 : (flags & CONFIG_RESTRICT_NOTRUST) != 0)
+		return FUZZ_AUTH;
 	if (!(flags & CONFIG_RESTRICT_LIMITED))
 		return FUZZ_SERVED;
 	if (!fuzz_seen(w, in->src)) {
@@ -370,7 +385,8 @@ static enum fuzz_outcome fuzz_moved(const struct handle_counters *n,
 
 	FUZZ_CHECK(fuzz_sum(n) == fuzz_sum(before) + 1);
 	for (int o = 0; o < FUZZ_OUTCOMES; o++)
-		if (fuzz_counter(n, (enum fuzz_outcome)o) != fuzz_counter(before, (enum fuzz_outcome)o))
+		if (fuzz_counter(n, (enum fuzz_outcome)o) !=
+		    fuzz_counter(before, (enum fuzz_outcome)o))
 			got = (enum fuzz_outcome)o;
 	return got;
 }
@@ -381,10 +397,14 @@ static const struct {
 	int err;
 	enum fuzz_outcome counter;
 } fuzz_sends[8] = {
-	{ 0, FUZZ_OUTCOMES },	       { 0, FUZZ_OUTCOMES },
-	{ 0, FUZZ_OUTCOMES },	       { EINVAL, FUZZ_SEND_INVALID },
-	{ EPERM, FUZZ_SEND_REFUSED },  { ENOBUFS, FUZZ_SEND_FULL },
-	{ EHOSTUNREACH, FUZZ_SEND_UNREACH }, { EIO, FUZZ_SEND_OTHER },
+	{ 0, FUZZ_OUTCOMES },
+	{ 0, FUZZ_OUTCOMES },
+	{ 0, FUZZ_OUTCOMES },
+	{ EINVAL, FUZZ_SEND_INVALID },
+	{ EPERM, FUZZ_SEND_REFUSED },
+	{ ENOBUFS, FUZZ_SEND_FULL },
+	{ EHOSTUNREACH, FUZZ_SEND_UNREACH },
+	{ EIO, FUZZ_SEND_OTHER },
 };
 
 /* One request and its send (ending as fuzz_sends[send] says); its outcome
@@ -393,13 +413,14 @@ static void fuzz_request(struct fuzz_world *w, const struct handle_in *in,
 			 const struct ref_state *ref, unsigned send)
 {
 	struct handle_counters before = w->env.n;
-	uint8_t out[NTP_PKT_HEADER_LEN];
+	uint8_t out[HANDLE_OUT_MAX];
+	size_t out_len = 0;
 	struct ntp_pkt req;
 	struct timespec xmt = fuzz_add_ns(w->clk.rx, w->clk.xmt_after_ns);
 	enum ntp_pkt_status st = ntp_pkt_decode(in->buf, in->len, &req);
 	unsigned flags = fuzz_restrict(&w->cfg, in->src);
 	enum fuzz_outcome want = fuzz_expect(w, in, st, &req, flags), got;
-	enum handle_verdict v = handle_request(&w->env, in, ref, out);
+	enum handle_verdict v = handle_request(&w->env, in, ref, out, &out_len);
 
 	FUZZ_CHECK(w->env.n.received == before.received + 1 &&
 		   w->env.n.no_rx_stamp == before.no_rx_stamp + !in->rx_from_kernel);
@@ -416,8 +437,22 @@ static void fuzz_request(struct fuzz_world *w, const struct handle_in *in,
 	else
 		FUZZ_CHECK(want == FUZZ_SERVED && v == HANDLE_TIME);
 	FUZZ_CHECK(NTP_PKT_HEADER_LEN <= in->len);
+	/* never longer than the request; an authenticated one is answered
+	 * with a MAC of its own key, which verifies */
+	FUZZ_CHECK(out_len <= in->len);
 	if (v == HANDLE_TIME)
-		handle_stamp_transmit(&w->env, ref, &xmt, out);
+		handle_stamp_transmit(&w->env, ref, &xmt, out, out_len);
+	if (v == HANDLE_TIME && req.has_mac) {
+		const struct keys_key *kreq = NULL, *krep = NULL;
+		struct ntp_pkt rep;
+
+		ntp_auth_verify(&w->keys, &w->cfg, in->buf, &req, &kreq);
+		FUZZ_CHECK(kreq && ntp_pkt_decode(out, out_len, &rep) == NTP_PKT_OK);
+		FUZZ_CHECK(ntp_auth_verify(&w->keys, &w->cfg, out, &rep, &krep) == NTP_AUTH_OK &&
+			   krep == kreq);
+	} else {
+		FUZZ_CHECK(out_len == NTP_PKT_HEADER_LEN);
+	}
 	fuzz_check_reply(&w->env, &req, ref, &w->clk, out, v == HANDLE_KOD);
 	if (fuzz_sends[send].err == 0) {
 		handle_count_sent(&w->env, v);
@@ -459,6 +494,12 @@ static void fuzz_header(struct fuzz_world *w, struct fuzz_in *in, int8_t *ret_pr
 		fuzz_addr(in, i < FUZZ_DSTS / 2 ? AF_INET : AF_INET6, false, &w->dst[i]);
 }
 
+/* The keys tsetd has in every run: a request's MAC of one of them (and
+ * a trustedkey line in the config) makes an authenticated request. */
+static const char fuzz_keys_text[] = "1 MD5 fuzz\n"
+				     "2 SHA1 HEX:000102030405060708090a0b0c0d0e0f10111213\n"
+				     "3 AES128 HEX:2b7e151628aed2a6abf7158809cf4f3c\n";
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const ifnames[] = { "lo", "eth0", "", "wlan0" };
@@ -481,6 +522,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    .read_status = fuzz_read_status };
 	/* a config that parses starts a server */
 	FUZZ_CHECK(handle_env_init(&w.env, &w.cfg, &w.ops, precision, rng, rl_seed) == 0);
+	keys_init(&w.keys);
+	FUZZ_CHECK(keys_parse(&w.keys, fuzz_keys_text, strlen(fuzz_keys_text), "fuzz.keys", NULL) ==
+		   0);
+	w.env.keys = &w.keys;
 	(void)refclock_set_init(&w.refs, &w.cfg, &w.ops);
 	while (in.off + 4 <= size) {
 		unsigned a = (unsigned)fuzz_take(&in, 1), b = (unsigned)fuzz_take(&in, 1);

@@ -942,7 +942,7 @@ TSETD_SERVING = re.compile(r"tsetd \S+ serving")
 TSETD_COUNTER_NAMES = ("received", "served", "kod sent", "rate-limited", "restrict drops",
                        "interface drops", "bad address", "malformed", "control", "other modes",
                        "send EINVAL", "send refused", "send buffer full", "send unreachable",
-                       "send other", "no rx timestamp")
+                       "send other", "no rx timestamp", "auth drops")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                    "SUMMARY: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer")
 

@@ -18,7 +18,7 @@ by this test, by PID; `interface ignore all` + loopback addresses only):
   127.0.0.41:12545          restrict default limited (no kod)
   127.0.0.41:12546          limited kod, discard average 3 minimum 1
   127.0.0.41:12547          limited kod, discard average 1 (drains in seconds)
-  127.0.0.41:12548          `restrict ... notrust`: refused, exit 2
+  127.0.0.41:12548          `restrict ... notrust`: only authenticated clients
   ::1:12549                 limited kod, in a network namespace of the test's
                             own (a thread of it) where fd00:1::/64 and
                             fd00:2::/64 are local: one host sending from 200
@@ -37,6 +37,7 @@ namespace of the IPv6 check. Exit 0 pass, 1 fail, 77 skip.
 """
 
 import ctypes
+import hashlib
 import math
 import os
 import random
@@ -415,22 +416,33 @@ def test_kod_poll(s, p_kod, p_a1):
               f"({answers[0]['poll'] if answers else None})")
 
 
-def test_notrust_refused(s):
-    """notrust without authentication would fail open: a config error."""
-    cf = s.write("notrust.conf", conf("restrict default kod",
-                                      "restrict 127.0.0.0 mask 255.0.0.0 nomodify notrust",
-                                      port=12548))
-    p = subprocess.Popen([tsetd, "-n", "-c", cf], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True, preexec_fn=h._pdeathsig)
-    try:
-        rc, err = p.wait(timeout=10), p.stderr.read()
-    except subprocess.TimeoutExpired:  # it serves: stop it by its pid
-        h.Session.stop(p)
-        rc, err = None, "(it started and served)"
-    p.stderr.close()
-    check(rc == 2 and f"{cf}:4:44: restrict flag 'notrust' needs authentication" in err,
-          f"restrict ... notrust: tsetd refuses to start, exit 2, FILE:LINE:COL named "
-          f"({rc}, {err.strip().splitlines()[-1:]})")
+def signed(key_id, key):
+    """A client request with the RFC 5905 MD5 MAC of key (bytes)."""
+    pkt = h.ntp_packet()
+    return pkt + struct.pack("!I", key_id) + hashlib.md5(key + pkt).digest()
+
+
+def test_notrust_serves_only_authenticated(s):
+    """restrict ... notrust: as in ntpd, only a client that authenticates is
+    served, with a MAC of its own key; a wrong key or none gets nothing."""
+    kf = s.write("notrust.keys", "1 MD5 notrust-key\n2 MD5 other-key\n")
+    os.chmod(kf, 0o600)
+    s.tsetd(tsetd, conf(f"keys {kf}", "trustedkey 1", "restrict default kod",
+                        "restrict 127.0.0.0 mask 255.0.0.0 nomodify notrust",
+                        port=12548), name="notrust")
+    plain = h.ntp_ask(ADDR, 12548, h.ntp_packet(), src="127.0.0.1")
+    check(plain is None, "notrust: a request without a MAC gets no reply")
+    for what, kid, key in (("a wrong key", 1, b"wrong"), ("an untrusted key", 2, b"other-key")):
+        r = h.ntp_ask(ADDR, 12548, signed(kid, key), src="127.0.0.1")
+        check(r is None, f"notrust: a request with {what} gets no reply")
+    req = signed(1, b"notrust-key")
+    r = h.ntp_ask(ADDR, 12548, req, src="127.0.0.1")
+    rep = r[0] if r else b""
+    ok = (len(rep) == len(req) and rep[48:52] == struct.pack("!I", 1)
+          and hashlib.md5(b"notrust-key" + rep[:48]).digest() == rep[52:68])
+    check(ok and served(h.ntp_fields(rep)),
+          f"notrust: a request with trusted key 1 is served, with a valid MAC of key 1 "
+          f"and no longer than the request ({len(rep)} bytes)")
 
 
 CLONE_NEWNET = 0x40000000
@@ -567,7 +579,7 @@ def body(s):
     test_drain(s, p_a1)
     test_table_bounded(s, p_kod)
     test_kod_poll(s, p_kod, p_a1)
-    test_notrust_refused(s)
+    test_notrust_serves_only_authenticated(s)
     test_ipv6_limited_per_64(s)
     h.stop_all_checked(s)
 

@@ -15,6 +15,9 @@
 #define NOW_S 1795744666 /* 2026-11-27 */
 #define S_NS  INT64_C(1000000000)
 
+/* length of the latest reply handle_request() built */
+static size_t out_len;
+
 static struct timespec fake_now = { NOW_S, 250000000 };
 
 static int fake_clock(void *ctx, struct timespec *ret)
@@ -77,18 +80,18 @@ static struct handle_in datagram(const uint8_t *buf, size_t len, struct timespec
 
 static size_t serve(const uint8_t *buf, size_t len, int64_t now_ns, struct ntp_pkt *ret)
 {
-	uint8_t out[NTP_PKT_HEADER_LEN];
+	uint8_t out[HANDLE_OUT_MAX];
 	struct handle_in in = datagram(buf, len, (struct timespec){ NOW_S, 200000000 });
 	enum handle_verdict v;
 
 	in.ifname = "lo";
 	in.now_ns = now_ns;
-	v = handle_request(&env, &in, &ref, out);
+	v = handle_request(&env, &in, &ref, out, &out_len);
 
 	if (v == HANDLE_DROP)
 		return 0;
 	if (v == HANDLE_TIME)
-		handle_stamp_transmit(&env, &ref, &fake_now, out);
+		handle_stamp_transmit(&env, &ref, &fake_now, out, out_len);
 	handle_count_sent(&env, v);
 	ck_assert_int_eq(ntp_pkt_decode(out, NTP_PKT_HEADER_LEN, ret), NTP_PKT_OK);
 	return NTP_PKT_HEADER_LEN;
@@ -162,7 +165,7 @@ START_TEST(test_handle_time1_shifts_any_clock_reading)
 {
 	static const int64_t clock_s[] = { 0, NOW_S, INT64_C(8500000000) };
 	static const int64_t offset_s[] = { -1000000000, 1000000000 };
-	uint8_t buf[48], out[48];
+	uint8_t buf[48], out[HANDLE_OUT_MAX];
 	struct ntp_pkt r;
 
 	for (unsigned i = 0; i < 3; i++) {
@@ -179,8 +182,9 @@ START_TEST(test_handle_time1_shifts_any_clock_reading)
 
 			ref.offset_ns = offset_s[k] * S_NS;
 			request(buf, 48, NTP_MODE_CLIENT, 4, 1);
-			ck_assert_int_eq(handle_request(&env, &in, &ref, out), HANDLE_TIME);
-			handle_stamp_transmit(&env, &ref, &in.rx, out);
+			ck_assert_int_eq(handle_request(&env, &in, &ref, out, &out_len),
+					 HANDLE_TIME);
+			handle_stamp_transmit(&env, &ref, &in.rx, out, out_len);
 			ck_assert_int_eq(ntp_pkt_decode(out, 48, &r), NTP_PKT_OK);
 			for (unsigned t = 0; t < 2; t++) {
 				ntp_time_to_timespec(t ? r.xmt_ntp64 : r.rec_ntp64, want.tv_sec,
@@ -375,7 +379,7 @@ END_TEST
  * the verdict, counted as sent when it is a reply. */
 static enum handle_verdict ask(const void *from, const void *to, bool broadcast)
 {
-	uint8_t buf[48], out[NTP_PKT_HEADER_LEN];
+	uint8_t buf[48], out[HANDLE_OUT_MAX];
 	struct handle_in in = datagram(buf, sizeof(buf), (struct timespec){ NOW_S, 0 });
 	enum handle_verdict v;
 
@@ -383,7 +387,7 @@ static enum handle_verdict ask(const void *from, const void *to, bool broadcast)
 	in.dst = to;
 	in.dst_broadcast = broadcast;
 	request(buf, sizeof(buf), NTP_MODE_CLIENT, 4, 1);
-	v = handle_request(&env, &in, &ref, out);
+	v = handle_request(&env, &in, &ref, out, &out_len);
 	if (v != HANDLE_DROP)
 		handle_count_sent(&env, v);
 	return v;
@@ -460,12 +464,12 @@ START_TEST(test_handle_counts_a_reply_once_it_is_sent)
 		{ ECONNREFUSED, offsetof(struct handle_counters, send_other) },
 		{ EMSGSIZE, offsetof(struct handle_counters, send_other) },
 	};
-	uint8_t buf[48], out[NTP_PKT_HEADER_LEN];
+	uint8_t buf[48], out[HANDLE_OUT_MAX];
 	struct handle_in in = datagram(buf, sizeof(buf), (struct timespec){ NOW_S, 0 });
 	uint64_t errors = 0;
 
 	request(buf, sizeof(buf), NTP_MODE_CLIENT, 4, 1);
-	ck_assert_int_eq(handle_request(&env, &in, &ref, out), HANDLE_TIME);
+	ck_assert_int_eq(handle_request(&env, &in, &ref, out, &out_len), HANDLE_TIME);
 	ck_assert_uint_eq(env.n.received, 1);
 	ck_assert_uint_eq(env.n.served, 0); /* not sent yet */
 	handle_count_sent(&env, HANDLE_TIME);
@@ -475,7 +479,7 @@ START_TEST(test_handle_counts_a_reply_once_it_is_sent)
 			(const uint64_t *)((const char *)&env.n + reasons[i].field);
 		uint64_t before = *counter;
 
-		ck_assert_int_eq(handle_request(&env, &in, &ref, out), HANDLE_TIME);
+		ck_assert_int_eq(handle_request(&env, &in, &ref, out, &out_len), HANDLE_TIME);
 		handle_count_send_error(&env, reasons[i].err);
 		ck_assert_uint_eq(*counter, before + 1);
 		errors++;
@@ -500,7 +504,7 @@ static int counting_clock(void *ctx, struct timespec *ret)
 START_TEST(test_handle_transmit_time_is_read_at_the_send)
 {
 	struct clock_ops counting = { .now = counting_clock };
-	uint8_t buf[48], out[NTP_PKT_HEADER_LEN];
+	uint8_t buf[48], out[HANDLE_OUT_MAX];
 	struct handle_in in = datagram(buf, sizeof(buf), (struct timespec){ NOW_S, 200000000 });
 	struct timespec later = { NOW_S, 900000000 }, xmt;
 	struct ntp_pkt r;
@@ -508,11 +512,11 @@ START_TEST(test_handle_transmit_time_is_read_at_the_send)
 	env.clock = &counting;
 	clock_reads = 0;
 	request(buf, sizeof(buf), NTP_MODE_CLIENT, 4, 1);
-	ck_assert_int_eq(handle_request(&env, &in, &ref, out), HANDLE_TIME);
+	ck_assert_int_eq(handle_request(&env, &in, &ref, out, &out_len), HANDLE_TIME);
 	ck_assert_int_eq(clock_reads, 0); /* building a reply reads no clock */
 	ck_assert_int_eq(ntp_pkt_decode(out, sizeof(out), &r), NTP_PKT_OK);
 	ck_assert_uint_eq(r.xmt_ntp64, 0); /* not stamped: a client would reject it */
-	handle_stamp_transmit(&env, &ref, &later, out);
+	handle_stamp_transmit(&env, &ref, &later, out, out_len);
 	ck_assert_int_eq(ntp_pkt_decode(out, sizeof(out), &r), NTP_PKT_OK);
 	ntp_time_to_timespec(r.xmt_ntp64, NOW_S, &xmt);
 	ck_assert_int_eq(xmt.tv_sec, NOW_S);

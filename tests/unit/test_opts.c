@@ -105,8 +105,8 @@ START_TEST(test_opts_usage_errors)
 		{ "-t", "0", "a.example", NULL },
 		{ "-o", "5", "a.example", NULL },
 		{ "-G", "-1", "a.example", NULL },
-		{ "-a", "1", "a.example", NULL }, /* authentication: not yet */
-		{ "-k", "/etc/ntp.keys", "x", NULL },
+		{ "-a", "1", "a.example", NULL }, /* a key and no keys file */
+		{ "-a1", "-k/nonexistent/ntp.keys", "x", NULL },
 		{ "-Z", "a.example", NULL, NULL }, /* unknown option */
 		{ "bad_host!", NULL, NULL, NULL },
 		{ NULL, NULL, NULL, NULL }, /* no servers at all */

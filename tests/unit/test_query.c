@@ -10,6 +10,7 @@
 
 #include "check_run.h"
 #include "ntp_time.h"
+#include "ntp_auth.h"
 #include "query.h"
 
 static int real_now(void *ctx, struct timespec *ret)
@@ -533,6 +534,70 @@ START_TEST(test_query_only_local_errors_mean_unreachable)
 }
 END_TEST
 
+/* The server's reply to a keyed request, with a MAC field: key's MAC
+ * (key NULL: none), or a crypto-NAK (nak). Sent; the loop runs once. */
+static void serve_keyed_reply(struct query *q, struct ntp_pkt *p, const struct keys_key *key,
+			      bool nak)
+{
+	static struct sockaddr_in from;
+	uint8_t buf[512];
+	int n = 48;
+
+	if (q->n_rejects == 0 || !q->waiting) { /* a new request */
+		ck_assert_int_eq(serve_recv(buf, &from), 68); /* header + key id + MD5 */
+		ck_assert_uint_eq(buf[51], 7);
+	}
+	p->org_ntp64 = q->cookie;
+	ntp_pkt_encode(p, buf);
+	if (key)
+		n = ntp_auth_sign(key, buf, 48, sizeof(buf));
+	if (nak) {
+		memset(buf + 48, 0, 4);
+		n = 52;
+	}
+	ck_assert_int_eq(sendto(srv, buf, (size_t)n, 0, (struct sockaddr *)&from, sizeof(from)), n);
+	ck_assert_int_ge(loop_run_once(lp, loop_now_ns() + 1000000000), 1);
+}
+
+/* A server with a key: its replies count only with a valid MAC of that
+ * key; anything else, a kiss-o'-death or a crypto-NAK included, is
+ * rejected as auth and leaves the request waiting for the real answer. */
+START_TEST(test_query_keyed_server_needs_a_valid_mac)
+{
+	static const char text[] = "7 MD5 secret\n8 MD5 other\n";
+	struct keys ks;
+	struct query q;
+	struct ntp_pkt p;
+
+	keys_init(&ks);
+	ck_assert_int_eq(keys_parse(&ks, text, strlen(text), "k", NULL), 0);
+	make_query(&q, true);
+	query_set_key(&q, keys_find(&ks, 7));
+	query_tick(&q, loop_now_ns());
+	p = good_reply(&q);
+	serve_keyed_reply(&q, &p, NULL, false); /* no MAC */
+	ck_assert_int_eq(q.last_reject, QUERY_REJECT_AUTH);
+	ck_assert(q.waiting && q.n_samples == 0);
+
+	p = good_reply(&q);
+	serve_keyed_reply(&q, &p, keys_find(&ks, 8), false); /* another key */
+	ck_assert_int_eq(q.last_reject, QUERY_REJECT_AUTH);
+	ck_assert_uint_eq(q.n_samples, 0);
+
+	p = good_reply(&q);
+	p.stratum = 0;
+	memcpy(p.refid, "DENY", 4);
+	serve_keyed_reply(&q, &p, NULL, true); /* a crypto-NAK kiss: never trusted */
+	ck_assert_int_eq(q.last_reject, QUERY_REJECT_AUTH);
+	ck_assert(q.crypto_nak && q.waiting && q.kiss == NTP_KISS_NONE);
+
+	p = good_reply(&q);
+	serve_keyed_reply(&q, &p, keys_find(&ks, 7), false);
+	ck_assert_uint_eq(q.n_samples, 1);
+	query_close(&q);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("query");
@@ -557,6 +622,7 @@ int main(void)
 	tcase_add_test(tc, test_query_late_reply_to_the_last_request_counts);
 	tcase_add_test(tc, test_query_address_this_host_cannot_reach_is_unreachable);
 	tcase_add_test(tc, test_query_only_local_errors_mean_unreachable);
+	tcase_add_test(tc, test_query_keyed_server_needs_a_valid_mac);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
