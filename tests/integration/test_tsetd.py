@@ -432,7 +432,10 @@ def documented_verdict(d):
     1..4, 48 bytes at least, up to 2048 (larger is truncated: malformed);
     after the header a remainder of 20 or 24 bytes is a MAC, of 4 a
     crypto-NAK, otherwise extension fields of at least 16 bytes, multiples
-    of 4 (NTPv4 only; older versions allow only a MAC)."""
+    of 4 (NTPv4 only; older versions allow only a MAC). A request with a
+    MAC (or a crypto-NAK) is answered only when its key is trusted and its
+    MAC right; this tsetd has no keys, so never (tsetd(8): no crypto-NAK
+    oracle)."""
     if len(d) < 48 or len(d) > 2048:
         return False
     v, mode = (d[0] >> 3) & 7, d[0] & 7
@@ -442,7 +445,7 @@ def documented_verdict(d):
     while off < len(d):
         rem = len(d) - off
         if rem in (4, 20, 24):
-            return True
+            return False
         if v < 4 or 20 < rem < 24 or rem < 16:
             return False
         ef = struct.unpack("!H", d[off + 2:off + 4])[0]
