@@ -21,6 +21,7 @@
 #include "listenfd.h"
 #include "log.h"
 #include "priv.h"
+#include "refstatus.h"
 #include "sdnotify.h"
 #include "server.h"
 #include "tset_version.h"
@@ -141,6 +142,7 @@ static int tsetd_parse(int argc, char **argv, struct tsetd_opts *o)
 static void tsetd_counters(const char *why)
 {
 	server_log_counters(&d.srv, why);
+	refstatus_log(&d.srv.refs);
 }
 
 /* SIGHUP: logrotate moved the file away; open its name again. On failure
@@ -199,6 +201,7 @@ static int tsetd_signals(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGPIPE); /* a write to a gpsd that went: EPIPE, not death */
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -328,7 +331,10 @@ static int tsetd_setup_server(void)
 			    tsetd_seed(), tsetd_seed());
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "cannot set up rate limiting");
-	if (refclock_set_init(&d.srv.refs, &d.cfg, &d.clock) == 0)
+	r = refclock_set_init(&d.srv.refs, &d.cfg, &d.clock);
+	if (r < 0)
+		return r;
+	if (r == 0)
 		log_warn("no reference clock to serve (such as `server 127.127.1.0`): every "
 			 "reply says unsynchronised");
 	return tsetd_open_sockets(port);
@@ -469,6 +475,7 @@ int main(int argc, char **argv)
 	if (d.pidfile_written)
 		unlink(d.o.pidfile); /* may fail after the privilege drop, as ntpd's */
 	server_close(&d.srv);
+	refclock_set_free(&d.srv.refs);
 	handle_env_free(&d.srv.env);
 	loop_free(d.loop);
 	clock_linux_close(&d.cl);
