@@ -538,6 +538,7 @@ int refclock_watch(struct refclock_set *set, struct loop *l)
 	if (r == 0)
 		r = refclock_gps_start(set);
 	refclock_log_switch(set, loop_now_ns());
+	refstatus_write(set, loop_now_ns());
 	return r;
 }
 
