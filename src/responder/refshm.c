@@ -28,6 +28,7 @@ enum refshm_read refshm_take(struct refshm_segment *seg, int64_t *ret_offset_ns,
 {
 	struct refshm_segment c;
 	int64_t clock_ns, recv_ns;
+	bool still_valid;
 	int count;
 
 	if (!seg->valid)
@@ -36,8 +37,12 @@ enum refshm_read refshm_take(struct refshm_segment *seg, int64_t *ret_offset_ns,
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	memcpy(&c, (const void *)seg, sizeof(c));
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	/* a writer clears valid, then counts, then writes: one that started
+	 * after valid was seen but before count was read shows as valid
+	 * cleared; one that started later, as the count changed */
+	still_valid = seg->valid && seg->count == count;
 	seg->valid = 0;
-	if (c.mode == 1 && seg->count != count)
+	if (c.mode == 1 && !still_valid)
 		return REFSHM_TORN;
 	if (c.mode != 0 && c.mode != 1)
 		return REFSHM_BAD;

@@ -8,8 +8,10 @@
  * NTP0 and its PPS to NTP1 for its first device.
  *
  * Each sample is read once: a writer sets `valid` after writing, the
- * reader clears it. In mode 1 the writer increments `count` around its
- * writes; a read during which count changed is torn and discarded.
+ * reader clears it. In mode 1 the writer clears valid, increments
+ * `count`, writes, increments count and sets valid (as gpsd does); a read
+ * after which count changed or valid is no longer set is torn and
+ * discarded.
  * Samples go to refest as in refgps (reference time minus
  * CLOCK_MONOTONIC), with time1 added; usable while a sample is at most
  * REFSHM_MAX_AGE_S old.
