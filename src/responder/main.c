@@ -374,6 +374,7 @@ static int tsetd_drop_privileges(void)
 		log_file_confine(d.o.chroot);
 	if (!d.o.user)
 		d.o.user = tsetd_default_user();
+	refstatus_hand_over(&d.srv.refs, d.o.user);
 	r = priv_drop_all(d.o.user, d.o.chroot);
 	if (r == -ENOENT)
 		log_err("unknown user or group in '%s'", d.o.user);

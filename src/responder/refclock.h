@@ -123,7 +123,8 @@ struct refclock_set {
 	unsigned n_devices;
 	int serving; /* index of the served reference as last logged; -1 none */
 	bool logged;
-	int status_dir; /* -1: no status file */
+	int status_dir;	     /* -1: no status file */
+	bool status_created; /* tsetd made the directory */
 	bool status_failed;
 };
 

@@ -11,6 +11,7 @@
 #include "gpsclient.h"
 #include "log.h"
 #include "ntp_time.h"
+#include "priv.h"
 #include "refstatus.h"
 
 #define REFSTATUS_TMP "status.json.tmp"
@@ -187,13 +188,28 @@ void refstatus_open(struct refclock_set *set)
 {
 	const char *dir = refstatus_dir_name();
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(dir, 0755) == 0)
+		set->status_created = true;
+	else if (errno != EEXIST) {
 		log_errno(LOG_WARNING, -errno, "cannot create '%s'; no status file", dir);
 		return;
 	}
 	set->status_dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (set->status_dir < 0)
 		log_errno(LOG_WARNING, -errno, "cannot open '%s'; no status file", dir);
+}
+
+void refstatus_hand_over(struct refclock_set *set, const char *user)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (set->status_dir < 0 || !set->status_created || !user || geteuid() != 0 ||
+	    priv_lookup(user, &uid, &gid) < 0)
+		return;
+	if (fchownat(set->status_dir, "", uid, gid, AT_EMPTY_PATH) < 0)
+		log_errno(LOG_WARNING, -errno, "cannot give '%s' to '%s'", refstatus_dir_name(),
+			  user);
 }
 
 void refstatus_close(struct refclock_set *set)

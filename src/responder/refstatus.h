@@ -17,6 +17,10 @@
  * logged and leaves the set without a status file. */
 void refstatus_open(struct refclock_set *set);
 void refstatus_close(struct refclock_set *set);
+/* Give the runtime directory, when refstatus_open() created it, to the
+ * user tsetd becomes (user[:group]; NULL: stays root), so that it can
+ * still write there. */
+void refstatus_hand_over(struct refclock_set *set, const char *user);
 /* Replace the status file (a failure is logged once). */
 void refstatus_write(struct refclock_set *set, int64_t now_ns);
 /* One log line per reference, and one for gpsd. */
