@@ -93,6 +93,7 @@ struct config_server {
 /* Reference-clock driver types of 127.127.t.u (ntpd numbering). */
 enum {
 	CONFIG_REFCLOCK_LOCAL = 1, /* undisciplined local clock */
+	CONFIG_REFCLOCK_SHM = 28,  /* shared memory (gpsd's NTP0, NTP1...) */
 	CONFIG_REFCLOCK_GPSD = 46, /* GPSD JSON */
 };
 

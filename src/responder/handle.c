@@ -121,7 +121,11 @@ static void handle_reply(struct handle_env *env, const struct handle_in *in,
 		.mode = NTP_MODE_SERVER,
 		.stratum = ref->stratum,
 		.poll = req->poll,
-		.precision = env->precision,
+		/* the worse of the clock's and the reference's, if it has one */
+		.precision = ref->precision != REFCLOCK_PRECISION_CLOCK &&
+					     ref->precision > env->precision
+				     ? ref->precision
+				     : env->precision,
 		.root_delay_ntp32 = ref->root_delay_ntp32,
 		.root_disp_ntp32 = ref->root_disp_ntp32,
 		.org_ntp64 = req->xmt_ntp64,

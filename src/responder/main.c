@@ -21,6 +21,7 @@
 #include "listenfd.h"
 #include "log.h"
 #include "priv.h"
+#include "refstatus.h"
 #include "sdnotify.h"
 #include "server.h"
 #include "tset_version.h"
@@ -142,6 +143,7 @@ static int tsetd_parse(int argc, char **argv, struct tsetd_opts *o)
 static void tsetd_counters(const char *why)
 {
 	server_log_counters(&d.srv, why);
+	refstatus_log(&d.srv.refs);
 }
 
 /* SIGHUP: logrotate moved the file away; open its name again. On failure
@@ -200,6 +202,7 @@ static int tsetd_signals(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGPIPE); /* a write to a gpsd that went: EPIPE, not death */
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -330,7 +333,10 @@ static int tsetd_setup_server(void)
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "cannot set up rate limiting");
 	d.srv.env.keys = d.cfg.keys[0] ? &d.keys : NULL;
-	if (refclock_set_init(&d.srv.refs, &d.cfg, &d.clock) == 0)
+	r = refclock_set_init(&d.srv.refs, &d.cfg, &d.clock);
+	if (r < 0)
+		return r;
+	if (r == 0)
 		log_warn("no reference clock to serve (such as `server 127.127.1.0`): every "
 			 "reply says unsynchronised");
 	return tsetd_open_sockets(port);
@@ -370,6 +376,7 @@ static int tsetd_drop_privileges(void)
 		log_file_confine(d.o.chroot);
 	if (!d.o.user)
 		d.o.user = tsetd_default_user();
+	refstatus_hand_over(&d.srv.refs, d.o.user);
 	r = priv_drop_all(d.o.user, d.o.chroot);
 	if (r == -ENOENT)
 		log_err("unknown user or group in '%s'", d.o.user);
@@ -481,6 +488,7 @@ int main(int argc, char **argv)
 	if (d.pidfile_written)
 		unlink(d.o.pidfile); /* may fail after the privilege drop, as ntpd's */
 	server_close(&d.srv);
+	refclock_set_free(&d.srv.refs);
 	handle_env_free(&d.srv.env);
 	loop_free(d.loop);
 	clock_linux_close(&d.cl);

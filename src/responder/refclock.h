@@ -3,8 +3,17 @@
  * refclock: what tsetd serves. Each configured reference (ntpd's
  * 127.127.t.u pseudo-addresses with their fudge lines) says whether it is
  * usable now and what to put in a reply's header; the best usable one is
- * served: GPS while it has a fix (its own issue: the seam is here), the
- * local clock otherwise; with none, replies say unsynchronised.
+ * served: a GPS through gpsd (127.127.46.u) or a shared-memory segment
+ * (127.127.28.u) while it is usable, in the order of the config, then
+ * the local clock (127.127.1.u); with none, replies say unsynchronised.
+ *
+ * The set owns what feeds its references: one connection to gpsd (the
+ * `gpsd` directive, default 127.0.0.1:2947), polled in the caller's loop
+ * and reconnected with a backoff (REFCLOCK_GPSD_RETRY_MIN_S doubling to
+ * REFCLOCK_GPSD_RETRY_MAX_S) when it fails or goes, and a one-second timer
+ * that reads the segments, ages the reach registers, logs each switch of
+ * the served reference with its reason, and rewrites the status file.
+ * Nothing on the packet path (refclock_current) allocates or logs.
  */
 #ifndef TSET_RESPONDER_REFCLOCK_H
 #define TSET_RESPONDER_REFCLOCK_H
@@ -14,6 +23,9 @@
 
 #include "clock.h"
 #include "config.h"
+#include "loop.h"
+#include "refgps.h"
+#include "refshm.h"
 
 /*
  * Root dispersion of the local clock: it never looks better as it gets
@@ -37,6 +49,22 @@
 #define REFCLOCK_LOCAL_DISP_S	  0.01
 #define REFCLOCK_LOCAL_DISP_MAX_S 1.0
 #define REFCLOCK_LOCAL_STRATUM	  10
+#define REFCLOCK_GPS_STRATUM	  1
+
+#define REFCLOCK_GPSD_RETRY_MIN_S 1
+#define REFCLOCK_GPSD_RETRY_MAX_S 32
+#define REFCLOCK_GPSD_DRAIN_MAX	  64 /* reports read per wake-up */
+#define REFCLOCK_MAX_DEVICES	  8  /* gpsd devices remembered */
+/* The status file, in the runtime directory ($RUNTIME_DIRECTORY, else
+ * REFCLOCK_RUN_DIR), replaced atomically each second while a GPS or SHM
+ * reference is configured. */
+#define REFCLOCK_RUN_DIR     "/run/tsetd"
+#define REFCLOCK_STATUS_FILE "status.json"
+#define REFCLOCK_STATUS_MAX  4096
+
+/* A reference served at the system clock's precision (no precision of
+ * its own: zero, so that a zero-initialised state means it). */
+#define REFCLOCK_PRECISION_CLOCK 0
 
 /* The header fields of a reply, and the offset to add to the system clock. */
 struct ref_state {
@@ -47,10 +75,13 @@ struct ref_state {
 	uint32_t root_delay_ntp32;
 	uint32_t root_disp_ntp32;
 	int64_t offset_ns;
+	int8_t precision; /* log2 s, < 0; REFCLOCK_PRECISION_CLOCK: the clock's */
 };
 
 enum refclock_kind {
 	REFCLOCK_LOCAL,
+	REFCLOCK_GPSD,
+	REFCLOCK_SHM,
 };
 
 /* What the local clock remembers of the last synchronised kernel state. */
@@ -62,22 +93,68 @@ struct refclock_sync_memory {
 
 struct refclock {
 	enum refclock_kind kind;
+	unsigned type, unit, line; /* 127.127.type.unit, its config line */
 	uint8_t stratum;
 	uint8_t refid[4];
-	int64_t offset_ns; /* fudge time1 */
+	int64_t offset_ns; /* local: fudge time1 */
 	struct refclock_sync_memory sync;
+	struct refgps gps;
+	struct refshm shm;
+	uint8_t reach;	       /* a 1 in each second that brought a sample */
+	uint64_t samples_seen; /* for the reach register */
 };
+
+struct gpsclient;
 
 struct refclock_set {
 	const struct clock_ops *clock;
-	struct refclock ref[CONFIG_MAX_REFCLOCKS];
+	struct refclock ref[CONFIG_MAX_REFCLOCKS]; /* best first */
 	unsigned n;
+	/* what feeds them (refclock_watch) */
+	struct loop *loop;
+	int timer_fd;
+	struct gpsclient *gps;
+	const char *gpsd_host;
+	uint16_t gpsd_port;
+	int64_t gps_retry_ns; /* CLOCK_MONOTONIC */
+	unsigned gps_backoff_s;
+	bool gps_more; /* reports left in libgps's buffer */
+	char devices[REFCLOCK_MAX_DEVICES][GPSCLIENT_PATH_MAX];
+	unsigned n_devices;
+	int serving; /* index of the served reference as last logged; -1 none */
+	bool logged;
+	int status_dir;	     /* -1: no status file */
+	bool status_created; /* tsetd made the directory */
+	bool status_failed;
 };
 
-/* The references of cfg that tsetd can serve; others are logged and
- * skipped. Returns the number set up. */
-unsigned refclock_set_init(struct refclock_set *set, const struct config *cfg,
-			   const struct clock_ops *clock);
+/*
+ * The references of cfg that tsetd can serve; others are logged and
+ * skipped. Returns the number set up, or a negative errno after logging
+ * a line this build cannot serve (127.127.46.u without gpsd support).
+ * No descriptor is opened and nothing connects before refclock_watch().
+ */
+int refclock_set_init(struct refclock_set *set, const struct config *cfg,
+		      const struct clock_ops *clock);
+/* Start feeding the references in l: the timer, the shared-memory
+ * segments, the status directory and the connection to gpsd (its
+ * failure is logged, and retried). Before privileges go. */
+int refclock_watch(struct refclock_set *set, struct loop *l);
+void refclock_set_free(struct refclock_set *set);
+
+/* What the status line and file say of reference i at now_ns. */
+struct refclock_report {
+	bool usable;
+	const char *why; /* when not usable */
+	struct ref_state state;
+	bool has_est; /* GPS, SHM: est holds the estimate */
+	struct refest_result est;
+	bool pps;		/* the estimate comes from PPS */
+	int64_t last_offset_ns; /* of the last sample (local: time1) */
+	uint64_t samples;
+};
+void refclock_describe(struct refclock_set *set, unsigned i, int64_t now_ns,
+		       struct refclock_report *ret);
 
 /* The state to serve at now_ns (CLOCK_MONOTONIC): the first usable
  * reference, best first. Reads the kernel's status once. */

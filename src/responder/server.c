@@ -870,7 +870,10 @@ int server_watch(struct server *s, struct loop *l)
 		if (r < 0)
 			return r;
 	}
-	if (s->addrs.fd >= 0)
-		return loop_watch(l, s->addrs.fd, POLLIN, server_on_netlink, s);
-	return 0;
+	if (s->addrs.fd >= 0) {
+		r = loop_watch(l, s->addrs.fd, POLLIN, server_on_netlink, s);
+		if (r < 0)
+			return r;
+	}
+	return refclock_watch(&s->refs, l);
 }

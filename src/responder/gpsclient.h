@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * gpsclient: tsetd's connection to gpsd, through libgps (<gps.h> is
+ * included by gpsclient.c alone; no libgps type leaves it). It connects,
+ * asks for JSON reports with PPS (?WATCH), and turns each complete report
+ * that tsetd acts on into a gpsclient_msg, copied out of libgps at once.
+ * The caller polls the descriptor in its own loop and calls
+ * gpsclient_drain() when it is readable; nothing here blocks but the
+ * connect itself (see gpsclient_connect), nothing loops on its own.
+ */
+#ifndef TSET_RESPONDER_GPSCLIENT_H
+#define TSET_RESPONDER_GPSCLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define GPSCLIENT_PATH_MAX    128	  /* a device path, as gpsd reports it */
+#define GPSCLIENT_MAX_DEVICES 4		  /* in one DEVICES report (libgps keeps 4) */
+#define GPSCLIENT_PORT	      2947	  /* gpsd's IANA port */
+#define GPSCLIENT_HOST	      "127.0.0.1" /* a number: no name lookup in a chroot */
+
+enum gpsclient_kind {
+	GPSCLIENT_TPV,	   /* a fix report: mode */
+	GPSCLIENT_TOFF,	   /* serial time: real (GPS) and clock (ours) at its second */
+	GPSCLIENT_PPS,	   /* a pulse: real (GPS) and clock (ours) at the edge */
+	GPSCLIENT_DEVICES, /* the list of devices gpsd has */
+	GPSCLIENT_DEVICE,  /* one device activated or gone */
+	GPSCLIENT_VERSION,
+};
+
+/* Fix modes of a TPV report (gpsd's numbering). */
+enum {
+	GPSCLIENT_MODE_UNKNOWN = 0,
+	GPSCLIENT_MODE_NO_FIX = 1,
+	GPSCLIENT_MODE_2D = 2,
+	GPSCLIENT_MODE_3D = 3,
+};
+
+struct gpsclient_msg {
+	enum gpsclient_kind kind;
+	char device[GPSCLIENT_PATH_MAX]; /* "" when the report names none */
+	int mode;			 /* TPV */
+	struct timespec real, clock;	 /* TOFF, PPS (CLOCK_REALTIME) */
+	bool activated;			 /* DEVICE: true when it came, false when it went */
+	unsigned n_devices;		 /* DEVICES */
+	char devices[GPSCLIENT_MAX_DEVICES][GPSCLIENT_PATH_MAX];
+	char release[32]; /* VERSION: gpsd's release */
+};
+
+struct gpsclient_counters {
+	uint64_t reports;   /* complete reports read */
+	uint64_t malformed; /* lines that were not one complete JSON object */
+	uint64_t bad_time;  /* TOFF/PPS with a time out of range */
+};
+
+struct gpsclient;
+
+typedef void (*gpsclient_fn)(void *userdata, const struct gpsclient_msg *m);
+
+/* A client of gpsd at host:port (NULL/0: GPSCLIENT_HOST, GPSCLIENT_PORT),
+ * not connected yet; fn gets each report. Returns 0 or -ENOMEM. */
+int gpsclient_new(struct gpsclient **ret, const char *host, uint16_t port, gpsclient_fn fn,
+		  void *userdata);
+void gpsclient_free(struct gpsclient *c);
+
+/*
+ * Connect and ask for reports. Returns the descriptor to poll
+ * (non-blocking, close-on-exec), or a negative errno. A host given by
+ * number on this machine answers or refuses at once; a remote host that
+ * does not answer holds the caller for the kernel's connect timeout.
+ */
+int gpsclient_connect(struct gpsclient *c);
+bool gpsclient_is_connected(const struct gpsclient *c);
+int gpsclient_fd(const struct gpsclient *c); /* -1 when not connected */
+
+/*
+ * Read what is there, calling fn for each complete report, up to max
+ * reports. Returns 0 when everything was read, 1 when reports may be left
+ * (call again), or a negative errno when the connection is lost or broken
+ * (then call gpsclient_close()).
+ */
+int gpsclient_drain(struct gpsclient *c, unsigned max);
+void gpsclient_close(struct gpsclient *c);
+
+const struct gpsclient_counters *gpsclient_counters(const struct gpsclient *c);
+/* "host:port", for messages */
+const char *gpsclient_name(const struct gpsclient *c);
+
+#endif
