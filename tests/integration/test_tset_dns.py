@@ -249,8 +249,11 @@ def test_overlapping_pools(conf):
           f"{what}: the honest majority wins (exit {r.rc}, offset {fmt_offset(off)})")
     check(sorted(sv) == sorted(LIARS + HONEST) and len(doc.get("servers", [])) == 5,
           f"{what}: 5 entries, each address once ({vote_entries(r)})")
-    check(all(sv.get(a, {}).get("state") == "falseticker" for a in LIARS),
-          f"{what}: the liars are falsetickers ({vote_entries(r)})")
+    # the three honest addresses are a majority of the five on their own:
+    # a run may decide before the liars answer (not-waited, as on a loaded
+    # machine) or after (falseticker); either way no liar is in the answer
+    check(all(sv.get(a, {}).get("state") in ("falseticker", "not-waited") for a in LIARS),
+          f"{what}: the liars are falsetickers or not waited for ({vote_entries(r)})")
     check(sv.get(LIARS[0], {}).get("name") == "pool-a.test",
           f"{what}: an address shared by two names is named by the first "
           f"({sv.get(LIARS[0], {}).get('name')})")
