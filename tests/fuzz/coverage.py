@@ -22,14 +22,20 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FLAGS = "-fprofile-instr-generate -fcoverage-mapping"
 
-# (row, files whose lines add up) and (row, function).
+# (row, files whose lines add up, held to the minimum) and (row, function).
+# A row not held to it is printed for information: refclock.c also holds
+# the GPS and SHM references, whose input (gpsd's JSON through libgps, a
+# shared-memory segment) no target feeds yet.
 FILES = [
-    ("src/ntp_pkt.c", ["src/ntp_pkt.c"]),
-    ("src/config.c + src/config_file.c", ["src/config.c", "src/config_file.c"]),
-    ("src/responder/handle.c", ["src/responder/handle.c"]),
-    ("src/responder/ratelimit.c", ["src/responder/ratelimit.c"]),
-    ("src/responder/refclock.c", ["src/responder/refclock.c"]),
-    ("src/oneshot/opts.c", ["src/oneshot/opts.c"]),
+    ("src/ntp_pkt.c", ["src/ntp_pkt.c"], True),
+    ("the config parser (src/config*.c)",
+     ["src/config.c", "src/config_server.c", "src/config_tset.c", "src/config_tsetd.c",
+      "src/config_file.c"], True),
+    ("src/keys.c", ["src/keys.c"], True),
+    ("src/responder/handle.c", ["src/responder/handle.c"], True),
+    ("src/responder/ratelimit.c", ["src/responder/ratelimit.c"], True),
+    ("src/responder/refclock.c", ["src/responder/refclock.c"], False),
+    ("src/oneshot/opts.c", ["src/oneshot/opts.c"], True),
 ]
 FUNCTIONS = [
     ("query_check_reply (src/oneshot/query.c)", "query_check_reply"),
@@ -128,25 +134,27 @@ def main():
     profile = collect(build, tests)
     per_file = file_lines(build, profile, tests)
     rows = []
-    for label, files in FILES:
+    for label, files, gated in FILES:
         missing = [f for f in files if f not in per_file]
         if missing:
             sys.exit(f"coverage: no replay target reaches {', '.join(missing)}")
         rows.append((label, sum(per_file[f][0] for f in files),
-                     sum(per_file[f][1] for f in files)))
+                     sum(per_file[f][1] for f in files), gated))
     for label, function in FUNCTIONS:
         total, missed = function_lines(build, profile, tests, function)
         if total == 0:
             sys.exit(f"coverage: no replay target reaches {function}")
-        rows.append((label, total, missed))
+        rows.append((label, total, missed, True))
     print()
     print(f"{'line coverage of the fuzz corpora':<44} {'lines':>6} {'missed':>7} {'cover':>7}")
     low = []
-    for label, total, missed in rows:
+    for label, total, missed, gated in rows:
         pct = 100.0 * (total - missed) / total
         mark = "" if pct >= minimum else f"  below {minimum:g}%"
+        if mark and not gated:
+            mark = "  (for information)"
         print(f"{label:<44} {total:>6} {missed:>7} {pct:>6.1f}%{mark}")
-        if mark:
+        if mark and gated:
             low.append(label)
     if low:
         print(f"coverage: {len(low)} below {minimum:g}%")

@@ -15,8 +15,9 @@
  *   - requests until the input ends, each four bytes (which source,
  *     destination, interface name and kernel state; whether the kernel
  *     stamped it; how much time passed; whether the destination was a
- *     broadcast address and what the kernel's send then does; the
- *     datagram's length) and the datagram.
+ *     broadcast address and what the kernel's send then does; whether
+ *     this harness signs the datagram, and with which key; the datagram's
+ *     length) and the datagram.
  * Every request is checked against what the config says, worked out here
  * independently: only unicast is answered (no source port 0, no
  * unspecified, multicast, broadcast or IPv4-mapped address); restrict (longest prefix, the later line on a tie) and
@@ -494,6 +495,8 @@ static void fuzz_header(struct fuzz_world *w, struct fuzz_in *in, int8_t *ret_pr
 		fuzz_addr(in, i < FUZZ_DSTS / 2 ? AF_INET : AF_INET6, false, &w->dst[i]);
 }
 
+#define FUZZ_SIGNED_MAX (255 + 4 + 20)
+
 /* The keys tsetd has in every run: a request's MAC of one of them (and
  * a trustedkey line in the config) makes an authenticated request. */
 static const char fuzz_keys_text[] = "1 MD5 fuzz\n"
@@ -534,15 +537,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ref_state ref;
 		struct handle_in req;
 		int64_t step_ns = (int64_t)(b >> 2) * (FUZZ_NS / 4);
+		static uint8_t signed_buf[FUZZ_SIGNED_MAX];
+		const uint8_t *dgram = data + in.off;
+		size_t dlen;
+		int n;
 
 		if (len > size - in.off)
 			len = size - in.off;
+		dlen = len;
+		/* the request signed here with key 1, 2 or 3 (a fuzzer cannot
+		 * forge a digest): the authenticated path from any bytes */
+		if (c & 0x10) {
+			memcpy(signed_buf, dgram, len);
+			n = ntp_auth_sign(keys_find(&w.keys, 1 + (c >> 5) % 3), signed_buf, len,
+					  sizeof(signed_buf));
+			if (n > 0) {
+				dgram = signed_buf;
+				dlen = (size_t)n;
+			}
+		}
 		w.clk.state = b & 3;
 		w.clk.rx = fuzz_add_ns(w.clk.rx, step_ns);
 		mono_ns += step_ns;
 		refclock_current(&w.refs, mono_ns, &ref);
-		req = (struct handle_in){ .buf = data + in.off,
-					  .len = len,
+		req = (struct handle_in){ .buf = dgram,
+					  .len = dlen,
 					  .src = (struct sockaddr *)&w.src[a & 7],
 					  .dst = (struct sockaddr *)&w.dst[(a >> 3) & 3],
 					  .ifname = ifnames[(a >> 5) & 3],
