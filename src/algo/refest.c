@@ -37,7 +37,9 @@ static int64_t refest_median(const int64_t *v, unsigned n)
 {
 	int64_t a = v[(n - 1) / 2], b = v[n / 2];
 
-	return a + (b - a) / 2;
+	/* halves first: b - a overflows for values of opposite signs far
+	 * apart; the remainders add back the half that truncation lost */
+	return a / 2 + b / 2 + (a % 2 + b % 2) / 2;
 }
 
 /* |a - b| in nanoseconds, saturated (values are far apart only when a
