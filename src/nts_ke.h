@@ -17,8 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NTS_KE_PORT 4460      /* RFC 8915 section 6: the NTS-KE TCP port */
-#define NTS_KE_ALPN "ntske/1" /* RFC 8915 section 4: the TLS ALPN protocol id */
+#define NTS_KE_PORT		4460	  /* RFC 8915 section 6: the NTS-KE TCP port */
+#define NTS_KE_DEFAULT_NTP_PORT 123	  /* RFC 8915 section 4.1.8: without port negotiation */
+#define NTS_KE_ALPN		"ntske/1" /* RFC 8915 section 4: the TLS ALPN protocol id */
 /* RFC 8915 section 5.1: the TLS exporter label of the NTP keys */
 #define NTS_KE_EXPORTER_LABEL "EXPORTER-network-time-security"
 

@@ -116,8 +116,9 @@ START_TEST(test_opts_usage_errors)
 		ck_assert_msg(parse("", bad[i]) == OPTS_EXIT_USAGE, "case %u (%s) accepted", i,
 			      bad[i][0] ? bad[i][0] : "none");
 	ck_assert_int_eq(parse("server a.example key 3\n", bad[10]), OPTS_EXIT_USAGE);
-	/* nts asked for and not implemented: never time without it */
-	ck_assert_int_eq(parse("server a.example nts\n", bad[10]), OPTS_EXIT_USAGE);
+	/* nts and a key: two authentications, one line */
+	ck_assert_int_eq(parse("server a.example nts key 1\nkeys /dev/null\n", bad[10]),
+			 OPTS_EXIT_USAGE);
 	ck_assert_int_eq(parse("server a.example\nbogus\n", bad[10]), OPTS_EXIT_USAGE);
 }
 END_TEST
