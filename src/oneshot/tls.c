@@ -160,6 +160,8 @@ static void tls_verify_error(struct tls *t, char *err, size_t err_len)
 	}
 	snprintf(err, err_len, "certificate: %s", out.data);
 	gnutls_free(out.data);
+	for (size_t n = strlen(err); n > 0 && err[n - 1] == ' '; n--)
+		err[n - 1] = '\0'; /* GnuTLS ends its sentences with one */
 }
 
 int tls_handshake(struct tls *t, char *err, size_t err_len)
