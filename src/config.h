@@ -287,6 +287,10 @@ struct config_include {
 	void *userdata;
 };
 
+/* Was this build made with NTS (meson -Dnts)? Without it tset refuses a
+ * server line with `nts`, naming it. */
+bool config_has_nts(void);
+
 /* Set every field to its default (no servers, default thresholds unset). */
 void config_init(struct config *ret);
 

@@ -19,6 +19,11 @@
 
 /* ---- server, pool, peer ---- */
 
+bool config_has_nts(void)
+{
+	return TSET_HAVE_NTS;
+}
+
 enum config_opt_kind {
 	CONFIG_OPT_FLAG,
 	CONFIG_OPT_KEY,
@@ -293,6 +298,9 @@ static int config_server_add(struct config_ctx *ctx, unsigned i, enum config_fam
 	r = config_opts_parse(ctx, i + 1, false, &o);
 	if (r < 0)
 		return r;
+	if ((o.flags & CONFIG_SERVER_NTS) && !config_has_nts() && ctx->prog == CONFIG_PROGRAM_TSET)
+		return config_fail(ctx, ctx->col[i],
+				   "nts: this tset was built without NTS (meson -Dnts=disabled)");
 	if (cfg->n_servers >= CONFIG_MAX_SERVERS)
 		return config_fail(ctx, ctx->col[0], "too many servers (at most %d)",
 				   CONFIG_MAX_SERVERS);

@@ -85,6 +85,10 @@ static void ntske_parse(struct ntske *k, bool eof)
 	}
 	k->state = NTSKE_DONE;
 	*k->changed = true;
+	log_debug("'%s': key exchange done in %.1f ms: %u cookie%s%s%s, ntp port %u", k->host,
+		  (double)(loop_now_ns() - k->start_ns) * 1e-6, k->resp.n_cookies,
+		  k->resp.n_cookies == 1 ? "" : "s", k->resp.server[0] ? ", ntp server " : "",
+		  k->resp.server, k->resp.port ? k->resp.port : NTS_KE_DEFAULT_NTP_PORT);
 	ntske_close(k);
 }
 
@@ -181,6 +185,7 @@ void ntske_start(struct ntske *k, struct loop *l, bool *changed, struct tls_trus
 	memset(k, 0, sizeof(*k));
 	k->loop = l;
 	k->changed = changed;
+	k->start_ns = loop_now_ns();
 	k->trust = trust;
 	snprintf(k->host, sizeof(k->host), "%s", host);
 	snprintf(k->ca_file, sizeof(k->ca_file), "%s", ca_file ? ca_file : "");

@@ -38,6 +38,7 @@ struct ntske {
 	char host[CONFIG_MAX_HOST];    /* the name its certificate must have */
 	char ca_file[CONFIG_MAX_PATH]; /* "" = the system's store */
 	int fd;
+	int64_t start_ns; /* CLOCK_MONOTONIC, for the debug log */
 	struct tls *tls;
 	size_t sent;
 	uint8_t buf[NTS_KE_MAX_RESPONSE];

@@ -515,8 +515,14 @@ static void query_send(struct query *q, int64_t now_ns)
 	}
 	if (q->nts) {
 		r = query_nts_seal(q, buf, len, sizeof(buf));
+		if (r == -ENOENT) {
+			/* the server gave no new cookies: what came in stays */
+			log_debug("%s: nts: no cookie left, no more requests", q->addr);
+			query_finish(q);
+			return;
+		}
 		if (r < 0) {
-			query_nts_fail(q, 0, "%s", r == -ENOENT ? "no cookie left" : strerror(-r));
+			query_nts_fail(q, 0, "%s", strerror(-r));
 			return;
 		}
 		len = (size_t)r;

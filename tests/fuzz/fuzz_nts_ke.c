@@ -10,7 +10,9 @@
  *     of 1 to NTS_KE_MAX_COOKIE_LEN bytes, each the body of a cookie
  *     record in the order sent; a server name is printable and
  *     terminated, a port nonzero;
- *   - describing any status fits buffers of every size.
+ *   - describing any status fits buffers of every size;
+ *   - our own request is a complete chain of records that lacks only
+ *     what a response must add (a cookie).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -78,6 +80,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(memcmp(&r, &again, sizeof(r)) == 0);
 	if (st == NTS_KE_OK)
 		fuzz_check_ok(data, size, &r);
+	{
+		uint8_t req[NTS_KE_REQUEST_LEN];
+
+		nts_ke_request(req);
+		FUZZ_CHECK(nts_ke_parse(req, sizeof(req), &again, &code2) == NTS_KE_E_NO_COOKIE);
+	}
 	for (size_t len = 0; len <= sizeof(buf); len += 7) {
 		memset(buf, 'x', sizeof(buf));
 		nts_ke_status_describe(st, code, buf, len);

@@ -20,8 +20,14 @@
  *     framed, and then gives every cookie field of the plaintext, in
  *     order;
  *   - with one bit flipped anywhere before the authenticator's
- *     ciphertext ends (the input says where), it is no longer accepted.
+ *     ciphertext ends (the input says where), it is no longer accepted;
+ *   - a request built with the packet's first bytes as its cookie is
+ *     framed fields after the header, the identifier, the cookie, the
+ *     placeholders asked for (of the cookie's length), and an
+ *     authenticator last that opens under the client's key over all
+ *     before it.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -122,6 +128,38 @@ static void fuzz_check_sealed(const uint8_t *buf, size_t ad_len, const uint8_t *
 			   memcmp(got[i].data, p.cookie[i], p.cookie_len[i]) == 0);
 }
 
+/* The request with cookie data[0..n) (at most a cookie's length) and
+ * n_ph placeholders. */
+static void fuzz_check_request(const struct nts_ntp_keys *keys, const uint8_t *uid,
+			       const uint8_t *data, size_t n, unsigned n_ph)
+{
+	static uint8_t req[NTS_NTP_MAX_REQUEST];
+	static struct fuzz_walk w;
+	struct nts_ke_cookie c = { .len = (uint16_t)(n > NTS_KE_MAX_COOKIE_LEN ? 0 : n) };
+	uint8_t tag[1];
+	size_t ef, auth;
+	int len;
+
+	memcpy(c.data, data, c.len);
+	memset(req, 0x23, 48);
+	len = nts_ntp_request(req, 48, sizeof(req), keys, &c, n_ph, uid, fuzz_nonce);
+	if (c.len == 0) {
+		FUZZ_CHECK(len == -EINVAL);
+		return;
+	}
+	ef = 4 + ((c.len + 3u) & ~3u);
+	ef = ef < 16 ? 16 : ef;
+	auth = 4 + 4 + NTS_NONCE_LEN + CRYPTO_SIV_TAG_LEN;
+	FUZZ_CHECK(len == (int)(48 + 4 + NTS_UID_LEN + (1 + n_ph) * ef + auth));
+	w = fuzz_walk(req, 48, (size_t)len, uid);
+	FUZZ_CHECK(w.framed && w.uids == 1 && w.uid_ours == 1 && w.last_type == NTS_EF_AUTH);
+	FUZZ_CHECK(w.n_cookies == 1 && memcmp(w.cookie[0], c.data, c.len) == 0);
+	FUZZ_CHECK(w.last_off == (size_t)len - auth);
+	FUZZ_CHECK(crypto_siv_decrypt(keys->c2s, fuzz_nonce, NTS_NONCE_LEN, req, w.last_off,
+				      req + w.last_off + 8 + NTS_NONCE_LEN, CRYPTO_SIV_TAG_LEN,
+				      tag) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[4096];
@@ -171,6 +209,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned i = 0; i < n; i++)
 			FUZZ_CHECK(got[i].len >= 1 && got[i].len <= NTS_KE_MAX_COOKIE_LEN);
 	}
+	FUZZ_CHECK(nts_ntp_verdict_str(v)[0] != '?');
+	fuzz_check_request(&keys, uid, buf + 48, pkt_len > 48 ? pkt_len - 48 : 0, (flags >> 3) & 3);
 	if ((flags & FUZZ_SEAL) && (flags & FUZZ_FLIP))
 		FUZZ_CHECK(v != NTS_NTP_OK);
 	else if (flags & FUZZ_SEAL)

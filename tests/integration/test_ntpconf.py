@@ -80,6 +80,13 @@ EXPECT = {
 }
 
 
+# a build without NTS (meson -Dnts=disabled) refuses the nts servers
+if os.environ.get("TSET_HAVE_NTS") == "0":
+    EXPECT["debian-ntpsec.conf"] = ([], 2, [
+        "debian-ntpsec.conf:20:8: nts: this tset was built without NTS (meson -Dnts=disabled)",
+    ], EXPECT["debian-ntpsec.conf"][3])
+
+
 def tset_check(conf, args):
     """tset -n in the corpus folder (notices name files as given)."""
     return h.run_tset(tset, ["-q", "-n", "-c", conf] + args, cwd=CORPUS)
