@@ -150,7 +150,14 @@ int run_init(struct run *r, const struct opts *o, const struct clock_ops *clock,
 		.trust = r->trust,
 		.res = r->res,
 	};
-	return run_start_names(r);
+	rc = run_start_names(r);
+	for (unsigned i = 0; i < o->cfg.n_servers; i++) {
+		if (o->cfg.servers[i].flags & CONFIG_SERVER_NTS) {
+			tls_trust_preload(r->trust);
+			break;
+		}
+	}
+	return rc;
 }
 
 void run_free(struct run *r)

@@ -26,6 +26,10 @@ struct tls;
  * tls_validity).
  */
 int tls_trust_new(struct tls_trust **ret, bool check_dates);
+/* Load the TLS library now (else the first session does): while DNS
+ * answers are on their way, not after. A failure is said again, to each
+ * session. */
+void tls_trust_preload(struct tls_trust *t);
 void tls_trust_free(struct tls_trust *t);
 
 /*
