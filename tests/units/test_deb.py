@@ -50,6 +50,7 @@ FILES = {
         "/usr/share/doc/tset/examples/tset.cron": False,
         "/usr/share/doc/tset/examples/ntp.conf": False,
         "/usr/share/doc/tset/copyright": False, "/usr/share/doc/tset/changelog.gz": False,
+        "/usr/share/doc/tset/README.Debian": False,
         "/usr/share/man/man8/tset.8.gz": False, "/usr/share/man/man5/tset.conf.5.gz": False,
     },
     "tsetd": {
@@ -59,6 +60,7 @@ FILES = {
         "/usr/share/doc/tsetd/examples/tsetd.conf": False,
         "/usr/share/doc/tsetd/examples/tsetd-bind.conf": False,
         "/usr/share/doc/tsetd/copyright": False, "/usr/share/doc/tsetd/changelog.gz": False,
+        "/usr/share/doc/tsetd/README.Debian": False,
         "/usr/share/man/man8/tsetd.8.gz": False,
     },
 }
@@ -207,7 +209,9 @@ def tree_of(root):
 
 def dpkg(root, *args):
     """dpkg on the scratch root; checked: it succeeded (what it said, if not)."""
-    argv = ["dpkg", f"--root={root}", "--force-script-chrootless", "--force-depends"]
+    # its log beside the root, not the host's /var/log/dpkg.log
+    argv = ["dpkg", f"--root={root}", f"--log={root}.dpkg.log", "--force-script-chrootless",
+            "--force-depends"]
     if os.geteuid() != 0:
         argv.append("--force-not-root")
     p = run(argv + list(args), timeout=300)
