@@ -393,7 +393,7 @@ def build_systemd_root(root, meson, builddir, vmtool):
         os.makedirs(os.path.join(root, d), exist_ok=True)
     os.remove(os.path.join(root, "init"))
     os.symlink("lib/systemd/systemd", os.path.join(root, "init"))
-    for args in (["enable", "tset.service", "vm-server.service"],
+    for args in (["enable", "tset.service", "vm-server.service", "chrony.service"],
                  ["set-default", "tset-vm.target"]):
         r = _run(["systemctl", "--root", root, "--no-reload"] + args)
         if r.returncode != 0:
@@ -885,6 +885,9 @@ def judge_systemd(c, s):
     start_us = int(s.m["boot.ExecMainStartTimestampMonotonic"])
     c.check(0 < server_us < start_us, f"after the server it was ordered after "
             f"({server_us / 1e6:.3f} s < {start_us / 1e6:.3f} s)")
+    daemon_us = int(s.m["daemon.ExecMainStartTimestampMonotonic"])
+    c.check(s.m.get("daemon.ActiveState") == "active" and daemon_us > exit_us,
+            f"a time daemon (chrony.service) started after it: {daemon_us / 1e6:.3f} s")
     c.check(s.m.get("marker") == "1", "/run/systemd/timesync/synchronized is there")
     off = s.j("boot", "offset")
     c.check(s.j("boot", "action") == "step" and s.near(off, 5.0, "boot"),
@@ -932,6 +935,17 @@ def judge_systemd(c, s):
             f"tsetd writes status.json in its RuntimeDirectory /run/tsetd, as its dynamic "
             f"user (uid {s.m.get('status_owner')})")
     resync("resync3", "beside a running tsetd")
+    skipped = s.moved_s("skip_before", "skip_after")
+    c.check(s.rc("timesyncd") == 0 and s.rc("skipped") == 0
+            and s.m.get("skipped.ConditionResult") == "no"
+            and s.m.get("skipped.Result") == "success"
+            and s.m.get("skipped.ExecMainStartTimestampMonotonic")
+            == s.m.get("resync3.ExecMainStartTimestampMonotonic")
+            and abs(skipped) <= s.slewed_max_s("skip_before", "skip_after") + STEP_READ_S,
+            f"while systemd-timesyncd runs, tset-resync.service is skipped, not failed: "
+            f"condition {s.m.get('skipped.ConditionResult')}, {s.m.get('skipped.Result')}, "
+            f"not run again, the clock moved {ms(skipped)} (the last run's slew goes on: "
+            f"at most {ms(s.slewed_max_s('skip_before', 'skip_after'))})")
 
 
 JUDGES = {

@@ -42,7 +42,8 @@ t() {
 resync() {
 	systemctl start tset-resync.service
 	m "$1.rc=$?"
-	show "$1" tset-resync.service Result ExecMainStatus InvocationID
+	show "$1" tset-resync.service Result ExecMainStatus InvocationID \
+		ExecMainStartTimestampMonotonic
 	out "$1" tset-resync
 }
 # wait_for SECONDS CMD...: until CMD succeeds
@@ -66,6 +67,7 @@ show boot tset.service ActiveState Result ExecMainStatus InvocationID \
 	ExecMainStartTimestampMonotonic ExecMainExitTimestampMonotonic
 show sync time-sync.target ActiveState ActiveEnterTimestampMonotonic
 show server vm-server.service ActiveState ExecMainStartTimestampMonotonic
+show daemon chrony.service ActiveState ExecMainStartTimestampMonotonic
 m "marker=$([ -e /run/systemd/timesync/synchronized ] && echo 1 || echo 0)"
 out boot tset
 echo "M $SC$(vmtool -t after offset)"
@@ -98,6 +100,16 @@ m "status_file=$([ -s /run/tsetd/status.json ] && echo 1 || echo 0)"
 m "status_owner=$(stat -c %u /run/tsetd/status.json 2>/dev/null)"
 # tset beside a running tsetd (the sockets shared by systemd and tsetd)
 resync resync3
+
+# while systemd-timesyncd runs, the units are skipped by their condition
+systemctl start systemd-timesyncd.service
+m "timesyncd.rc=$?"
+echo "M $SC$(vmtool -t skip_before offset)"
+systemctl start tset-resync.service
+m "skipped.rc=$?"
+show skipped tset-resync.service ConditionResult Result ExecMainStartTimestampMonotonic
+echo "M $SC$(vmtool -t skip_after offset)"
+systemctl stop systemd-timesyncd.service
 echo "D $SC"
 
 echo "VMTEST-END systemd"
