@@ -139,6 +139,39 @@ START_TEST(test_ntp_auth_digest_length_must_match_the_key)
 }
 END_TEST
 
+/* SHA256 whole (32 bytes, chronyd's NTPv3 MAC) or cut to 20 (NTPv4):
+ * both verify; no other length, and no whole-digest length for a type
+ * whose digest is not longer than the cut. */
+START_TEST(test_ntp_auth_sha256_whole_or_cut)
+{
+	uint8_t buf[128];
+	struct keys ks;
+	struct config cfg;
+	struct ntp_pkt p;
+	const struct keys_key *got;
+	size_t len = request(buf);
+	int n;
+
+	setup(&ks, &cfg);
+	buf[0] = 0x1b; /* v3 client */
+	n = ntp_auth_sign_len(keys_find(&ks, 3), 32, buf, len, sizeof(buf));
+	ck_assert_int_eq(n, 48 + 4 + 32);
+	ck_assert_int_eq(ntp_pkt_decode(buf, (size_t)n, &p), NTP_PKT_OK);
+	ck_assert_uint_eq(p.mac_len, 32);
+	ck_assert_int_eq(ntp_auth_verify(&ks, &cfg, buf, &p, &got), NTP_AUTH_OK);
+	buf[n - 1] ^= 1; /* the last byte counts: beyond the 20 of a v4 MAC */
+	ck_assert_int_eq(ntp_auth_verify(&ks, &cfg, buf, &p, &got), NTP_AUTH_BAD);
+	ck_assert_int_eq(ntp_auth_sign_len(keys_find(&ks, 3), 24, buf, len, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(ntp_auth_sign_len(keys_find(&ks, 1), 20, buf, len, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(ntp_auth_sign_len(keys_find(&ks, 4), 20, buf, len, sizeof(buf)), -EINVAL);
+	/* a 32-byte field under an MD5 key id */
+	n = ntp_auth_sign_len(keys_find(&ks, 3), 32, buf, len, sizeof(buf));
+	buf[51] = 1;
+	ck_assert_int_eq(ntp_pkt_decode(buf, (size_t)n, &p), NTP_PKT_OK);
+	ck_assert_int_eq(ntp_auth_verify(&ks, &cfg, buf, &p, &got), NTP_AUTH_BAD);
+}
+END_TEST
+
 /* RFC 7822: the MAC covers the extension fields before it. */
 START_TEST(test_ntp_auth_covers_extension_fields)
 {
@@ -175,6 +208,7 @@ int main(void)
 	tcase_add_test(tc, test_ntp_auth_crypto_nak_and_missing_mac);
 	tcase_add_test(tc, test_ntp_auth_digest_length_must_match_the_key);
 	tcase_add_test(tc, test_ntp_auth_covers_extension_fields);
+	tcase_add_test(tc, test_ntp_auth_sha256_whole_or_cut);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
