@@ -5,21 +5,24 @@
 #include "crypto.h"
 #include "ntp_auth.h"
 
-size_t ntp_auth_digest_len(const struct keys_key *key)
+size_t ntp_auth_digest_len(const struct keys_key *key, unsigned version)
 {
 	size_t n = crypto_out_len(key->alg);
 
-	return n > NTP_AUTH_V4_DIGEST ? NTP_AUTH_V4_DIGEST : n;
+	return n > NTP_AUTH_V4_DIGEST && version >= NTP_VERSION ? NTP_AUTH_V4_DIGEST : n;
 }
 
 bool ntp_auth_digest_len_ok(const struct keys_key *key, size_t len)
 {
-	return len > 0 && (len == ntp_auth_digest_len(key) || len == crypto_out_len(key->alg));
+	return len > 0 &&
+	       (len == ntp_auth_digest_len(key, NTP_VERSION) || len == crypto_out_len(key->alg));
 }
 
 int ntp_auth_sign(const struct keys_key *key, uint8_t *buf, size_t len, size_t cap)
 {
-	return ntp_auth_sign_len(key, ntp_auth_digest_len(key), buf, len, cap);
+	unsigned version = len ? (buf[0] >> 3) & 7 : NTP_VERSION;
+
+	return ntp_auth_sign_len(key, ntp_auth_digest_len(key, version), buf, len, cap);
 }
 
 int ntp_auth_sign_len(const struct keys_key *key, size_t dlen, uint8_t *buf, size_t len, size_t cap)

@@ -5,10 +5,10 @@
  * and any extension fields (RFC 7822 section 7.5), over everything before
  * it. A digest key (MD5, SHA1, SHA256) gives the legacy MAC, a digest of
  * the key then the packet (RFC 5905 appendix A.2), cut to 20 bytes as
- * ntpd and chronyd do for SHA256 in NTPv4 (chronyd sends it whole in an
- * NTPv3 packet, where no extension field can follow: both are accepted,
- * and a reply carries the request's length); an AES key gives the RFC 8573
- * AES-CMAC.
+ * ntpd and chronyd do for SHA256 in NTPv4, whole before NTPv4 (where no
+ * extension field can follow: chronyd sends and wants it so); both are
+ * accepted, and a reply carries the request's length. An AES key gives
+ * the RFC 8573 AES-CMAC.
  * A MAC field of a key id 0 alone is a crypto-NAK (RFC 5905 section 7.4).
  */
 #ifndef TSET_NTP_AUTH_H
@@ -36,11 +36,13 @@ enum ntp_auth_verdict {
 	NTP_AUTH_BAD,	     /* a known key, and the digest is wrong or of the wrong length */
 };
 
-/* Bytes of key's digest in an NTPv4 MAC field: 16 (MD5, AES-CMAC) or 20. */
-size_t ntp_auth_digest_len(const struct keys_key *key);
+/* Bytes of key's digest in the MAC field of a packet of this version: in
+ * NTPv4 16 (MD5, AES-CMAC) or 20 (SHA1, SHA256 cut); before, the whole
+ * digest (SHA256: 32). */
+size_t ntp_auth_digest_len(const struct keys_key *key, unsigned version);
 
 /* May a MAC field of key hold a digest of len bytes? The NTPv4 length,
- * or the whole digest (longer only for SHA256: 32). */
+ * or the whole digest. */
 bool ntp_auth_digest_len_ok(const struct keys_key *key, size_t len);
 
 /*
@@ -53,7 +55,8 @@ bool ntp_auth_digest_len_ok(const struct keys_key *key, size_t len);
 int ntp_auth_sign_len(const struct keys_key *key, size_t digest_len, uint8_t *buf, size_t len,
 		      size_t cap);
 
-/* ntp_auth_sign_len with the NTPv4 length (ntp_auth_digest_len). */
+/* ntp_auth_sign_len with the length of the packet's version (its first
+ * byte; ntp_auth_digest_len). */
 int ntp_auth_sign(const struct keys_key *key, uint8_t *buf, size_t len, size_t cap);
 
 /*

@@ -52,7 +52,7 @@ START_TEST(test_ntp_auth_sign_then_verify_each_type)
 
 	setup(&ks, &cfg);
 	k = keys_find(&ks, sizes[_i].id);
-	ck_assert_uint_eq(ntp_auth_digest_len(k), sizes[_i].digest);
+	ck_assert_uint_eq(ntp_auth_digest_len(k, 4), sizes[_i].digest);
 	n = ntp_auth_sign(k, buf, len, sizeof(buf));
 	ck_assert_int_eq(n, (int)(len + 4 + sizes[_i].digest));
 	ck_assert_int_eq(ntp_pkt_decode(buf, (size_t)n, &p), NTP_PKT_OK);
@@ -153,9 +153,12 @@ START_TEST(test_ntp_auth_sha256_whole_or_cut)
 	int n;
 
 	setup(&ks, &cfg);
-	buf[0] = 0x1b; /* v3 client */
-	n = ntp_auth_sign_len(keys_find(&ks, 3), 32, buf, len, sizeof(buf));
+	buf[0] = 0x1b; /* v3 client: signed with the whole digest, as chronyd wants */
+	n = ntp_auth_sign(keys_find(&ks, 3), buf, len, sizeof(buf));
 	ck_assert_int_eq(n, 48 + 4 + 32);
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		ck_assert_uint_eq(ntp_auth_digest_len(keys_find(&ks, sizes[i].id), 3),
+				  sizes[i].id == 3 ? 32 : sizes[i].digest);
 	ck_assert_int_eq(ntp_pkt_decode(buf, (size_t)n, &p), NTP_PKT_OK);
 	ck_assert_uint_eq(p.mac_len, 32);
 	ck_assert_int_eq(ntp_auth_verify(&ks, &cfg, buf, &p, &got), NTP_AUTH_OK);
