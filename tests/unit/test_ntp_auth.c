@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "auth_vectors.h"
 #include "check_run.h"
 #include "ntp_auth.h"
 
@@ -200,6 +202,58 @@ START_TEST(test_ntp_auth_covers_extension_fields)
 }
 END_TEST
 
+/*
+ * Packets chronyd 4.3 made, one of each key type: its request as a
+ * client (chronyd -Q; NTPv3 with the whole digest for SHA256), its reply
+ * to that request, and its reply to a request of tset (NTPv4, SHA256 cut
+ * to 20 bytes). Captured in a network namespace of their own by
+ *   unshare -n sh -c 'ip link set lo up; \
+ *       tests/unit/capture_auth_vectors.py build/tset > tests/unit/auth_vectors.h'
+ * which runs chronyd -x with a keyfile of auth_vectors_keys on 127.0.0.1:11500,
+ * then chronyd -Q 'server 127.0.0.1 port 11501 key N' and tset -q -a N
+ * through a relay on :11501 that records both directions. Each verifies
+ * under its key; with any one bit flipped, none does.
+ */
+static size_t unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(hex) / 2;
+
+	ck_assert_uint_le(n, cap);
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+
+		ck_assert_int_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
+		out[i] = (uint8_t)v;
+	}
+	return n;
+}
+
+START_TEST(test_ntp_auth_verifies_packets_chronyd_made)
+{
+	uint8_t buf[256];
+	struct keys ks;
+	struct ntp_pkt p;
+	const struct keys_key *got;
+	size_t n = unhex(auth_vectors[_i].hex, buf, sizeof(buf));
+
+	keys_init(&ks);
+	ck_assert_int_eq(keys_parse(&ks, auth_vectors_keys, strlen(auth_vectors_keys), "v", NULL),
+			 0);
+	ck_assert_int_eq(ntp_pkt_decode(buf, n, &p), NTP_PKT_OK);
+	ck_assert_msg(ntp_auth_verify(&ks, NULL, buf, &p, &got) == NTP_AUTH_OK, "%s",
+		      auth_vectors[_i].what);
+	ck_assert_uint_eq(got->id, auth_vectors[_i].keyid);
+	ck_assert_int_eq(ntp_auth_verify_key(got, buf, &p), NTP_AUTH_OK);
+	for (size_t bit = 0; bit < n * 8; bit++) {
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		if (ntp_pkt_decode(buf, n, &p) == NTP_PKT_OK)
+			ck_assert_msg(ntp_auth_verify(&ks, NULL, buf, &p, &got) != NTP_AUTH_OK,
+				      "%s: bit %zu flipped", auth_vectors[_i].what, bit);
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ntp_auth");
@@ -212,6 +266,8 @@ int main(void)
 	tcase_add_test(tc, test_ntp_auth_digest_length_must_match_the_key);
 	tcase_add_test(tc, test_ntp_auth_covers_extension_fields);
 	tcase_add_test(tc, test_ntp_auth_sha256_whole_or_cut);
+	tcase_add_loop_test(tc, test_ntp_auth_verifies_packets_chronyd_made, 0,
+			    sizeof(auth_vectors) / sizeof(auth_vectors[0]));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
