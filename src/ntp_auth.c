@@ -108,20 +108,3 @@ enum ntp_auth_verdict ntp_auth_verify(const struct keys *ks, const struct config
 		*ret_key = key;
 	return v;
 }
-
-const char *ntp_auth_verdict_str(enum ntp_auth_verdict v)
-{
-	switch (v) {
-	case NTP_AUTH_NONE:
-		return "no MAC";
-	case NTP_AUTH_OK:
-		return "ok";
-	case NTP_AUTH_CRYPTO_NAK:
-		return "crypto-NAK";
-	case NTP_AUTH_UNKNOWN:
-		return "unknown key";
-	case NTP_AUTH_BAD:
-		return "bad MAC";
-	}
-	return "?";
-}

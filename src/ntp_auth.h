@@ -79,7 +79,4 @@ enum ntp_auth_verdict ntp_auth_verify_key(const struct keys_key *key, const uint
 /* Is key id trusted by the config's trustedkey lines? */
 bool ntp_auth_is_trusted(const struct config *cfg, unsigned id);
 
-/* "ok", "crypto-NAK", "unknown key", "bad MAC", "no MAC" */
-const char *ntp_auth_verdict_str(enum ntp_auth_verdict v);
-
 #endif
