@@ -141,6 +141,17 @@ def check_unanswered(r, sv, what):
           f"error {sv.get('error')})")
 
 
+def check_wrong_keys_unanswered(peer, wrong_file, addr):
+    """tset with each key's id and another secret, and with key 9, which
+    peer does not have: no answer at all."""
+    for kid in [kid for kid, _, _, _ in KEYS] + [UNKNOWN]:
+        what = (f"tset -a {kid}, a wrong secret, against {peer}" if kid != UNKNOWN
+                else f"tset -a {kid} (a key {peer} does not have)")
+        r, sv = tset_run(["-q", "-j", "-p", "1", "-t", TIMEOUT, "-a", str(kid), "-k",
+                          wrong_file, addr], what)
+        check_unanswered(r, sv, what)
+
+
 # ---------------------------------------------------------------- tset vs chronyd
 
 def test_tset_against_chronyd(s, k):
@@ -161,12 +172,7 @@ def test_tset_against_chronyd(s, k):
         r, sv = tset_run(["-q", "-j", "-p", "1", "-c", conf], what)
         check_accepted(r, sv, kid, what)
     # chronyd drops a request whose MAC it cannot check: no crypto-NAK
-    for kid in [kid for kid, _, _, _ in KEYS] + [UNKNOWN]:
-        what = (f"tset -a {kid}, a wrong secret, against chronyd" if kid != UNKNOWN
-                else f"tset -a {kid} (a key chronyd does not have)")
-        r, sv = tset_run(["-q", "-j", "-p", "1", "-t", TIMEOUT, "-a", str(kid), "-k",
-                          k.chrony_wrong, addr], what)
-        check_unanswered(r, sv, what)
+    check_wrong_keys_unanswered("chronyd", k.chrony_wrong, addr)
 
 
 def test_tset_rejects_altered_replies(s, k):
@@ -315,12 +321,7 @@ def test_tset_against_tsetd(s, k):
         r, sv = tset_run(["-q", "-j", "-p", "1", "-o", "3", "-a", str(kid), "-k", k.ntp, addr],
                          what)
         check_accepted(r, sv, kid, what)
-    for kid in [kid for kid, _, _, _ in KEYS] + [UNKNOWN]:
-        what = (f"tset -a {kid}, a wrong secret, against tsetd" if kid != UNKNOWN
-                else f"tset -a {kid} (a key tsetd does not have)")
-        r, sv = tset_run(["-q", "-j", "-p", "1", "-t", TIMEOUT, "-a", str(kid), "-k",
-                          k.ntp_wrong, addr], what)
-        check_unanswered(r, sv, what)
+    check_wrong_keys_unanswered("tsetd", k.ntp_wrong, addr)
     what = f"tset -a {UNTRUSTED} (in tsetd's file, not a trustedkey)"
     r, sv = tset_run(["-q", "-j", "-p", "1", "-t", TIMEOUT, "-a", str(UNTRUSTED), "-k", k.ntp,
                       addr], what)
