@@ -141,6 +141,17 @@ def check_unanswered(r, sv, what):
           f"error {sv.get('error')})")
 
 
+def check_key_accepted(peer, k, kid, ctype, addr):
+    """tset -a kid against peer: with either keys file, and in NTPv3 (-o 3:
+    the whole digest, which chronyd wants for SHA256 there)."""
+    for args, how in (([], "chrony keyfile"), ([], "ntp.keys"), (["-o", "3"], "NTPv3")):
+        path = k.ntp if how == "ntp.keys" else k.chrony
+        what = f"tset -a {kid} ({how}) against {peer}, {ctype}"
+        r, sv = tset_run(["-q", "-j", "-p", "1"] + args + ["-a", str(kid), "-k", path, addr],
+                         what)
+        check_accepted(r, sv, kid, what)
+
+
 def check_wrong_keys_unanswered(peer, wrong_file, addr):
     """tset with each key's id and another secret, and with key 9, which
     peer does not have: no answer at all."""
@@ -157,15 +168,7 @@ def check_wrong_keys_unanswered(peer, wrong_file, addr):
 def test_tset_against_chronyd(s, k):
     addr = f"{CHRONY[0]}:{CHRONY[1]}"
     for kid, ctype, _, _ in KEYS:
-        for path, fmt in ((k.chrony, "chrony keyfile"), (k.ntp, "ntp.keys")):
-            what = f"tset -a {kid} -k ({fmt}) against chronyd, {ctype}"
-            r, sv = tset_run(["-q", "-j", "-p", "1", "-a", str(kid), "-k", path, addr], what)
-            check_accepted(r, sv, kid, what)
-        # NTPv3: the whole digest (chronyd wants a SHA256 MAC whole there)
-        what = f"tset -o 3 -a {kid} against chronyd, {ctype}"
-        r, sv = tset_run(["-q", "-j", "-p", "1", "-o", "3", "-a", str(kid), "-k", k.chrony,
-                          addr], what)
-        check_accepted(r, sv, kid, what)
+        check_key_accepted("chronyd", k, kid, ctype, addr)
         conf = s.write(f"chrony-key{kid}.conf", f"keys {k.chrony}\ntrustedkey {kid}\n"
                        f"server {CHRONY[0]} port {CHRONY[1]} key {kid}\n")
         what = f"tset -c (keys, trustedkey {kid}, server ... key {kid}) against chronyd, {ctype}"
@@ -313,14 +316,7 @@ def test_ntpdig_against_tsetd(s, k):
 def test_tset_against_tsetd(s, k):
     addr = TSETD[0]
     for kid, ctype, _, _ in KEYS:
-        for path, fmt in ((k.chrony, "chrony keyfile"), (k.ntp, "ntp.keys")):
-            what = f"tset -a {kid} -k ({fmt}) against tsetd, {ctype}"
-            r, sv = tset_run(["-q", "-j", "-p", "1", "-a", str(kid), "-k", path, addr], what)
-            check_accepted(r, sv, kid, what)
-        what = f"tset -o 3 -a {kid} against tsetd, {ctype}"
-        r, sv = tset_run(["-q", "-j", "-p", "1", "-o", "3", "-a", str(kid), "-k", k.ntp, addr],
-                         what)
-        check_accepted(r, sv, kid, what)
+        check_key_accepted("tsetd", k, kid, ctype, addr)
     check_wrong_keys_unanswered("tsetd", k.ntp_wrong, addr)
     what = f"tset -a {UNTRUSTED} (in tsetd's file, not a trustedkey)"
     r, sv = tset_run(["-q", "-j", "-p", "1", "-t", TIMEOUT, "-a", str(UNTRUSTED), "-k", k.ntp,
