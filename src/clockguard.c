@@ -15,6 +15,7 @@
 #define GUARD_COMM_LEN	  15  /* the kernel keeps 15 bytes of a name (TASK_COMM_LEN - 1) */
 #define GUARD_MAX_SOCKETS 256 /* port-123 sockets looked at; more are a sign */
 #define GUARD_TSETD	  "tsetd"
+#define GUARD_MANAGER	  "systemd" /* as pid 1: holds tsetd.socket's sockets until tsetd runs */
 #define GUARD_TIMESYNCD	  "systemd-timesyncd"
 #define GUARD_TIMESYNCD_UNIT                                                                       \
 	"run/systemd/units/invocation:systemd-timesyncd.service" /* while the unit is active */
@@ -46,13 +47,22 @@ static const struct guard_socket {
 	{ "openntpd", "control socket", "/run/ntpd.sock" },
 };
 
+/* Who holds a port-123 socket. */
+enum guard_holder {
+	HOLDER_OTHER,	/* a process that may be a time daemon */
+	HOLDER_TSETD,	/* tsetd: serves the clock, never changes it */
+	HOLDER_MANAGER, /* systemd as pid 1, for socket activation */
+};
+
 /* The UDP sockets bound to port 123, and who holds each. */
 struct guard_port {
 	unsigned long inode[GUARD_MAX_SOCKETS];
-	long owner[GUARD_MAX_SOCKETS]; /* a pid holding it, 0 while unknown */
-	bool tsetd[GUARD_MAX_SOCKETS]; /* held by tsetd */
+	long owner[GUARD_MAX_SOCKETS];	 /* a HOLDER_OTHER pid holding it, 0 while unknown */
+	bool tsetd[GUARD_MAX_SOCKETS];	 /* held by tsetd */
+	bool manager[GUARD_MAX_SOCKETS]; /* held by the service manager */
 	unsigned n;
 	bool overflow; /* more than GUARD_MAX_SOCKETS */
+	bool partial;  /* the owner scan stopped at its bounds */
 };
 
 /* The /proc scan and its bounds. */
@@ -269,9 +279,9 @@ static int guard_port_read(int proc, const char *file, struct guard_port *p)
 	return 0;
 }
 
-/* Note which port-123 sockets process pid holds; tsetd: whether it is
- * tsetd. Stops at the scan's bound. */
-static void guard_fds_mark(struct guard_scan *s, const char *pid, bool tsetd)
+/* Note which port-123 sockets process pid holds, and as whom. Stops at the
+ * scan's bound. */
+static void guard_fds_mark(struct guard_scan *s, const char *pid, enum guard_holder who)
 {
 	char path[48], link[64];
 	struct dirent *e;
@@ -294,11 +304,16 @@ static void guard_fds_mark(struct guard_scan *s, const char *pid, bool tsetd)
 		link[n] = '\0';
 		if (sscanf(link, "socket:[%lu]", &inode) != 1)
 			continue;
-		for (unsigned i = 0; i < s->port.n; i++)
-			if (s->port.inode[i] == inode && !s->port.owner[i]) {
+		for (unsigned i = 0; i < s->port.n; i++) {
+			if (s->port.inode[i] != inode)
+				continue;
+			if (who == HOLDER_TSETD)
+				s->port.tsetd[i] = true;
+			else if (who == HOLDER_MANAGER)
+				s->port.manager[i] = true;
+			else if (!s->port.owner[i])
 				s->port.owner[i] = strtol(pid, NULL, 10);
-				s->port.tsetd[i] = tsetd;
-			}
+		}
 	}
 	closedir(d);
 }
@@ -308,22 +323,38 @@ static bool guard_is_pid(const char *name)
 	return name[0] >= '1' && name[0] <= '9' && strspn(name, "0123456789") == strlen(name);
 }
 
-/* The first port-123 socket that is not tsetd's, with an owner found
- * when named; -1 when there is none. */
+/*
+ * The first port-123 socket that may be a time daemon's, with an owner
+ * found when named; -1 when there is none. A socket tsetd holds is not;
+ * nor is one that only the service manager holds (tsetd.socket while
+ * tsetd does not run: nobody reads it), once every process was looked at.
+ */
 static int guard_port_open(const struct guard_port *p, bool named)
 {
-	for (unsigned i = 0; i < p->n; i++)
-		if (!p->tsetd[i] && (!named || p->owner[i]))
+	for (unsigned i = 0; i < p->n; i++) {
+		if (p->tsetd[i])
+			continue;
+		if (named ? p->owner[i] != 0 : p->owner[i] || !p->manager[i] || p->partial)
 			return (int)i;
+	}
 	return -1;
 }
 
+/* A port-123 socket that tsetd does not hold. */
+static bool guard_port_others(const struct guard_port *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (!p->tsetd[i])
+			return true;
+	return false;
+}
+
 /*
- * The port-123 sockets that tsetd holds: one pass over the processes,
- * reading each one's comm (tens of us each), and the fds of those that
- * run tsetd.
+ * The port-123 sockets that tsetd or the service manager holds: one pass
+ * over the processes, reading each one's comm (tens of us each), and the
+ * fds of those that run tsetd, and of pid 1 when it is systemd.
  */
-static void guard_scan_tsetd(struct guard_scan *s)
+static void guard_scan_known(struct guard_scan *s)
 {
 	struct dirent *e;
 	DIR *d = guard_opendir(s->proc, ".");
@@ -335,28 +366,47 @@ static void guard_scan_tsetd(struct guard_scan *s)
 			continue;
 		s->n_pids++;
 		if (guard_proc_is(s->proc, e->d_name, GUARD_TSETD))
-			guard_fds_mark(s, e->d_name, true);
+			guard_fds_mark(s, e->d_name, HOLDER_TSETD);
+		else if (strcmp(e->d_name, "1") == 0 &&
+			 guard_proc_is(s->proc, e->d_name, GUARD_MANAGER))
+			guard_fds_mark(s, e->d_name, HOLDER_MANAGER);
 	}
 	closedir(d);
 }
 
-/* A socket is not tsetd's: read the other processes' fds until its owner
- * turns up, or the bounds, only to name it. */
+static bool guard_is_known(int proc, const char *pid)
+{
+	return guard_proc_is(proc, pid, GUARD_TSETD) ||
+	       (strcmp(pid, "1") == 0 && guard_proc_is(proc, pid, GUARD_MANAGER));
+}
+
+/*
+ * A socket is not tsetd's: read the other processes' fds until an owner
+ * turns up (to name it), or to the end when only the service manager was
+ * seen holding it (to know nobody else does), or to the bounds.
+ */
 static void guard_find_owner(struct guard_scan *s)
 {
-	struct dirent *e;
+	struct dirent *e = NULL;
 	DIR *d = guard_opendir(s->proc, ".");
 	unsigned n = 0;
 
-	if (!d)
+	if (!d) {
+		s->port.partial = true;
 		return;
-	while ((e = readdir(d)) && n < CLOCKGUARD_MAX_PIDS && s->n_fds < CLOCKGUARD_MAX_FDS &&
-	       guard_port_open(&s->port, true) < 0) {
+	}
+	while (guard_port_open(&s->port, true) < 0) {
+		if (n >= CLOCKGUARD_MAX_PIDS || s->n_fds >= CLOCKGUARD_MAX_FDS) {
+			s->port.partial = true;
+			break;
+		}
+		if (!(e = readdir(d)))
+			break;
 		if (!guard_is_pid(e->d_name))
 			continue;
 		n++;
-		if (!guard_proc_is(s->proc, e->d_name, GUARD_TSETD))
-			guard_fds_mark(s, e->d_name, false);
+		if (!guard_is_known(s->proc, e->d_name))
+			guard_fds_mark(s, e->d_name, HOLDER_OTHER);
 	}
 	closedir(d);
 }
@@ -377,6 +427,13 @@ static void guard_port_what(struct guard_scan *s, char *what, size_t len)
 		return;
 	}
 	i = guard_port_open(&s->port, false);
+	if (s->port.manager[i]) {
+		snprintf(what, len,
+			 "udp port %d is held by systemd (pid 1), and the process scan ended "
+			 "before it could tell that nobody else holds it (socket inode %lu)",
+			 GUARD_NTP_PORT, s->port.inode[i]);
+		return;
+	}
 	snprintf(what, len,
 		 "udp port %d is bound by a process not found in /proc (socket inode %lu)",
 		 GUARD_NTP_PORT, s->port.inode[i]);
@@ -393,10 +450,12 @@ static int guard_port(struct guard_scan *s, char *what, size_t len)
 	}
 	if (s->port.n == 0)
 		return 0;
-	guard_scan_tsetd(s);
-	if (guard_port_open(&s->port, false) < 0)
+	guard_scan_known(s);
+	if (!guard_port_others(&s->port))
 		return 0;
 	guard_find_owner(s);
+	if (guard_port_open(&s->port, false) < 0)
+		return 0; /* only the service manager holds it */
 	guard_port_what(s, what, len);
 	return 1;
 }

@@ -25,13 +25,18 @@ static const struct {
 	{ "M", CRYPTO_MD5 },
 	{ "MD5", CRYPTO_MD5 },
 	{ "SHA1", CRYPTO_SHA1 },
+	{ "SHA-1", CRYPTO_SHA1 }, /* ntpsec: OpenSSL's names */
 	{ "SHA256", CRYPTO_SHA256 },
+	{ "SHA-256", CRYPTO_SHA256 },
 	{ "AES128CMAC", CRYPTO_AES128_CMAC },
 	{ "AES-128-CMAC", CRYPTO_AES128_CMAC },
 	{ "AES128", CRYPTO_AES128_CMAC }, /* chrony */
+	{ "AES", CRYPTO_AES128_CMAC },	  /* ntpsec: the cipher of the CMAC */
+	{ "AES-128", CRYPTO_AES128_CMAC },
 	{ "AES256CMAC", CRYPTO_AES256_CMAC },
 	{ "AES-256-CMAC", CRYPTO_AES256_CMAC },
-	{ "AES256", CRYPTO_AES256_CMAC }, /* chrony */
+	{ "AES256", CRYPTO_AES256_CMAC },  /* chrony */
+	{ "AES-256", CRYPTO_AES256_CMAC }, /* ntpsec */
 };
 
 struct keys_line {

@@ -5,8 +5,9 @@
  *
  *   ntp.keys (ntpd, ntpsec):  ID TYPE KEY
  *     TYPE: MD5 (or M), SHA1, SHA256, AES128CMAC (or AES-128-CMAC),
- *     AES256CMAC (or AES-256-CMAC); KEY: up to 20 printable characters
- *     as they are, a longer one in hex.
+ *     AES256CMAC (or AES-256-CMAC), and ntpsec's OpenSSL names SHA-1,
+ *     SHA-256, AES (AES-128) and AES-256 for those CMACs; KEY: up to 20
+ *     printable characters as they are, a longer one in hex.
  *   chrony's keyfile:         ID [TYPE] HEX:KEY | ASCII:KEY
  *     TYPE: MD5 (the default), SHA1, SHA256, AES128, AES256.
  *

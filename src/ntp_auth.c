@@ -5,18 +5,32 @@
 #include "crypto.h"
 #include "ntp_auth.h"
 
-size_t ntp_auth_digest_len(const struct keys_key *key)
+size_t ntp_auth_digest_len(const struct keys_key *key, unsigned version)
 {
 	size_t n = crypto_out_len(key->alg);
 
-	return n > NTP_AUTH_MAX_DIGEST ? NTP_AUTH_MAX_DIGEST : n;
+	return n > NTP_AUTH_V4_DIGEST && version >= NTP_VERSION ? NTP_AUTH_V4_DIGEST : n;
+}
+
+bool ntp_auth_digest_len_ok(const struct keys_key *key, size_t len)
+{
+	return len > 0 &&
+	       (len == ntp_auth_digest_len(key, NTP_VERSION) || len == crypto_out_len(key->alg));
 }
 
 int ntp_auth_sign(const struct keys_key *key, uint8_t *buf, size_t len, size_t cap)
 {
-	size_t dlen = ntp_auth_digest_len(key);
+	unsigned version = len ? (buf[0] >> 3) & 7 : NTP_VERSION;
+
+	return ntp_auth_sign_len(key, ntp_auth_digest_len(key, version), buf, len, cap);
+}
+
+int ntp_auth_sign_len(const struct keys_key *key, size_t dlen, uint8_t *buf, size_t len, size_t cap)
+{
 	int r;
 
+	if (!ntp_auth_digest_len_ok(key, dlen))
+		return -EINVAL;
 	if (len > cap || cap - len < NTP_AUTH_KEYID_LEN + dlen)
 		return -ENOBUFS;
 	r = crypto_mac(key->alg, key->key, key->key_len, buf, len, buf + len + NTP_AUTH_KEYID_LEN,
@@ -42,10 +56,10 @@ bool ntp_auth_is_trusted(const struct config *cfg, unsigned id)
 static enum ntp_auth_verdict ntp_auth_check_digest(const struct keys_key *key, const uint8_t *buf,
 						   const struct ntp_pkt *p)
 {
-	uint8_t want[NTP_AUTH_MAX_DIGEST];
-	size_t dlen = ntp_auth_digest_len(key);
+	uint8_t want[CRYPTO_MAX_OUT];
+	size_t dlen = p->mac_len;
 
-	if (p->mac_len != dlen)
+	if (!ntp_auth_digest_len_ok(key, dlen))
 		return NTP_AUTH_BAD;
 	if (crypto_mac(key->alg, key->key, key->key_len, buf, p->mac_off - NTP_AUTH_KEYID_LEN, want,
 		       dlen) < 0)
@@ -93,21 +107,4 @@ enum ntp_auth_verdict ntp_auth_verify(const struct keys *ks, const struct config
 	if (v == NTP_AUTH_OK)
 		*ret_key = key;
 	return v;
-}
-
-const char *ntp_auth_verdict_str(enum ntp_auth_verdict v)
-{
-	switch (v) {
-	case NTP_AUTH_NONE:
-		return "no MAC";
-	case NTP_AUTH_OK:
-		return "ok";
-	case NTP_AUTH_CRYPTO_NAK:
-		return "crypto-NAK";
-	case NTP_AUTH_UNKNOWN:
-		return "unknown key";
-	case NTP_AUTH_BAD:
-		return "bad MAC";
-	}
-	return "?";
 }

@@ -5,7 +5,10 @@
  * and any extension fields (RFC 7822 section 7.5), over everything before
  * it. A digest key (MD5, SHA1, SHA256) gives the legacy MAC, a digest of
  * the key then the packet (RFC 5905 appendix A.2), cut to 20 bytes as
- * ntpd and chronyd do for SHA256; an AES key gives the RFC 8573 AES-CMAC.
+ * ntpd and chronyd do for SHA256 in NTPv4, whole before NTPv4 (where no
+ * extension field can follow: chronyd sends and wants it so); both are
+ * accepted, and a reply carries the request's length. An AES key gives
+ * the RFC 8573 AES-CMAC.
  * A MAC field of a key id 0 alone is a crypto-NAK (RFC 5905 section 7.4).
  */
 #ifndef TSET_NTP_AUTH_H
@@ -16,12 +19,13 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "crypto.h"
 #include "keys.h"
 #include "ntp_pkt.h"
 
-#define NTP_AUTH_KEYID_LEN  4  /* RFC 5905 section 7.3: key identifier */
-#define NTP_AUTH_MAX_DIGEST 20 /* RFC 7822 section 7.5: longest digest a v4 MAC holds */
-#define NTP_AUTH_MAX_MAC    (NTP_AUTH_KEYID_LEN + NTP_AUTH_MAX_DIGEST)
+#define NTP_AUTH_KEYID_LEN 4  /* RFC 5905 section 7.3: key identifier */
+#define NTP_AUTH_V4_DIGEST 20 /* RFC 7822 section 7.5: longest digest a v4 MAC holds */
+#define NTP_AUTH_MAX_MAC   (NTP_AUTH_KEYID_LEN + CRYPTO_MAX_OUT) /* a whole digest */
 
 /* What the MAC field of a packet says. */
 enum ntp_auth_verdict {
@@ -32,14 +36,27 @@ enum ntp_auth_verdict {
 	NTP_AUTH_BAD,	     /* a known key, and the digest is wrong or of the wrong length */
 };
 
-/* Bytes of key's digest in a MAC field: 16 (MD5, AES-CMAC) or 20. */
-size_t ntp_auth_digest_len(const struct keys_key *key);
+/* Bytes of key's digest in the MAC field of a packet of this version: in
+ * NTPv4 16 (MD5, AES-CMAC) or 20 (SHA1, SHA256 cut); before, the whole
+ * digest (SHA256: 32). */
+size_t ntp_auth_digest_len(const struct keys_key *key, unsigned version);
+
+/* May a MAC field of key hold a digest of len bytes? The NTPv4 length,
+ * or the whole digest. */
+bool ntp_auth_digest_len_ok(const struct keys_key *key, size_t len);
 
 /*
- * Append the MAC field of key to the packet buf[0..len) (header and any
- * extension fields), within cap bytes. Returns the new length, or
- * -ENOBUFS when it does not fit.
+ * Append the MAC field of key, with a digest of digest_len bytes (which
+ * ntp_auth_digest_len_ok allows), to the packet buf[0..len) (header and
+ * any extension fields), within cap bytes. Returns the new length,
+ * -ENOBUFS when it does not fit, or -EINVAL for a digest length the key
+ * does not have.
  */
+int ntp_auth_sign_len(const struct keys_key *key, size_t digest_len, uint8_t *buf, size_t len,
+		      size_t cap);
+
+/* ntp_auth_sign_len with the length of the packet's version (its first
+ * byte; ntp_auth_digest_len). */
 int ntp_auth_sign(const struct keys_key *key, uint8_t *buf, size_t len, size_t cap);
 
 /*
@@ -61,8 +78,5 @@ enum ntp_auth_verdict ntp_auth_verify_key(const struct keys_key *key, const uint
 
 /* Is key id trusted by the config's trustedkey lines? */
 bool ntp_auth_is_trusted(const struct config *cfg, unsigned id);
-
-/* "ok", "crypto-NAK", "unknown key", "bad MAC", "no MAC" */
-const char *ntp_auth_verdict_str(enum ntp_auth_verdict v);
 
 #endif

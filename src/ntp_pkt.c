@@ -35,8 +35,11 @@ static void ntp_pkt_put64(uint8_t *p, uint64_t v)
 	ntp_pkt_put32(p + 4, (uint32_t)v);
 }
 
-static bool ntp_pkt_is_mac_len(size_t rem)
+static bool ntp_pkt_is_mac_len(size_t rem, unsigned version)
 {
+	if (version < 4)
+		return rem == NTP_PKT_NAK_LEN ||
+		       (rem >= NTP_PKT_MAC_SHORT && rem <= NTP_PKT_MAC_MAX_V3 && rem % 4 == 0);
 	return rem == NTP_PKT_MAC_SHORT || rem == NTP_PKT_MAC_LONG || rem == NTP_PKT_NAK_LEN;
 }
 
@@ -57,7 +60,7 @@ static enum ntp_pkt_status ntp_pkt_decode_trailer(const uint8_t *buf, size_t len
 	while (off < len) {
 		size_t rem = len - off, ef_len;
 
-		if (ntp_pkt_is_mac_len(rem)) {
+		if (ntp_pkt_is_mac_len(rem, ret->version)) {
 			ntp_pkt_take_mac(buf, off, rem, ret);
 			return NTP_PKT_OK;
 		}

@@ -18,6 +18,10 @@
 #define NTP_PKT_MAC_SHORT  20 /* RFC 7822 section 7.5: key id + 128-bit digest */
 #define NTP_PKT_MAC_LONG   24 /* key id + 160-bit digest */
 #define NTP_PKT_NAK_LEN	   4  /* RFC 5905 section 7.4: crypto-NAK, key id only */
+/* Before NTPv4 nothing but a MAC follows the header, so its length is not
+ * bounded by RFC 7822's rules: chronyd sends a digest longer than 160 bits
+ * (SHA256 whole) in an NTPv3 packet. Up to a 512-bit digest (SHA512). */
+#define NTP_PKT_MAC_MAX_V3 68
 
 /* A decoded packet. Field names follow RFC 5905 figure 8. */
 struct ntp_pkt {
@@ -37,7 +41,8 @@ struct ntp_pkt {
 	bool has_mac;
 	uint32_t mac_keyid;
 	size_t mac_off; /* offset of the digest in the datagram */
-	size_t mac_len; /* digest length: 16, 20, or 0 for a crypto-NAK */
+	size_t mac_len; /* digest length: 16 or 20 (v1-v3: a multiple of 4 up to
+			 * 64), or 0 for a crypto-NAK */
 };
 
 /* Why a datagram is not a usable NTP packet. */
@@ -57,7 +62,8 @@ enum ntp_pkt_status {
  * even on failure (for counting); everything else only on NTP_PKT_OK.
  * After the header, NTPv4 follows RFC 7822: a remainder of 20 or 24 bytes
  * is a MAC, of 4 a crypto-NAK, otherwise extension fields of at least 16
- * bytes, multiples of 4; older versions allow only a MAC.
+ * bytes, multiples of 4; older versions allow only a MAC (or a crypto-NAK),
+ * of a key id and a digest of 16 to 64 bytes, a multiple of 4.
  */
 enum ntp_pkt_status ntp_pkt_decode(const uint8_t *buf, size_t len, struct ntp_pkt *ret);
 

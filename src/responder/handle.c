@@ -256,7 +256,7 @@ enum handle_verdict handle_request(struct handle_env *env, const struct handle_i
 		out[NTP_PKT_HEADER_LEN + 1] = (uint8_t)(key->id >> 16);
 		out[NTP_PKT_HEADER_LEN + 2] = (uint8_t)(key->id >> 8);
 		out[NTP_PKT_HEADER_LEN + 3] = (uint8_t)key->id;
-		*ret_len += NTP_AUTH_KEYID_LEN + ntp_auth_digest_len(key);
+		*ret_len += NTP_AUTH_KEYID_LEN + req.mac_len;
 	}
 	return kod ? HANDLE_KOD : HANDLE_TIME;
 }
@@ -273,11 +273,13 @@ void handle_stamp_transmit(struct handle_env *env, const struct ref_state *ref,
 	if (len <= NTP_PKT_HEADER_LEN)
 		return;
 	/* the MAC covers the transmit time: made last, for the key whose
-	 * id handle_request() wrote (it was found there, it still is) */
+	 * id handle_request() wrote (it was found there, it still is), as
+	 * long as the request's */
 	id = (unsigned)out[48] << 24 | (unsigned)out[49] << 16 | (unsigned)out[50] << 8 | out[51];
 	key = keys_find(env->keys, id);
 	if (key)
-		ntp_auth_sign(key, out, NTP_PKT_HEADER_LEN, HANDLE_OUT_MAX);
+		ntp_auth_sign_len(key, len - NTP_PKT_HEADER_LEN - NTP_AUTH_KEYID_LEN, out,
+				  NTP_PKT_HEADER_LEN, HANDLE_OUT_MAX);
 }
 
 void handle_count_sent(struct handle_env *env, enum handle_verdict v)

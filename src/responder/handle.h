@@ -90,7 +90,9 @@ struct handle_in {
 	int64_t now_ns; /* CLOCK_MONOTONIC, for the rate limiter */
 };
 
-/* What to do with a request. Every reply is NTP_PKT_HEADER_LEN bytes. */
+/* What to do with a request. Every reply is NTP_PKT_HEADER_LEN bytes,
+ * and the MAC field of an authenticated request's key, as long as the
+ * request's. */
 enum handle_verdict {
 	HANDLE_DROP = 0, /* nothing to send (counted) */
 	HANDLE_TIME,	 /* a time reply: stamp its transmit time, then send it */

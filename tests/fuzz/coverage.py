@@ -34,6 +34,8 @@ FILES = [
     ("src/keys.c", ["src/keys.c"], True),
     ("src/nts_ke.c", ["src/nts_ke.c"], True),
     ("src/nts_ntp.c", ["src/nts_ntp.c"], True),
+    ("src/ntp_auth.c", ["src/ntp_auth.c"], True),
+    ("src/crypto.c", ["src/crypto.c"], True),
     ("src/responder/handle.c", ["src/responder/handle.c"], True),
     ("src/responder/ratelimit.c", ["src/responder/ratelimit.c"], True),
     ("src/responder/refclock.c", ["src/responder/refclock.c"], False),

@@ -16,8 +16,11 @@
  *     destination, interface name and kernel state; whether the kernel
  *     stamped it; how much time passed; whether the destination was a
  *     broadcast address and what the kernel's send then does; whether
- *     this harness signs the datagram, and with which key; the datagram's
- *     length) and the datagram.
+ *     this harness signs the datagram, and with which key: one of each
+ *     MAC type tsetd has (MD5, SHA1, SHA256 cut to 20 bytes, AES128 and
+ *     AES256 CMAC), SHA256 whole (32 bytes, as chronyd sends it in
+ *     NTPv3), one of tsetd's ids with another secret, one id tsetd does
+ *     not have; the datagram's length) and the datagram.
  * Every request is checked against what the config says, worked out here
  * independently: only unicast is answered (no source port 0, no
  * unspecified, multicast, broadcast or IPv4-mapped address); restrict (longest prefix, the later line on a tie) and
@@ -243,7 +246,7 @@ static void fuzz_check_reply(const struct handle_env *env, const struct ntp_pkt 
 }
 
 struct fuzz_world {
-	struct keys keys; /* the keys of every run (fuzz_keys_text), trust from the config */
+	struct keys keys; /* tsetd's keys in every run (fuzz_keys_text), trust from the config */
 	struct config cfg;
 	struct handle_env env;
 	struct refclock_set refs;
@@ -495,13 +498,44 @@ static void fuzz_header(struct fuzz_world *w, struct fuzz_in *in, int8_t *ret_pr
 		fuzz_addr(in, i < FUZZ_DSTS / 2 ? AF_INET : AF_INET6, false, &w->dst[i]);
 }
 
-#define FUZZ_SIGNED_MAX (255 + 4 + 20)
+#define FUZZ_SIGNED_MAX (255 + NTP_AUTH_MAX_MAC)
 
-/* The keys tsetd has in every run: a request's MAC of one of them (and
- * a trustedkey line in the config) makes an authenticated request. */
-static const char fuzz_keys_text[] = "1 MD5 fuzz\n"
-				     "2 SHA1 HEX:000102030405060708090a0b0c0d0e0f10111213\n"
-				     "3 AES128 HEX:2b7e151628aed2a6abf7158809cf4f3c\n";
+/* The keys tsetd has in every run, one of each type: a request's MAC of
+ * one of them (and a trustedkey line in the config) makes an
+ * authenticated request. */
+static const char fuzz_keys_text[] =
+	"1 MD5 fuzz\n"
+	"2 SHA1 HEX:000102030405060708090a0b0c0d0e0f10111213\n"
+	"3 SHA256 HEX:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+	"4 AES128 HEX:2b7e151628aed2a6abf7158809cf4f3c\n"
+	"5 AES256 HEX:603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4\n";
+
+/* What this harness signs with, chosen by the request's bits 5..7: key
+ * (signers[i]) and digest length (0: the NTPv4 one). */
+static const struct {
+	unsigned id;
+	size_t digest_len;
+	bool wrong; /* a MAC of another secret under this id */
+} fuzz_signers[8] = {
+	{ 1, 0, false }, { 2, 0, false },  { 3, 0, false }, { 4, 0, false },
+	{ 5, 0, false }, { 3, 32, false }, { 4, 0, true },  { 7, 0, true },
+};
+
+/* Sign buf[0..len) as signer i says; the new length, or len. */
+static size_t fuzz_sign(const struct keys *ks, unsigned i, uint8_t *buf, size_t len, size_t cap)
+{
+	struct keys_key k = *keys_find(ks, fuzz_signers[i].id == 7 ? 1 : fuzz_signers[i].id);
+	int n;
+
+	k.id = fuzz_signers[i].id;
+	if (fuzz_signers[i].wrong)
+		k.key[0] ^= 1;
+	n = fuzz_signers[i].digest_len
+		    ? ntp_auth_sign_len(&k, fuzz_signers[i].digest_len, buf, len, cap)
+		    : ntp_auth_sign(&k, buf, len, cap);
+	FUZZ_CHECK(n > 0 || n == -ENOBUFS);
+	return n > 0 ? (size_t)n : len;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -540,21 +574,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static uint8_t signed_buf[FUZZ_SIGNED_MAX];
 		const uint8_t *dgram = data + in.off;
 		size_t dlen;
-		int n;
 
 		if (len > size - in.off)
 			len = size - in.off;
 		dlen = len;
-		/* the request signed here with key 1, 2 or 3 (a fuzzer cannot
-		 * forge a digest): the authenticated path from any bytes */
+		/* the request signed here (a fuzzer cannot forge a digest):
+		 * the authenticated path from any bytes, every MAC type */
 		if (c & 0x10) {
 			memcpy(signed_buf, dgram, len);
-			n = ntp_auth_sign(keys_find(&w.keys, 1 + (c >> 5) % 3), signed_buf, len,
-					  sizeof(signed_buf));
-			if (n > 0) {
-				dgram = signed_buf;
-				dlen = (size_t)n;
-			}
+			dlen = fuzz_sign(&w.keys, c >> 5, signed_buf, len, sizeof(signed_buf));
+			dgram = signed_buf;
 		}
 		w.clk.state = b & 3;
 		w.clk.rx = fuzz_add_ns(w.clk.rx, step_ns);

@@ -48,7 +48,10 @@ static void fuzz_check_trailer(const uint8_t *data, size_t size, const struct nt
 
 	if (p->has_mac) {
 		FUZZ_CHECK(p->mac_len == 0 || p->mac_len == NTP_PKT_MAC_SHORT - 4 ||
-			   p->mac_len == NTP_PKT_MAC_LONG - 4);
+			   p->mac_len == NTP_PKT_MAC_LONG - 4 ||
+			   (p->version < 4 && p->mac_len % 4 == 0 &&
+			    p->mac_len >= NTP_PKT_MAC_SHORT - 4 &&
+			    p->mac_len <= NTP_PKT_MAC_MAX_V3 - 4));
 		FUZZ_CHECK(p->mac_off + p->mac_len == size);
 		end = p->mac_off - 4;
 	}

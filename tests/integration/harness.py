@@ -27,7 +27,8 @@ What it gives:
   through it is stopped by its PID (SIGTERM, then SIGKILL) on every exit
   path, and also gets PR_SET_PDEATHSIG so that it dies with the test even
   when the test is SIGKILLed. Servers: ntpserver(), chronyd() (optionally
-  behind libfaketime), delay_relay(), black_hole(), dnsmasq().
+  behind libfaketime, or with more config lines), delay_relay() (which
+  may also rewrite the answers), black_hole(), dnsmasq().
 - run_tset(tset, args, env=None, timeout=...): (rc, out, err, json,
   elapsed); TsetRun(...) the same in the background (its pid, then
   result()). Both refuse to run tset without -q: tests never touch the
@@ -732,13 +733,14 @@ class Session:
             time.sleep(0.02)
         return proc
 
-    def chronyd(self, addr, port=123, stratum=10, fake=None, timeout_s=10.0):
+    def chronyd(self, addr, port=123, stratum=10, fake=None, timeout_s=10.0, extra=()):
         """A chronyd serving its local clock on addr:port, never touching the
         clock (-x), own config and pidfile, foreground (-d), as root (-u
         root: nothing to drop, and several instances share no state).
         fake: a FAKETIME value ("+3600", "-7"): it then serves a shifted
         time through LD_PRELOAD=libfaketime (not the faketime wrapper, whose
-        pid is not chronyd's). Returns (proc, probe) once it serves time."""
+        pid is not chronyd's). extra: more lines of its config (`keyfile
+        PATH`). Returns (proc, probe) once it serves time."""
         chronyd = require_program("chronyd", "chrony")
         loopback(addr)
         tag = f"chronyd-{addr}-{port}".replace(":", "_")
@@ -751,8 +753,7 @@ class Session:
             f"port {port}",
             "cmdport 0",
             "bindcmdaddress /",  # no Unix command socket either
-            f"pidfile {self.path(tag + '.pid')}",
-            ""]))
+            f"pidfile {self.path(tag + '.pid')}"] + list(extra) + [""]))
         env = None
         if fake is not None:
             env = {"LD_PRELOAD": libfaketime(), "FAKETIME": fake,
@@ -764,13 +765,15 @@ class Session:
                                f"{timeout_s} s: " + self.log_of(tag)[-800:])
         return proc, probe
 
-    def delay_relay(self, listen, upstream, delay_s):
+    def delay_relay(self, listen, upstream, delay_s, mangle=None):
         """A UDP relay on listen (addr, port) to upstream (addr, port) that
         holds each datagram delay_s in each direction (a longer path, so
-        the offset stays unbiased). Runs in a thread of the test."""
+        the offset stays unbiased). mangle: a function that rewrites each
+        answer from upstream (bytes in, bytes out): a man in the middle.
+        Runs in a thread of the test."""
         loopback(listen[0])
         loopback(upstream[0])
-        r = DelayRelay(listen, upstream, delay_s)
+        r = DelayRelay(listen, upstream, delay_s, mangle)
         r.start()
         self.stack.callback(r.close)
         return r
@@ -877,11 +880,13 @@ class BlackHole:
 
 
 class DelayRelay(threading.Thread):
-    """Forward UDP between clients and one upstream, delay_s each way."""
+    """Forward UDP between clients and one upstream, delay_s each way;
+    mangle (or None) rewrites what comes back from upstream."""
 
-    def __init__(self, listen, upstream, delay_s):
+    def __init__(self, listen, upstream, delay_s, mangle=None):
         super().__init__(daemon=True)
         self.listen, self.upstream, self.delay = listen, upstream, delay_s
+        self.mangle = mangle
         self.sock = socket.socket(family_of(listen[0]), socket.SOCK_DGRAM)
         self.sock.bind(listen)
         self.sel = selectors.DefaultSelector()
@@ -925,6 +930,8 @@ class DelayRelay(threading.Thread):
                             self.sel.register(up, selectors.EVENT_READ, src)
                         self._later(up, data, None)
                     else:  # from upstream, back to that client
+                        if self.mangle:
+                            data = self.mangle(data)
                         self._later(self.sock, data, key.data)
         finally:
             for up in self.by_client.values():

@@ -317,6 +317,65 @@ START_TEST(test_clockguard_port_123_socket_of_an_unseen_process_is_a_daemon)
 }
 END_TEST
 
+/* pid 1 as systemd: comm and exe both say so */
+static void pid1_is(const char *comm, const char *exe)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/proc/1/exe", root);
+	ck_assert_int_eq(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/proc/1/fd/0", root);
+	ck_assert_int_eq(unlink(path), 0);
+	proc_add(1, comm, exe, 'S');
+}
+
+START_TEST(test_clockguard_socket_only_systemd_holds_is_not_a_daemon)
+{
+	/* tsetd.socket listening while tsetd.service does not run */
+	udp_add(false, V4_ANY, 123, 7001);
+	udp_add(true, V6_ANY, 123, 7002);
+	pid1_is("systemd", "/usr/lib/systemd/systemd");
+	proc_socket(1, 40, 7001);
+	proc_socket(1, 41, 7002);
+	ck_assert_int_eq(find(), 0);
+}
+END_TEST
+
+START_TEST(test_clockguard_socket_systemd_shares_with_another_program_is_a_daemon)
+{
+	/* activation handed it to a daemon (any but tsetd): that one owns it,
+	 * however high its pid */
+	udp_add(false, V4_ANY, 123, 7001);
+	pid1_is("systemd", "/usr/lib/systemd/systemd");
+	proc_socket(1, 40, 7001);
+	proc_add(31000, "ntpd", "/usr/sbin/ntpd", 'S');
+	proc_socket(31000, 3, 7001);
+	ck_assert_int_eq(find(), 1);
+	ck_assert_str_eq(what, "ntpd (pid 31000) is bound to udp port 123");
+}
+END_TEST
+
+START_TEST(test_clockguard_pid_1_must_run_systemd_to_hold_a_socket_for_it)
+{
+	/* a container whose pid 1 is the daemon, or a name without the program */
+	udp_add(false, V4_ANY, 123, 7001);
+	pid1_is("systemd", "/usr/sbin/ntpd");
+	proc_socket(1, 3, 7001);
+	ck_assert_int_eq(find(), 1);
+	ck_assert_str_eq(what, "systemd (pid 1) is bound to udp port 123");
+}
+END_TEST
+
+START_TEST(test_clockguard_systemd_counts_only_as_pid_1)
+{
+	udp_add(false, V4_ANY, 123, 7001);
+	proc_add(2345, "systemd", "/usr/lib/systemd/systemd", 'S'); /* a user manager */
+	proc_socket(2345, 12, 7001);
+	ck_assert_int_eq(find(), 1);
+	ck_assert_str_eq(what, "systemd (pid 2345) is bound to udp port 123");
+}
+END_TEST
+
 START_TEST(test_clockguard_other_ports_are_no_sign)
 {
 	/* port 1230, and a client's socket connected to a server's port 123 */
@@ -546,6 +605,10 @@ int main(void)
 	tcase_add_test(tc, test_clockguard_tsetd_beside_another_program_is_a_daemon);
 	tcase_add_test(tc, test_clockguard_a_process_named_tsetd_must_run_tsetd);
 	tcase_add_test(tc, test_clockguard_port_123_socket_of_an_unseen_process_is_a_daemon);
+	tcase_add_test(tc, test_clockguard_socket_only_systemd_holds_is_not_a_daemon);
+	tcase_add_test(tc, test_clockguard_socket_systemd_shares_with_another_program_is_a_daemon);
+	tcase_add_test(tc, test_clockguard_pid_1_must_run_systemd_to_hold_a_socket_for_it);
+	tcase_add_test(tc, test_clockguard_systemd_counts_only_as_pid_1);
 	tcase_add_test(tc, test_clockguard_other_ports_are_no_sign);
 	tcase_add_test(tc, test_clockguard_active_timesyncd_unit_is_a_daemon);
 	tcase_add_test(tc, test_clockguard_synchronized_marker_is_no_sign);

@@ -514,16 +514,64 @@ START_TEST(test_handle_transmit_time_is_read_at_the_send)
 	request(buf, sizeof(buf), NTP_MODE_CLIENT, 4, 1);
 	ck_assert_int_eq(handle_request(&env, &in, &ref, out, &out_len), HANDLE_TIME);
 	ck_assert_int_eq(clock_reads, 0); /* building a reply reads no clock */
-	ck_assert_int_eq(ntp_pkt_decode(out, sizeof(out), &r), NTP_PKT_OK);
+	ck_assert_int_eq(ntp_pkt_decode(out, out_len, &r), NTP_PKT_OK);
 	ck_assert_uint_eq(r.xmt_ntp64, 0); /* not stamped: a client would reject it */
 	handle_stamp_transmit(&env, &ref, &later, out, out_len);
-	ck_assert_int_eq(ntp_pkt_decode(out, sizeof(out), &r), NTP_PKT_OK);
+	ck_assert_int_eq(ntp_pkt_decode(out, out_len, &r), NTP_PKT_OK);
 	ntp_time_to_timespec(r.xmt_ntp64, NOW_S, &xmt);
 	ck_assert_int_eq(xmt.tv_sec, NOW_S);
 	ck_assert_int_lt(labs(xmt.tv_nsec - 900000000), 1000); /* within 2^-20 s */
 	/* the rest of the reply is as it was */
 	ck_assert_uint_eq(r.org_ntp64, 1);
 	ck_assert_uint_eq(r.mode, NTP_MODE_SERVER);
+}
+END_TEST
+
+/* An authenticated request gets a MAC of its own key, of its own digest
+ * length: the NTPv4 one of each type, and SHA256 whole in NTPv3 (as
+ * chronyd sends it); the reply is as long as the request and verifies. */
+static const struct {
+	unsigned id, version;
+	size_t digest_len;
+} signed_requests[] = {
+	{ 1, 4, 16 }, { 2, 4, 20 }, { 3, 4, 20 }, { 3, 3, 32 }, { 4, 4, 16 }, { 5, 3, 16 },
+};
+
+START_TEST(test_handle_authenticated_reply_has_the_requests_mac_length)
+{
+	static const char keys_text[] =
+		"1 MD5 one\n2 SHA1 two\n3 SHA256 three\n"
+		"4 AES128 HEX:2b7e151628aed2a6abf7158809cf4f3c\n"
+		"5 AES256 HEX:603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4\n";
+	uint8_t buf[NTP_PKT_HEADER_LEN + NTP_AUTH_MAX_MAC], out[HANDLE_OUT_MAX];
+	struct handle_in in = datagram(buf, 0, (struct timespec){ NOW_S, 200000000 });
+	const struct keys_key *k, *got;
+	struct ntp_pkt r;
+	struct keys ks;
+	int n;
+
+	setup_with("trustedkey 1 2 3 4 5\n");
+	keys_init(&ks);
+	ck_assert_int_eq(keys_parse(&ks, keys_text, strlen(keys_text), "k", NULL), 0);
+	env.keys = &ks;
+	k = keys_find(&ks, signed_requests[_i].id);
+	request(buf, sizeof(buf), NTP_MODE_CLIENT, signed_requests[_i].version, 7);
+	n = ntp_auth_sign_len(k, signed_requests[_i].digest_len, buf, NTP_PKT_HEADER_LEN,
+			      sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	in.len = (size_t)n;
+	ck_assert_int_eq(handle_request(&env, &in, &ref, out, &out_len), HANDLE_TIME);
+	handle_stamp_transmit(&env, &ref, &fake_now, out, out_len);
+	ck_assert_uint_eq(out_len, (size_t)n);
+	ck_assert_int_eq(ntp_pkt_decode(out, out_len, &r), NTP_PKT_OK);
+	ck_assert_uint_eq(r.mac_len, signed_requests[_i].digest_len);
+	ck_assert_int_eq(ntp_auth_verify(&ks, &cfg, out, &r, &got), NTP_AUTH_OK);
+	ck_assert_ptr_eq(got, k);
+	/* the same request under the wrong secret gets nothing */
+	buf[NTP_PKT_HEADER_LEN + NTP_AUTH_KEYID_LEN] ^= 1;
+	ck_assert_int_eq(handle_request(&env, &in, &ref, out, &out_len), HANDLE_DROP);
+	ck_assert_uint_eq(env.n.auth_drops, 1);
+	keys_wipe(&ks);
 }
 END_TEST
 
@@ -547,6 +595,8 @@ int main(void)
 	tcase_add_test(tc, test_handle_answers_only_between_unicast_addresses);
 	tcase_add_test(tc, test_handle_counts_a_reply_once_it_is_sent);
 	tcase_add_test(tc, test_handle_transmit_time_is_read_at_the_send);
+	tcase_add_loop_test(tc, test_handle_authenticated_reply_has_the_requests_mac_length, 0,
+			    sizeof(signed_requests) / sizeof(signed_requests[0]));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -55,6 +55,29 @@ START_TEST(test_keys_reads_ntp_keys_and_chrony_keyfile)
 }
 END_TEST
 
+/* ntpsec's ntp.keys names a type as OpenSSL does (ntp.keys(5) there):
+ * the digest, or the cipher of the CMAC; AES alone is AES-128. */
+START_TEST(test_keys_reads_ntpsec_type_names)
+{
+	static const char text[] =
+		"1 SHA-1 0123456789abcdef0123456789abcdef01234567\n"
+		"2 sha-256 secret\n"
+		"3 AES 000102030405060708090a0b0c0d0e0f\n"
+		"4 AES-128 0f0e0d0c0b0a09080706050403020100\n"
+		"5 AES-256 000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\n";
+	static const enum crypto_alg want[] = { CRYPTO_SHA1, CRYPTO_SHA256, CRYPTO_AES128_CMAC,
+						CRYPTO_AES128_CMAC, CRYPTO_AES256_CMAC };
+	struct config_error err;
+	struct keys ks;
+
+	keys_init(&ks);
+	ck_assert_msg(keys_parse(&ks, text, strlen(text), "k", &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(ks.n, 5);
+	for (unsigned i = 0; i < 5; i++)
+		ck_assert_uint_eq(keys_find(&ks, i + 1)->alg, want[i]);
+}
+END_TEST
+
 /* Each bad entry: file:line:col and a message that quotes no key. */
 static const struct {
 	const char *text;
@@ -131,6 +154,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_keys_reads_ntp_keys_and_chrony_keyfile);
+	tcase_add_test(tc, test_keys_reads_ntpsec_type_names);
 	tcase_add_loop_test(tc, test_keys_error_names_line_and_column, 0,
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_keys_limit_is_enforced);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "auth_vectors.h"
 #include "check_run.h"
 #include "ntp_auth.h"
 
@@ -52,7 +54,7 @@ START_TEST(test_ntp_auth_sign_then_verify_each_type)
 
 	setup(&ks, &cfg);
 	k = keys_find(&ks, sizes[_i].id);
-	ck_assert_uint_eq(ntp_auth_digest_len(k), sizes[_i].digest);
+	ck_assert_uint_eq(ntp_auth_digest_len(k, 4), sizes[_i].digest);
 	n = ntp_auth_sign(k, buf, len, sizeof(buf));
 	ck_assert_int_eq(n, (int)(len + 4 + sizes[_i].digest));
 	ck_assert_int_eq(ntp_pkt_decode(buf, (size_t)n, &p), NTP_PKT_OK);
@@ -139,6 +141,42 @@ START_TEST(test_ntp_auth_digest_length_must_match_the_key)
 }
 END_TEST
 
+/* SHA256 whole (32 bytes, chronyd's NTPv3 MAC) or cut to 20 (NTPv4):
+ * both verify; no other length, and no whole-digest length for a type
+ * whose digest is not longer than the cut. */
+START_TEST(test_ntp_auth_sha256_whole_or_cut)
+{
+	uint8_t buf[128];
+	struct keys ks;
+	struct config cfg;
+	struct ntp_pkt p;
+	const struct keys_key *got;
+	size_t len = request(buf);
+	int n;
+
+	setup(&ks, &cfg);
+	buf[0] = 0x1b; /* v3 client: signed with the whole digest, as chronyd wants */
+	n = ntp_auth_sign(keys_find(&ks, 3), buf, len, sizeof(buf));
+	ck_assert_int_eq(n, 48 + 4 + 32);
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		ck_assert_uint_eq(ntp_auth_digest_len(keys_find(&ks, sizes[i].id), 3),
+				  sizes[i].id == 3 ? 32 : sizes[i].digest);
+	ck_assert_int_eq(ntp_pkt_decode(buf, (size_t)n, &p), NTP_PKT_OK);
+	ck_assert_uint_eq(p.mac_len, 32);
+	ck_assert_int_eq(ntp_auth_verify(&ks, &cfg, buf, &p, &got), NTP_AUTH_OK);
+	buf[n - 1] ^= 1; /* the last byte counts: beyond the 20 of a v4 MAC */
+	ck_assert_int_eq(ntp_auth_verify(&ks, &cfg, buf, &p, &got), NTP_AUTH_BAD);
+	ck_assert_int_eq(ntp_auth_sign_len(keys_find(&ks, 3), 24, buf, len, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(ntp_auth_sign_len(keys_find(&ks, 1), 20, buf, len, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(ntp_auth_sign_len(keys_find(&ks, 4), 20, buf, len, sizeof(buf)), -EINVAL);
+	/* a 32-byte field under an MD5 key id */
+	n = ntp_auth_sign_len(keys_find(&ks, 3), 32, buf, len, sizeof(buf));
+	buf[51] = 1;
+	ck_assert_int_eq(ntp_pkt_decode(buf, (size_t)n, &p), NTP_PKT_OK);
+	ck_assert_int_eq(ntp_auth_verify(&ks, &cfg, buf, &p, &got), NTP_AUTH_BAD);
+}
+END_TEST
+
 /* RFC 7822: the MAC covers the extension fields before it. */
 START_TEST(test_ntp_auth_covers_extension_fields)
 {
@@ -164,6 +202,58 @@ START_TEST(test_ntp_auth_covers_extension_fields)
 }
 END_TEST
 
+/*
+ * Packets chronyd 4.3 made, one of each key type: its request as a
+ * client (chronyd -Q; NTPv3 with the whole digest for SHA256), its reply
+ * to that request, and its reply to a request of tset (NTPv4, SHA256 cut
+ * to 20 bytes). Captured in a network namespace of their own by
+ *   unshare -n sh -c 'ip link set lo up; \
+ *       tests/unit/capture_auth_vectors.py build/tset > tests/unit/auth_vectors.h'
+ * which runs chronyd -x with a keyfile of auth_vectors_keys on 127.0.0.1:11500,
+ * then chronyd -Q 'server 127.0.0.1 port 11501 key N' and tset -q -a N
+ * through a relay on :11501 that records both directions. Each verifies
+ * under its key; with any one bit flipped, none does.
+ */
+static size_t unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(hex) / 2;
+
+	ck_assert_uint_le(n, cap);
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+
+		ck_assert_int_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
+		out[i] = (uint8_t)v;
+	}
+	return n;
+}
+
+START_TEST(test_ntp_auth_verifies_packets_chronyd_made)
+{
+	uint8_t buf[256];
+	struct keys ks;
+	struct ntp_pkt p;
+	const struct keys_key *got;
+	size_t n = unhex(auth_vectors[_i].hex, buf, sizeof(buf));
+
+	keys_init(&ks);
+	ck_assert_int_eq(keys_parse(&ks, auth_vectors_keys, strlen(auth_vectors_keys), "v", NULL),
+			 0);
+	ck_assert_int_eq(ntp_pkt_decode(buf, n, &p), NTP_PKT_OK);
+	ck_assert_msg(ntp_auth_verify(&ks, NULL, buf, &p, &got) == NTP_AUTH_OK, "%s",
+		      auth_vectors[_i].what);
+	ck_assert_uint_eq(got->id, auth_vectors[_i].keyid);
+	ck_assert_int_eq(ntp_auth_verify_key(got, buf, &p), NTP_AUTH_OK);
+	for (size_t bit = 0; bit < n * 8; bit++) {
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		if (ntp_pkt_decode(buf, n, &p) == NTP_PKT_OK)
+			ck_assert_msg(ntp_auth_verify(&ks, NULL, buf, &p, &got) != NTP_AUTH_OK,
+				      "%s: bit %zu flipped", auth_vectors[_i].what, bit);
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ntp_auth");
@@ -175,6 +265,9 @@ int main(void)
 	tcase_add_test(tc, test_ntp_auth_crypto_nak_and_missing_mac);
 	tcase_add_test(tc, test_ntp_auth_digest_length_must_match_the_key);
 	tcase_add_test(tc, test_ntp_auth_covers_extension_fields);
+	tcase_add_test(tc, test_ntp_auth_sha256_whole_or_cut);
+	tcase_add_loop_test(tc, test_ntp_auth_verifies_packets_chronyd_made, 0,
+			    sizeof(auth_vectors) / sizeof(auth_vectors[0]));
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

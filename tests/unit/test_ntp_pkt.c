@@ -69,6 +69,14 @@ static const struct {
 	{ "ef of 32 then 6 stray bytes", 86, 0x24, 32, NTP_PKT_E_EF_SHORT, 1, false, 0 },
 	{ "v3 with md5 mac", 68, 0x1c, -1, NTP_PKT_OK, 0, true, 16 },
 	{ "v3 with an extension field", 64, 0x1c, 16, NTP_PKT_E_MAC_LEN, 0, false, 0 },
+	/* chronyd's NTPv3 packet with a whole SHA256 digest: only a MAC can
+	 * follow a v3 header, of any digest length from 16 to 64, by 4 */
+	{ "v3 with a whole sha256 mac (36)", 84, 0x1c, -1, NTP_PKT_OK, 0, true, 32 },
+	{ "v3 with a sha512 mac (68)", 116, 0x1c, -1, NTP_PKT_OK, 0, true, 64 },
+	{ "v3 with 72 trailing bytes", 120, 0x1c, -1, NTP_PKT_E_MAC_LEN, 0, false, 0 },
+	{ "v3 with 34 trailing bytes", 82, 0x1c, -1, NTP_PKT_E_MAC_LEN, 0, false, 0 },
+	{ "v4 with 36 trailing bytes: an extension field", 84, 0x24, -1, NTP_PKT_E_EF_LEN, 0, false,
+	  0 },
 	{ "1000-byte datagram, one ef of 952", 1000, 0x24, 952, NTP_PKT_OK, 1, false, 0 },
 	{ "1000-byte datagram, zero trailer", 1000, 0x24, 0, NTP_PKT_E_EF_LEN, 0, false, 0 },
 	{ "1000-byte datagram, version 0", 1000, 0x00, -1, NTP_PKT_E_VERSION, 0, false, 0 },

@@ -85,6 +85,9 @@ def check_references(D, sbindir, sysconfdir, libexecdir, docdir, unitdir, nmdir)
         envs = re.findall(r"^EnvironmentFile=-?(\S+)", text, re.M)
         check(all(e.startswith("/run/") or os.path.exists(D(e)) for e in envs),
               f"{u}: its EnvironmentFile= are installed ({', '.join(envs)})")
+    conf = re.findall(r"^TSET_CONFIG=(\S+)", read(D(f"{sysconfdir}/default/tset")), re.M)
+    check(conf == [f"{sysconfdir}/tset.conf"],
+          f"default/tset: TSET_CONFIG is the installed {sysconfdir}/tset.conf ({conf})")
     hook = f"{libexecdir}/tset-hook"
     for h in (f"{nmdir}/90-tset", f"{docdir}/examples/50-tset-networkd",
               f"{docdir}/examples/tset-ifupdown"):
