@@ -25,7 +25,8 @@
  *     framed fields after the header, the identifier, the cookie, the
  *     placeholders asked for (of the cookie's length), and an
  *     authenticator last that opens under the client's key over all
- *     before it.
+ *     before it; with room for less (the input says how much), it is
+ *     -ENOBUFS and nothing is written past the room given.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -131,7 +132,7 @@ static void fuzz_check_sealed(const uint8_t *buf, size_t ad_len, const uint8_t *
 /* The request with cookie data[0..n) (at most a cookie's length) and
  * n_ph placeholders. */
 static void fuzz_check_request(const struct nts_ntp_keys *keys, const uint8_t *uid,
-			       const uint8_t *data, size_t n, unsigned n_ph)
+			       const uint8_t *data, size_t n, unsigned n_ph, unsigned short_by)
 {
 	static uint8_t req[NTS_NTP_MAX_REQUEST];
 	static struct fuzz_walk w;
@@ -158,6 +159,16 @@ static void fuzz_check_request(const struct nts_ntp_keys *keys, const uint8_t *u
 	FUZZ_CHECK(crypto_siv_decrypt(keys->c2s, fuzz_nonce, NTS_NONCE_LEN, req, w.last_off,
 				      req + w.last_off + 8 + NTS_NONCE_LEN, CRYPTO_SIV_TAG_LEN,
 				      tag) == 0);
+	/* short of room by 1 to everything after the header */
+	{
+		size_t cap = (size_t)len - 1 - short_by % ((size_t)len - 48);
+
+		memset(req, 0xee, sizeof(req));
+		FUZZ_CHECK(nts_ntp_request(req, 48, cap, keys, &c, n_ph, uid, fuzz_nonce) ==
+			   -ENOBUFS);
+		for (size_t i = cap; i < (size_t)len; i++)
+			FUZZ_CHECK(req[i] == 0xee);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -210,7 +221,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(got[i].len >= 1 && got[i].len <= NTS_KE_MAX_COOKIE_LEN);
 	}
 	FUZZ_CHECK(nts_ntp_verdict_str(v)[0] != '?');
-	fuzz_check_request(&keys, uid, buf + 48, pkt_len > 48 ? pkt_len - 48 : 0, (flags >> 3) & 3);
+	fuzz_check_request(&keys, uid, buf + 48, pkt_len > 48 ? pkt_len - 48 : 0, (flags >> 3) & 3,
+			   flip);
 	if ((flags & FUZZ_SEAL) && (flags & FUZZ_FLIP))
 		FUZZ_CHECK(v != NTS_NTP_OK);
 	else if (flags & FUZZ_SEAL)
