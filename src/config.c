@@ -744,6 +744,7 @@ static const struct config_directive config_directives[] = {
 	CONFIG_DAEMON("nonvolatile"),
 	CONFIG_DAEMON("nts"),
 	CONFIG_DAEMON("ntpsigndsocket"),
+	{ "ntstrustedcerts", CONFIG_USE_TSET, config_do_ntstrustedcerts },
 	{ "peer", CONFIG_USE_BOTH, config_do_peer },
 	CONFIG_DAEMON("phone"),
 	CONFIG_DAEMON("pidfile"),

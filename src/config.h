@@ -87,7 +87,12 @@ struct config_server {
 	unsigned keyid;		    /* 0 = none */
 	unsigned version;	    /* 0 = default (4) */
 	int minpoll, maxpoll;	    /* accepted; 0 when not given */
-	unsigned line;		    /* where it was declared */
+	/* with `nts`, port is the NTS-KE port (`ntsport N`, else ntpsec's
+	 * host:port, else 4460) and ntp_port the NTP port when the key
+	 * exchange names none (`port N`; 0: 123) */
+	uint16_t ntp_port;
+	char ca[CONFIG_MAX_PATH]; /* `ca FILE` (ntpsec): its trust anchors; "" = none */
+	unsigned line;		  /* where it was declared */
 };
 
 /* Reference-clock driver types of 127.127.t.u (ntpd numbering). */
@@ -210,6 +215,9 @@ struct config {
 	double maxdist_s;		  /* tos maxdist S: root distance bound; 0 = not given */
 	/* symmetric-key authentication (both programs) */
 	char keys[CONFIG_MAX_PATH]; /* "" = none */
+	/* NTS: `ntstrustedcerts FILE` (chrony): the trust anchors of every
+	 * nts server without `ca`; "" = the system's */
+	char ntstrustedcerts[CONFIG_MAX_PATH];
 	struct config_key_range trusted[CONFIG_MAX_TRUSTED];
 	unsigned n_trusted;
 	/* tos floor / ceiling: a server of stratum < floor or >= ceiling is
@@ -278,6 +286,10 @@ struct config_include {
 		       struct config_error *ret_err);
 	void *userdata;
 };
+
+/* Was this build made with NTS (meson -Dnts)? Without it tset refuses a
+ * server line with `nts`, naming it. */
+bool config_has_nts(void);
 
 /* Set every field to its default (no servers, default thresholds unset). */
 void config_init(struct config *ret);

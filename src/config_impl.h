@@ -17,12 +17,13 @@
 #include "config.h"
 
 /* most tokens a line can hold: "a b c ..." */
-#define CONFIG_MAX_TOKENS (CONFIG_MAX_LINE / 2 + 1)
-#define CONFIG_NTP_PORT	  123 /* RFC 5905 section 7: UDP port 123 */
-#define CONFIG_MAX_DNS	  253 /* RFC 1035 section 2.3.4, without the final dot */
-#define CONFIG_MAX_LABEL  63  /* RFC 1035 section 2.3.4 */
-#define CONFIG_MAX_ABS_S  1e9 /* bound on any seconds value (about 31 years) */
-#define CONFIG_TOKEN_SHOW 48  /* bytes of a user token quoted in a message */
+#define CONFIG_MAX_TOKENS  (CONFIG_MAX_LINE / 2 + 1)
+#define CONFIG_NTP_PORT	   123	/* RFC 5905 section 7: UDP port 123 */
+#define CONFIG_NTS_KE_PORT 4460 /* RFC 8915 section 6: the NTS-KE TCP port */
+#define CONFIG_MAX_DNS	   253	/* RFC 1035 section 2.3.4, without the final dot */
+#define CONFIG_MAX_LABEL   63	/* RFC 1035 section 2.3.4 */
+#define CONFIG_MAX_ABS_S   1e9	/* bound on any seconds value (about 31 years) */
+#define CONFIG_TOKEN_SHOW  48	/* bytes of a user token quoted in a message */
 
 /* Which programs use a directive: bit (1 << enum config_program). */
 enum {
@@ -109,6 +110,7 @@ int config_do_deadline(struct config_ctx *ctx);
 int config_do_disable(struct config_ctx *ctx);
 int config_do_enable(struct config_ctx *ctx);
 int config_do_resolvconf(struct config_ctx *ctx);
+int config_do_ntstrustedcerts(struct config_ctx *ctx);
 int config_do_samples(struct config_ctx *ctx);
 int config_do_timeout(struct config_ctx *ctx);
 int config_do_tinker(struct config_ctx *ctx);

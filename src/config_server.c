@@ -19,6 +19,11 @@
 
 /* ---- server, pool, peer ---- */
 
+bool config_has_nts(void)
+{
+	return TSET_HAVE_NTS;
+}
+
 enum config_opt_kind {
 	CONFIG_OPT_FLAG,
 	CONFIG_OPT_KEY,
@@ -30,6 +35,8 @@ enum config_opt_kind {
 	CONFIG_OPT_NUMBER, /* an integer tset does not use */
 	CONFIG_OPT_SECONDS,
 	CONFIG_OPT_STRING,
+	CONFIG_OPT_NTSPORT,
+	CONFIG_OPT_CA, /* a file name */
 };
 
 /* What tset makes of a server option. */
@@ -56,7 +63,7 @@ static const struct config_server_opt config_server_opts[] = {
 	{ "autokey", CONFIG_OPT_FLAG, 0, 0, 0, false, CONFIG_OPT_DAEMON },
 	{ "bias", CONFIG_OPT_SECONDS, 0, 0, 0, false, CONFIG_OPT_DAEMON },
 	{ "burst", CONFIG_OPT_FLAG, CONFIG_SERVER_BURST, 0, 0, true, CONFIG_OPT_USED },
-	{ "ca", CONFIG_OPT_STRING, 0, 0, 0, false, CONFIG_OPT_NTS },
+	{ "ca", CONFIG_OPT_CA, 0, 0, 0, false, CONFIG_OPT_NTS },
 	{ "cert", CONFIG_OPT_STRING, 0, 0, 0, false, CONFIG_OPT_NTS },
 	{ "expire", CONFIG_OPT_NUMBER, 0, 0, UINT_MAX, false, CONFIG_OPT_NTS },
 	{ "iburst", CONFIG_OPT_FLAG, CONFIG_SERVER_IBURST, 0, 0, true, CONFIG_OPT_USED },
@@ -67,6 +74,7 @@ static const struct config_server_opt config_server_opts[] = {
 	{ "noselect", CONFIG_OPT_FLAG, CONFIG_SERVER_NOSELECT, 0, 0, true, CONFIG_OPT_USED },
 	{ "noval", CONFIG_OPT_FLAG, 0, 0, 0, false, CONFIG_OPT_NTS },
 	{ "nts", CONFIG_OPT_FLAG, CONFIG_SERVER_NTS, 0, 0, false, CONFIG_OPT_USED },
+	{ "ntsport", CONFIG_OPT_NTSPORT, 0, 1, 65535, false, CONFIG_OPT_NTS },
 	{ "port", CONFIG_OPT_PORT, 0, 1, 65535, false, CONFIG_OPT_USED },
 	{ "preempt", CONFIG_OPT_FLAG, 0, 0, 0, false, CONFIG_OPT_DAEMON },
 	{ "prefer", CONFIG_OPT_FLAG, CONFIG_SERVER_PREFER, 0, 0, true, CONFIG_OPT_USED },
@@ -81,7 +89,8 @@ static const struct config_server_opt config_server_opts[] = {
 /* The options of one server line, before they are stored. */
 struct config_opts {
 	unsigned flags, keyid, version;
-	uint16_t port;
+	uint16_t port, nts_port;
+	const char *ca; /* the token of `ca FILE`, or NULL */
 	int minpoll, maxpoll, mode;
 	unsigned minpoll_tok, maxpoll_tok; /* token index of the value, 0 if not given */
 	const char *daemon_opt;		   /* the first option only a daemon uses */
@@ -111,6 +120,9 @@ static void config_opt_store(struct config_opts *o, enum config_opt_kind kind, u
 	case CONFIG_OPT_PORT:
 		o->port = (uint16_t)v;
 		break;
+	case CONFIG_OPT_NTSPORT:
+		o->nts_port = (uint16_t)v;
+		break;
 	case CONFIG_OPT_MINPOLL:
 		o->minpoll = (int)v;
 		o->minpoll_tok = tok;
@@ -126,6 +138,7 @@ static void config_opt_store(struct config_opts *o, enum config_opt_kind kind, u
 	case CONFIG_OPT_NUMBER:
 	case CONFIG_OPT_SECONDS:
 	case CONFIG_OPT_STRING:
+	case CONFIG_OPT_CA:
 		break;
 	}
 }
@@ -143,6 +156,16 @@ static int config_opt_value(struct config_ctx *ctx, unsigned i, const struct con
 		return 0;
 	case CONFIG_OPT_STRING:
 		return config_need(ctx, i, op->name);
+	case CONFIG_OPT_CA:
+		r = config_need(ctx, i, op->name);
+		if (r < 0)
+			return r;
+		if (strlen(ctx->tok[i]) >= CONFIG_MAX_PATH)
+			return config_fail(ctx, ctx->col[i],
+					   "file name '%.*s...' too long (at most %d bytes)",
+					   CONFIG_TOKEN_SHOW, ctx->tok[i], CONFIG_MAX_PATH - 1);
+		o->ca = ctx->tok[i];
+		return 0;
 	case CONFIG_OPT_SECONDS:
 		return config_seconds_at(ctx, i, op->name, &config_range_any, &d);
 	default:
@@ -275,13 +298,25 @@ static int config_server_add(struct config_ctx *ctx, unsigned i, enum config_fam
 	r = config_opts_parse(ctx, i + 1, false, &o);
 	if (r < 0)
 		return r;
+	if ((o.flags & CONFIG_SERVER_NTS) && !config_has_nts() && ctx->prog == CONFIG_PROGRAM_TSET)
+		return config_fail(ctx, ctx->col[i],
+				   "nts: this tset was built without NTS (meson -Dnts=disabled)");
 	if (cfg->n_servers >= CONFIG_MAX_SERVERS)
 		return config_fail(ctx, ctx->col[0], "too many servers (at most %d)",
 				   CONFIG_MAX_SERVERS);
 	s = &cfg->servers[cfg->n_servers++];
 	memset(s, 0, sizeof(*s));
 	strcpy(s->host, ctx->tok[i]); /* config_host_at() checked its length */
-	s->port = o.port ? o.port : ctx->host_port ? ctx->host_port : CONFIG_NTP_PORT;
+	if (o.flags & CONFIG_SERVER_NTS) {
+		s->port = o.nts_port	   ? o.nts_port
+			  : ctx->host_port ? ctx->host_port
+					   : CONFIG_NTS_KE_PORT;
+		s->ntp_port = o.port;
+		if (o.ca)
+			strcpy(s->ca, o.ca); /* config_opt_value() checked its length */
+	} else {
+		s->port = o.port ? o.port : ctx->host_port ? ctx->host_port : CONFIG_NTP_PORT;
+	}
 	s->family = fam;
 	s->flags = o.flags | kind;
 	s->keyid = o.keyid;

@@ -257,6 +257,11 @@ int config_do_resolvconf(struct config_ctx *ctx)
 	return config_path_at(ctx, 1, ctx->cfg->resolvconf, sizeof(ctx->cfg->resolvconf));
 }
 
+int config_do_ntstrustedcerts(struct config_ctx *ctx)
+{
+	return config_path_at(ctx, 1, ctx->cfg->ntstrustedcerts, sizeof(ctx->cfg->ntstrustedcerts));
+}
+
 int config_do_samples(struct config_ctx *ctx)
 {
 	unsigned long v = 0;

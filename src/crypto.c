@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * crypto (crypto.h): nettle behind our own types. A later NTS client adds
- * its AEAD (SIV-CMAC) here, so that nettle stays in this file alone.
+ * crypto (crypto.h): nettle behind our own types: the MACs of symmetric
+ * keys and the AEAD of NTS (SIV-CMAC), so that nettle stays in this file
+ * alone.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <nettle/memops.h>
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>
+#include <nettle/siv-cmac.h>
 
 #include "crypto.h"
 
@@ -46,6 +48,13 @@ bool crypto_alg_is_cmac(enum crypto_alg alg)
 	return alg == CRYPTO_AES128_CMAC || alg == CRYPTO_AES256_CMAC;
 }
 
+/* Zero what held a key, so that none of it stays on the stack. */
+static void crypto_wipe(void *p, size_t len)
+{
+	memset(p, 0, len);
+	__asm__ __volatile__("" : : "r"(p) : "memory");
+}
+
 /* digest(key || msg), the whole digest into out (crypto_out_len bytes) */
 static void crypto_prefix_digest(enum crypto_alg alg, const uint8_t *key, size_t key_len,
 				 const uint8_t *msg, size_t msg_len, uint8_t *out)
@@ -76,9 +85,7 @@ static void crypto_prefix_digest(enum crypto_alg alg, const uint8_t *key, size_t
 		sha256_digest(&c.sha256, SHA256_DIGEST_SIZE, out);
 		break;
 	}
-	/* the state holds the key: leave none of it on the stack */
-	memset(&c, 0, sizeof(c));
-	__asm__ __volatile__("" : : "r"(&c) : "memory");
+	crypto_wipe(&c, sizeof(c)); /* the state holds the key */
 }
 
 static void crypto_cmac(enum crypto_alg alg, const uint8_t *key, const uint8_t *msg, size_t msg_len,
@@ -98,8 +105,7 @@ static void crypto_cmac(enum crypto_alg alg, const uint8_t *key, const uint8_t *
 		cmac_aes256_update(&c.a256, msg_len, msg);
 		cmac_aes256_digest(&c.a256, CMAC128_DIGEST_SIZE, out);
 	}
-	memset(&c, 0, sizeof(c));
-	__asm__ __volatile__("" : : "r"(&c) : "memory");
+	crypto_wipe(&c, sizeof(c));
 }
 
 int crypto_mac(enum crypto_alg alg, const uint8_t *key, size_t key_len, const uint8_t *msg,
@@ -118,6 +124,47 @@ int crypto_mac(enum crypto_alg alg, const uint8_t *key, size_t key_len, const ui
 		crypto_prefix_digest(alg, key, key_len, msg, msg_len, full);
 	}
 	memcpy(ret_out, full, out_len);
+	return 0;
+}
+
+/* nettle's SIV-CMAC is RFC 5297's with exactly [ad, nonce] as S2V input */
+_Static_assert(SIV_CMAC_AES128_KEY_SIZE == CRYPTO_SIV_KEY_LEN, "AES-SIV-CMAC-256 key");
+_Static_assert(SIV_DIGEST_SIZE == CRYPTO_SIV_TAG_LEN, "SIV tag");
+_Static_assert(SIV_MIN_NONCE_SIZE == CRYPTO_SIV_MIN_NONCE_LEN, "SIV nonce");
+
+int crypto_siv_encrypt(const uint8_t key[CRYPTO_SIV_KEY_LEN], const uint8_t *nonce,
+		       size_t nonce_len, const uint8_t *ad, size_t ad_len, const uint8_t *pt,
+		       size_t pt_len, uint8_t *ret_ct)
+{
+	struct siv_cmac_aes128_ctx c;
+
+	if (nonce_len < CRYPTO_SIV_MIN_NONCE_LEN)
+		return -EINVAL;
+	siv_cmac_aes128_set_key(&c, key);
+	siv_cmac_aes128_encrypt_message(&c, nonce_len, nonce, ad_len, ad,
+					pt_len + CRYPTO_SIV_TAG_LEN, ret_ct, pt);
+	crypto_wipe(&c, sizeof(c));
+	return 0;
+}
+
+int crypto_siv_decrypt(const uint8_t key[CRYPTO_SIV_KEY_LEN], const uint8_t *nonce,
+		       size_t nonce_len, const uint8_t *ad, size_t ad_len, const uint8_t *ct,
+		       size_t ct_len, uint8_t *ret_pt)
+{
+	struct siv_cmac_aes128_ctx c;
+	int ok;
+
+	if (nonce_len < CRYPTO_SIV_MIN_NONCE_LEN || ct_len < CRYPTO_SIV_TAG_LEN)
+		return -EINVAL;
+	siv_cmac_aes128_set_key(&c, key);
+	/* nettle compares the tag with memeql_sec: constant time */
+	ok = siv_cmac_aes128_decrypt_message(&c, nonce_len, nonce, ad_len, ad,
+					     ct_len - CRYPTO_SIV_TAG_LEN, ret_pt, ct);
+	crypto_wipe(&c, sizeof(c));
+	if (!ok) {
+		crypto_wipe(ret_pt, ct_len - CRYPTO_SIV_TAG_LEN);
+		return -EBADMSG;
+	}
 	return 0;
 }
 

@@ -42,6 +42,30 @@ bool crypto_alg_is_cmac(enum crypto_alg alg);
 int crypto_mac(enum crypto_alg alg, const uint8_t *key, size_t key_len, const uint8_t *msg,
 	       size_t msg_len, uint8_t *ret_out, size_t out_len);
 
+/*
+ * AEAD_AES_SIV_CMAC_256 (RFC 5297 section 6.1), the AEAD of NTS (RFC 8915
+ * section 5.1, algorithm 15): a 32-byte key (two AES-128 keys), the
+ * associated data and the nonce as the S2V vector's two components in
+ * that order (RFC 5297 section 3), and a 16-byte synthetic IV in front of
+ * the ciphertext.
+ */
+#define CRYPTO_SIV_KEY_LEN	 32 /* RFC 5297 section 6.1: AEAD_AES_SIV_CMAC_256 */
+#define CRYPTO_SIV_TAG_LEN	 16 /* the synthetic IV */
+#define CRYPTO_SIV_MIN_NONCE_LEN 1
+
+/* Seal pt[0..pt_len) into ret_ct[0..pt_len + CRYPTO_SIV_TAG_LEN). Returns
+ * 0, or -EINVAL for a nonce shorter than CRYPTO_SIV_MIN_NONCE_LEN. */
+int crypto_siv_encrypt(const uint8_t key[CRYPTO_SIV_KEY_LEN], const uint8_t *nonce,
+		       size_t nonce_len, const uint8_t *ad, size_t ad_len, const uint8_t *pt,
+		       size_t pt_len, uint8_t *ret_ct);
+
+/* Open ct[0..ct_len) into ret_pt[0..ct_len - CRYPTO_SIV_TAG_LEN). Returns
+ * 0, -EBADMSG when the tag is wrong (ret_pt is then zeroed), or -EINVAL
+ * for a ct shorter than the tag or a nonce shorter than the minimum. */
+int crypto_siv_decrypt(const uint8_t key[CRYPTO_SIV_KEY_LEN], const uint8_t *nonce,
+		       size_t nonce_len, const uint8_t *ad, size_t ad_len, const uint8_t *ct,
+		       size_t ct_len, uint8_t *ret_pt);
+
 /* a[0..len) == b[0..len), in time that depends on len only. */
 bool crypto_mem_equal(const uint8_t *a, const uint8_t *b, size_t len);
 

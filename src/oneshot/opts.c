@@ -207,10 +207,12 @@ static enum opts_result opts_load_keys(struct opts *o)
 static enum opts_result opts_check_servers(const struct opts *o)
 {
 	for (unsigned i = 0; i < o->cfg.n_servers; i++) {
-		if (o->cfg.servers[i].flags & CONFIG_SERVER_NTS)
-			return opts_fail("server '%s': nts (Network Time Security) is not "
-					 "implemented yet",
-					 o->cfg.servers[i].host);
+		const struct config_server *s = &o->cfg.servers[i];
+
+		if ((s->flags & CONFIG_SERVER_NTS) && (s->keyid || o->auth_keyid))
+			return opts_fail("server '%s': nts and a symmetric key are two "
+					 "authentications; give one",
+					 s->host);
 	}
 	if (o->cfg.n_servers == 0) {
 		fprintf(stderr, "tset: no servers: name some, or configure them in %s\n",

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -13,6 +16,7 @@
 
 #define QUERY_SPACING_NS INT64_C(2000000000) /* RFC 5905 burst spacing: 2 s per address */
 #define QUERY_RX_BUF	 2048
+#define QUERY_TX_BUF	 NTS_NTP_MAX_REQUEST /* the longest request: NTS */
 
 /* The root distance threshold: `tos maxdist`, else MAXDIST (RFC 5905 A.1.1). */
 static double query_maxdist_s(const struct query_env *env)
@@ -39,6 +43,20 @@ void query_set_key(struct query *q, const struct keys_key *key)
 	q->key = key;
 }
 
+int query_set_nts(struct query *q, const char *host, const char *ca_file, uint16_t ntp_port)
+{
+	struct query_nts *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	n->ke.fd = -1;
+	snprintf(n->host, sizeof(n->host), "%s", host);
+	snprintf(n->ca_file, sizeof(n->ca_file), "%s", ca_file ? ca_file : "");
+	n->ntp_port = ntp_port;
+	q->nts = n;
+	return 0;
+}
+
 void query_close(struct query *q)
 {
 	if (q->fd < 0)
@@ -46,6 +64,31 @@ void query_close(struct query *q)
 	loop_unwatch(q->env->loop, q->fd);
 	close(q->fd);
 	q->fd = -1;
+}
+
+void query_free(struct query *q)
+{
+	query_close(q);
+	if (q->nts)
+		ntske_close(&q->nts->ke);
+	free(q->nts);
+	q->nts = NULL;
+}
+
+const char *query_nts_error(const struct query *q)
+{
+	return q->nts && q->nts->failed ? q->nts->error : NULL;
+}
+
+/* Where NTP requests go: the server the key exchange named, or the query's address. */
+static const struct sockaddr *query_peer(const struct query *q, socklen_t *ret_len)
+{
+	if (q->nts) {
+		*ret_len = q->nts->ntp_sa_len;
+		return (const struct sockaddr *)&q->nts->ntp_sa;
+	}
+	*ret_len = q->sa_len;
+	return (const struct sockaddr *)&q->sa;
 }
 
 /* No more requests. The socket stays open (and watched) until the run
@@ -75,6 +118,8 @@ int64_t query_next_ns(const struct query *q)
 {
 	if (q->done)
 		return INT64_MAX;
+	if (q->nts && !q->nts->ready)
+		return q->nts->ke.state == NTSKE_IDLE ? 0 : INT64_MAX; /* its fds wake the loop */
 	if (q->waiting)
 		return q->sent_ns + (int64_t)(q->env->timeout_s * 1e9);
 	return q->next_ns;
@@ -113,14 +158,14 @@ enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 				    struct est_sample *ret_sample)
 {
 	enum ntp_pkt_status st;
+	socklen_t peer_len;
 
 	st = ntp_pkt_decode(buf, dg->len, ret);
 	if (dg->truncated || st == NTP_PKT_E_SHORT)
 		return QUERY_REJECT_TRUNCATED;
 	if (st != NTP_PKT_OK)
 		return QUERY_REJECT_MALFORMED;
-	if (!netio_sockaddr_equal((const struct sockaddr *)&dg->from,
-				  (const struct sockaddr *)&q->sa))
+	if (!netio_sockaddr_equal((const struct sockaddr *)&dg->from, query_peer(q, &peer_len)))
 		return QUERY_REJECT_SOURCE;
 	if (ret->mode != NTP_MODE_SERVER)
 		return QUERY_REJECT_MODE;
@@ -129,6 +174,15 @@ enum query_reject query_check_reply(const struct query *q, const uint8_t *buf,
 	/* before anything in it is believed, a kiss-o'-death included */
 	if (q->key && ntp_auth_verify_key(q->key, buf, ret) != NTP_AUTH_OK)
 		return QUERY_REJECT_AUTH;
+	if (q->nts) {
+		struct query_nts *n = q->nts;
+
+		n->verdict = nts_ntp_check_reply(buf, dg->len, &n->ke.keys, n->uid,
+						 ntp_pkt_kiss(ret) == NTP_KISS_NTSN, n->rx,
+						 NTS_KE_MAX_COOKIES, &n->n_rx);
+		if (n->verdict != NTS_NTP_OK)
+			return QUERY_REJECT_AUTH;
+	}
 	/* the request's first reply counts even after the timeout: the cookie
 	 * proves whose it is, and T4 - T1 measures the slow round trip */
 	if (q->answered)
@@ -182,7 +236,9 @@ void query_reject_describe(const struct query *q, char *buf, size_t len)
 	char refid[32];
 
 	ntp_pkt_refid_str(&q->reject_hdr, refid, sizeof(refid));
-	if (q->last_reject == QUERY_REJECT_AUTH && q->crypto_nak)
+	if (q->last_reject == QUERY_REJECT_AUTH && q->nts)
+		snprintf(buf, len, "nts: %s", nts_ntp_verdict_str(q->nts->verdict));
+	else if (q->last_reject == QUERY_REJECT_AUTH && q->crypto_nak)
 		snprintf(buf, len, "auth: crypto-NAK (the server does not accept key %u)",
 			 q->key ? q->key->id : 0);
 	else if (q->last_reject == QUERY_REJECT_KOD)
@@ -202,6 +258,59 @@ static void query_add_sample(struct query *q, const struct est_sample *s)
 	q->samples[q->n_samples++] = *s;
 }
 
+/* The cookies of an authentic reply join those left. */
+static void query_nts_take_cookies(struct query_nts *n)
+{
+	for (unsigned i = 0; i < n->n_rx && n->n_cookies < NTS_KE_MAX_COOKIES; i++)
+		n->cookies[n->n_cookies++] = n->rx[i];
+	n->n_rx = 0;
+}
+
+/* An NTS failure: no more requests, no time from this address. A key
+ * exchange that this host could not even send is unreachable, as a
+ * request would be. */
+static void query_nts_fail(struct query *q, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void query_nts_fail(struct query *q, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(q->nts->error, sizeof(q->nts->error), fmt, ap);
+	va_end(ap);
+	q->nts->failed = true;
+	q->n_samples = 0;
+	log_debug("%s: nts: %s", q->addr, q->nts->error);
+	if (err && query_errno_is_unreachable(err) && !query_has_replied(q)) {
+		q->error = err;
+		q->unreachable = true;
+	}
+	query_finish(q);
+}
+
+/*
+ * The certificates were verified without their dates when this host's
+ * clock is not known to be right (see run_init); so every answer must
+ * put the time inside the window in which all of them are valid, else
+ * an attacker with the key of an expired certificate could set the clock
+ * back into its life. With the dates verified this holds already, but
+ * the check costs nothing and the rule stays one.
+ */
+static bool query_nts_time_in_window(struct query *q, const struct netio_dgram *dg,
+				     const struct est_sample *s)
+{
+	const struct ntske *k = &q->nts->ke;
+	int64_t t_s = (int64_t)dg->rx.tv_sec + (int64_t)floor(s->offset_s);
+
+	if (t_s >= k->valid_from_s && t_s <= k->valid_until_s)
+		return true;
+	query_nts_fail(q, 0,
+		       "the server's time (%lld) is outside its certificate's validity "
+		       "(%lld to %lld, unix time)",
+		       (long long)t_s, (long long)k->valid_from_s, (long long)k->valid_until_s);
+	return false;
+}
+
 void query_receive(struct query *q, const uint8_t *buf, const struct netio_dgram *dg)
 {
 	struct ntp_pkt p;
@@ -212,6 +321,10 @@ void query_receive(struct query *q, const uint8_t *buf, const struct netio_dgram
 
 	if (ours)
 		q->answered = true;
+	if (ours && q->nts)
+		query_nts_take_cookies(q->nts);
+	if (rej == QUERY_REJECT_NONE && q->nts && !query_nts_time_in_window(q, dg, &s))
+		return;
 	if (rej == QUERY_REJECT_KOD && ntp_kiss_stops_source(ntp_pkt_kiss(&p))) {
 		q->kiss = ntp_pkt_kiss(&p);
 		ntp_pkt_refid_ascii(&p, q->kiss_code);
@@ -326,16 +439,63 @@ static void query_send_failed(struct query *q, int err, bool gave_up, int64_t no
 	}
 }
 
+static int query_random(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = getrandom(p, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Append the NTS fields to the request buf[0..len): a cookie of those
+ * left (-ENOENT: none), a new unique identifier, and as many placeholders
+ * as the requests still to come need cookies beyond those left.
+ */
+static int query_nts_seal(struct query *q, uint8_t *buf, size_t len, size_t cap)
+{
+	struct query_nts *n = q->nts;
+	uint8_t nonce[NTS_NONCE_LEN];
+	unsigned after = q->env->max_samples - q->n_sent - 1, want = 0;
+	int r;
+
+	if (n->n_cookies == 0)
+		return -ENOENT;
+	r = query_random(n->uid, sizeof(n->uid));
+	if (r == 0)
+		r = query_random(nonce, sizeof(nonce));
+	if (r < 0)
+		return r;
+	n->n_cookies--;
+	if (after > n->n_cookies)
+		want = after - n->n_cookies;
+	if (want > NTS_KE_MAX_COOKIES - 1)
+		want = NTS_KE_MAX_COOKIES - 1;
+	return nts_ntp_request(buf, len, cap, &n->ke.keys, &n->cookies[n->n_cookies], want, n->uid,
+			       nonce);
+}
+
 /* Data-minimised client request: zero but LI/VN/mode and the cookie. */
 static void query_send(struct query *q, int64_t now_ns)
 {
 	struct ntp_pkt p = { .version = (uint8_t)q->version, .mode = NTP_MODE_CLIENT };
-	uint8_t buf[NTP_PKT_HEADER_LEN + NTP_AUTH_MAX_MAC];
+	uint8_t buf[QUERY_TX_BUF];
 	size_t len = NTP_PKT_HEADER_LEN;
+	socklen_t peer_len;
+	const struct sockaddr *peer = query_peer(q, &peer_len);
 	int fd, r;
 
 	query_close(q);
-	fd = netio_udp_connect((const struct sockaddr *)&q->sa, q->sa_len);
+	fd = netio_udp_connect(peer, peer_len);
 	if (fd < 0 || (r = loop_watch(q->env->loop, fd, POLLIN, query_on_readable, q)) < 0) {
 		if (fd >= 0)
 			close(fd);
@@ -353,6 +513,20 @@ static void query_send(struct query *q, int64_t now_ns)
 		}
 		len = (size_t)r;
 	}
+	if (q->nts) {
+		r = query_nts_seal(q, buf, len, sizeof(buf));
+		if (r == -ENOENT) {
+			/* the server gave no new cookies: what came in stays */
+			log_debug("%s: nts: no cookie left, no more requests", q->addr);
+			query_finish(q);
+			return;
+		}
+		if (r < 0) {
+			query_nts_fail(q, 0, "%s", strerror(-r));
+			return;
+		}
+		len = (size_t)r;
+	}
 	q->env->clock->now(q->env->clock->ctx, &q->t1);
 	q->sent_ns = now_ns;
 	q->n_sent++;
@@ -365,9 +539,88 @@ static void query_send(struct query *q, int64_t now_ns)
 	log_debug("%s: request %u of %u", q->addr, q->n_sent, q->env->max_samples);
 }
 
+/* The NTP server the key exchange named resolved. */
+static void query_nts_resolved(void *userdata, const struct resolve_result *res)
+{
+	struct query *q = userdata;
+	struct query_nts *n = q->nts;
+	unsigned pick = 0;
+
+	n->resolving = false;
+	if (res->n == 0) {
+		query_nts_fail(q, 0, "ntp server '%s' from the key exchange: %s", n->ke.resp.server,
+			       res->error);
+		return;
+	}
+	/* the family the key exchange went over, when it has one */
+	for (unsigned i = res->n; i-- > 0;)
+		if (res->addrs[i].ss_family == q->sa.ss_family)
+			pick = i;
+	memcpy(&n->ntp_sa, &res->addrs[pick], res->addr_lens[pick]);
+	n->ntp_sa_len = res->addr_lens[pick];
+	n->ready = true;
+	*q->env->changed = true;
+}
+
+/* The key exchange is done: the cookies, and where NTP goes (RFC 8915
+ * sections 4.1.7, 4.1.8: the server and port it names, else the same
+ * address and port 123). */
+static void query_nts_keyed(struct query *q)
+{
+	struct query_nts *n = q->nts;
+	const struct nts_ke_response *ke = &n->ke.resp;
+	uint16_t port = ke->port ? ke->port : n->ntp_port ? n->ntp_port : NTS_KE_DEFAULT_NTP_PORT;
+	int r;
+
+	memcpy(n->cookies, ke->cookies, sizeof(n->cookies));
+	n->n_cookies = ke->n_cookies;
+	if (!ke->server[0] || strcasecmp(ke->server, n->host) == 0) {
+		memcpy(&n->ntp_sa, &q->sa, q->sa_len);
+		n->ntp_sa_len = q->sa_len;
+		if (n->ntp_sa.ss_family == AF_INET)
+			((struct sockaddr_in *)&n->ntp_sa)->sin_port = htons(port);
+		else
+			((struct sockaddr_in6 *)&n->ntp_sa)->sin6_port = htons(port);
+		n->ready = true;
+		return;
+	}
+	r = resolve_numeric(ke->server, port, AF_UNSPEC, &n->ntp_sa, &n->ntp_sa_len);
+	if (r == 0) {
+		n->ready = true;
+		return;
+	}
+	r = resolve_start(q->env->res, ke->server, port, 1, query_nts_resolved, q);
+	if (r < 0) {
+		query_nts_fail(q, 0, "ntp server '%s' from the key exchange: %s", ke->server,
+			       strerror(-r));
+		return;
+	}
+	n->resolving = true;
+}
+
+/* Is the NTS query ready to send; else start or follow its key exchange. */
+static bool query_nts_ready(struct query *q)
+{
+	struct query_nts *n = q->nts;
+
+	if (n->ready || n->failed || n->resolving)
+		return n->ready;
+	if (n->ke.state == NTSKE_IDLE)
+		ntske_start(&n->ke, q->env->loop, q->env->changed, q->env->trust,
+			    (const struct sockaddr *)&q->sa, q->sa_len, n->host,
+			    n->ca_file[0] ? n->ca_file : NULL);
+	if (n->ke.state == NTSKE_FAILED)
+		query_nts_fail(q, n->ke.err, "%s", n->ke.error);
+	else if (n->ke.state == NTSKE_DONE)
+		query_nts_keyed(q);
+	return n->ready;
+}
+
 void query_tick(struct query *q, int64_t now_ns)
 {
 	if (q->done)
+		return;
+	if (q->nts && !query_nts_ready(q))
 		return;
 	if (q->waiting && now_ns >= query_next_ns(q)) {
 		log_debug("%s: no reply within %g s", q->addr, q->env->timeout_s);

@@ -21,6 +21,8 @@
 #include "loop.h"
 #include "netio.h"
 #include "ntp_pkt.h"
+#include "ntske.h"
+#include "resolve.h"
 
 /* Why a reply was not used. */
 enum query_reject {
@@ -49,11 +51,41 @@ enum query_reject {
 struct query_env {
 	struct loop *loop;
 	const struct clock_ops *clock;
-	double precision_s;   /* local clock precision */
-	double timeout_s;     /* -t */
-	unsigned max_samples; /* -p: requests per address */
-	double maxdist_s;     /* `tos maxdist`; 0: MAXDIST */
-	bool *changed;	      /* set when a sample or a verdict arrives */
+	double precision_s;	 /* local clock precision */
+	double timeout_s;	 /* -t */
+	unsigned max_samples;	 /* -p: requests per address */
+	double maxdist_s;	 /* `tos maxdist`; 0: MAXDIST */
+	bool *changed;		 /* set when a sample or a verdict arrives */
+	struct tls_trust *trust; /* NTS: the trust anchors */
+	struct resolve *res;	 /* NTS: for an NTP server the key exchange names */
+};
+
+/*
+ * NTS (RFC 8915): the key exchange with the query's address, then NTP
+ * requests to the server and port it names, each with a cookie and an
+ * authenticator. A reply counts only when it echoes the request's unique
+ * identifier and its authenticator opens; its new cookies are kept. A
+ * failure at any step ends the query without time: never a fallback to
+ * unauthenticated NTP.
+ */
+struct query_nts {
+	struct ntske ke;
+	char host[CONFIG_MAX_HOST]; /* the server's name, for its certificate */
+	char ca_file[CONFIG_MAX_PATH];
+	uint16_t ntp_port; /* when the key exchange names none; 0: 123 */
+	bool ready;	   /* keys and an NTP address: requests may go */
+	bool failed;	   /* error says why */
+	bool resolving;	   /* the NTP server's name is being looked up */
+	struct sockaddr_storage ntp_sa;
+	socklen_t ntp_sa_len;
+	struct nts_ke_cookie cookies[NTS_KE_MAX_COOKIES];
+	unsigned n_cookies;
+	uint8_t uid[NTS_UID_LEN]; /* of the latest request */
+	/* what the latest reply checked gave */
+	enum nts_ntp_verdict verdict;
+	struct nts_ke_cookie rx[NTS_KE_MAX_COOKIES];
+	unsigned n_rx;
+	char error[192];
 };
 
 struct query {
@@ -65,6 +97,7 @@ struct query {
 	bool burst;		    /* requests back to back */
 	unsigned version;	    /* NTP version sent and expected */
 	const struct keys_key *key; /* requests carry its MAC, replies must: NULL, none */
+	struct query_nts *nts;	    /* NTS, or NULL */
 	const struct query_env *env;
 	/* pacing */
 	int fd;			  /* socket of the latest request, -1 */
@@ -95,8 +128,15 @@ void query_init(struct query *q, const struct query_env *env, unsigned server,
 		const struct sockaddr *sa, socklen_t sa_len, bool burst, unsigned version);
 /* Authenticate with key (kept by the caller for the query's life). */
 void query_set_key(struct query *q, const struct keys_key *key);
+/* Authenticate with NTS: a key exchange with host (its certificate must
+ * name it) at the query's address, trusting ca_file (NULL or "": the
+ * system's store); NTP on ntp_port unless the exchange names another (0:
+ * 123). Returns 0 or -ENOMEM. */
+int query_set_nts(struct query *q, const char *host, const char *ca_file, uint16_t ntp_port);
 /* Close the socket (unwatching it); the run does when it ends. */
 void query_close(struct query *q);
+/* Close everything and free what query_set_nts() took. */
+void query_free(struct query *q);
 
 /* When this query next wants query_tick() (CLOCK_MONOTONIC ns);
  * INT64_MAX when it is done. */
@@ -138,6 +178,10 @@ void query_reject_describe(const struct query *q, char *buf, size_t len);
  * rule forbids it (EACCES, EPERM)? An ICMP error read back later is the
  * network's answer, not this. */
 bool query_errno_is_unreachable(int err);
+
+/* Why an NTS query gave no time (its key exchange, its certificate's
+ * dates, its cookies), or NULL. */
+const char *query_nts_error(const struct query *q);
 
 /* Has the address sent anything back: a sample, a rejected reply, a kiss? */
 bool query_has_replied(const struct query *q);

@@ -12,11 +12,11 @@
 /* One address as the report shows it. */
 struct report_addr {
 	const char *state; /* JSON spelling, as tset(8) lists them */
-	char error[96];	   /* JSON's error: why it failed, or "" */
+	char error[224];   /* JSON's error: why it failed, or "" */
 	/* the default output's line for an address that gave no time that
 	 * counted ("no reply within 1 s", "falseticker (+3600.0 s from the
 	 * majority)"), or "" */
-	char reason[128];
+	char reason[256];
 	const struct pipeline_cand *cand; /* NULL without samples */
 };
 
@@ -115,6 +115,10 @@ static void report_addr_of(const struct run *r, unsigned i, struct report_addr *
 		snprintf(ret->reason, sizeof(ret->reason), "%s", ret->error);
 	} else if (c && r->outcome != RUN_NO_TIME) {
 		report_addr_verdict(r, q, c, ret);
+	} else if (query_nts_error(q)) {
+		ret->state = "invalid";
+		snprintf(ret->error, sizeof(ret->error), "nts: %s", query_nts_error(q));
+		snprintf(ret->reason, sizeof(ret->reason), "%s", ret->error);
 	} else if (q->kiss) {
 		ret->state = "kod";
 		snprintf(ret->error, sizeof(ret->error), "kiss-o'-death %s", q->kiss_code);
@@ -413,6 +417,8 @@ static void report_json_addr(const struct run *r, unsigned i, const struct opts 
 	fprintf(out, ", \"samples\": %u, \"auth\": ", q->n_samples);
 	if (q->key && q->n_samples)
 		fprintf(out, "\"key %u\"", q->key->id);
+	else if (q->nts && q->n_samples)
+		fputs("\"nts\"", out);
 	else
 		fputs("null", out);
 	fprintf(out, ",\n     \"state\": \"%s\", \"error\": ", a.state);
@@ -554,6 +560,13 @@ void report_plan(const struct opts *o, FILE *out)
 		for (unsigned f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
 			if (s->flags & flags[f].flag)
 				fprintf(out, " %s", flags[f].name);
+		/* NTS: port is the key exchange's; the trust anchors */
+		if (s->flags & CONFIG_SERVER_NTS)
+			fprintf(out, " nts ntp-port %u ca %s",
+				s->ntp_port ? s->ntp_port : NTS_KE_DEFAULT_NTP_PORT,
+				s->ca[0]		    ? s->ca
+				: o->cfg.ntstrustedcerts[0] ? o->cfg.ntstrustedcerts
+							    : "system");
 		fputc('\n', out);
 	}
 	fprintf(out, "samples %u timeout %g deadline %g accuracy %g\n", o->samples, o->timeout_s,

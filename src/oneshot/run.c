@@ -22,6 +22,10 @@ static void run_query_entries(struct run *r, unsigned from)
 			   (s->flags & CONFIG_SERVER_BURST) != 0,
 			   s->version ? s->version : r->o->version);
 		query_set_key(&r->q[i], opts_server_key(r->o, s));
+		if ((s->flags & CONFIG_SERVER_NTS) &&
+		    query_set_nts(&r->q[i], s->host, s->ca[0] ? s->ca : r->o->cfg.ntstrustedcerts,
+				  s->ntp_port) < 0)
+			r->q[i].done = true; /* no memory: nothing */
 		log_debug("'%s': candidate %s port %u", s->host, r->q[i].addr,
 			  netio_sockaddr_port((const struct sockaddr *)&e->sa));
 	}
@@ -102,6 +106,20 @@ static int run_start_names(struct run *r)
 	return 0;
 }
 
+/*
+ * NTS certificates' dates are verified against this host's clock only
+ * when the kernel says it is synchronised (STA_UNSYNC clear); otherwise
+ * (at boot, the clock maybe years off) the dates are left out of the TLS
+ * verification and every answer must instead put the time inside its
+ * server's certificates' window (query.c).
+ */
+static bool run_clock_is_synced(const struct clock_ops *clock)
+{
+	struct clock_status st;
+
+	return clock->read_status(clock->ctx, &st) == 0 && !st.unsync;
+}
+
 int run_init(struct run *r, const struct opts *o, const struct clock_ops *clock, int64_t start_ns)
 {
 	const char *resolvconf = o->cfg.resolvconf[0] ? o->cfg.resolvconf : NULL;
@@ -118,6 +136,9 @@ int run_init(struct run *r, const struct opts *o, const struct clock_ops *clock,
 	rc = resolve_new(&r->res, r->loop, resolvconf, o->family);
 	if (rc < 0)
 		return rc;
+	rc = tls_trust_new(&r->trust, run_clock_is_synced(clock));
+	if (rc < 0)
+		return rc;
 	r->env = (struct query_env){
 		.loop = r->loop,
 		.clock = clock,
@@ -126,16 +147,27 @@ int run_init(struct run *r, const struct opts *o, const struct clock_ops *clock,
 		.max_samples = o->samples,
 		.maxdist_s = o->cfg.maxdist_s,
 		.changed = &r->changed,
+		.trust = r->trust,
+		.res = r->res,
 	};
-	return run_start_names(r);
+	rc = run_start_names(r);
+	for (unsigned i = 0; i < o->cfg.n_servers; i++) {
+		if (o->cfg.servers[i].flags & CONFIG_SERVER_NTS) {
+			tls_trust_preload(r->trust);
+			break;
+		}
+	}
+	return rc;
 }
 
 void run_free(struct run *r)
 {
 	for (unsigned i = 0; i < r->n_q; i++)
-		query_close(&r->q[i]);
+		query_free(&r->q[i]);
 	resolve_free(r->res);
 	r->res = NULL;
+	tls_trust_free(r->trust);
+	r->trust = NULL;
 	loop_free(r->loop);
 	r->loop = NULL;
 }

@@ -41,6 +41,7 @@ struct run {
 	struct query_env env;
 	struct loop *loop;
 	struct resolve *res;
+	struct tls_trust *trust; /* NTS trust anchors */
 	bool changed;
 	int64_t start_ns, deadline_ns, decided_ns;
 	bool deadline_hit;

@@ -32,6 +32,8 @@ FILES = [
      ["src/config.c", "src/config_server.c", "src/config_tset.c", "src/config_tsetd.c",
       "src/config_file.c"], True),
     ("src/keys.c", ["src/keys.c"], True),
+    ("src/nts_ke.c", ["src/nts_ke.c"], True),
+    ("src/nts_ntp.c", ["src/nts_ntp.c"], True),
     ("src/ntp_auth.c", ["src/ntp_auth.c"], True),
     ("src/crypto.c", ["src/crypto.c"], True),
     ("src/responder/handle.c", ["src/responder/handle.c"], True),

@@ -27,7 +27,11 @@
  *     everything in it is finite; T4 >= T1 and the dispersion is positive;
  *   - the query keeps that sample (delay at least our precision, at most
  *     NSTAGE samples), counts the rejection, or stops on RATE, DENY, RSTR;
- *     only the server's answer ends the request or the query.
+ *     only the server's answer ends the request or the query;
+ *   - the same reply to the same request made with NTS gets the same
+ *     verdict from the checks before authentication, and after them is
+ *     refused as auth unless its NTS fields are right for the request
+ *     (nts_ntp_check_reply, fuzzed on its own by fuzz_nts_ntp).
  */
 #include <math.h>
 #include <netinet/in.h>
@@ -225,6 +229,40 @@ static void fuzz_check_receive(const struct query *before, const struct query *q
 	FUZZ_CHECK(q->hdr.xmt_ntp64 == p->xmt_ntp64 && q->hdr.stratum == p->stratum);
 }
 
+/* The request of q made with NTS (keys and identifier fixed), the reply
+ * buf checked again: r is the verdict without NTS. */
+static void fuzz_check_nts(const struct query *q, const struct sockaddr_storage *sa,
+			   const uint8_t *buf, const struct netio_dgram *dg, enum query_reject r)
+{
+	static struct query qn;
+	static struct query_nts nts;
+	static struct nts_ke_cookie cookies[NTS_KE_MAX_COOKIES];
+	struct ntp_pkt p;
+	struct est_sample s;
+	enum query_reject rn;
+	enum nts_ntp_verdict v;
+	unsigned n;
+
+	memset(&nts, 0, sizeof(nts));
+	memset(&nts.ke.keys, 0x5c, sizeof(nts.ke.keys));
+	memset(nts.uid, 0x1d, sizeof(nts.uid));
+	nts.ke.valid_until_s = INT64_MAX;
+	memcpy(&nts.ntp_sa, sa, sizeof(*sa));
+	nts.ntp_sa_len = q->sa_len;
+	nts.ready = true;
+	qn = *q;
+	qn.nts = &nts;
+	rn = query_check_reply(&qn, buf, dg, &p, &s);
+	if (r != QUERY_REJECT_NONE && r < QUERY_REJECT_AUTH) {
+		FUZZ_CHECK(rn == r);
+		return;
+	}
+	v = nts_ntp_check_reply(buf, dg->len, &nts.ke.keys, nts.uid,
+				ntp_pkt_kiss(&p) == NTP_KISS_NTSN, cookies, NTS_KE_MAX_COOKIES, &n);
+	FUZZ_CHECK(nts.verdict == v);
+	FUZZ_CHECK(v == NTS_NTP_OK ? rn == r : rn == QUERY_REJECT_AUTH);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[2048];
@@ -269,6 +307,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   (env.maxdist_s > 0 ? env.maxdist_s : NTP_MAXDIST_S));
 		fuzz_check_sample(&q, &p, &dg.rx, &s);
 	}
+	fuzz_check_nts(&q, &sa, buf, &dg, r);
 	/* the whole path: what the query keeps */
 	before = q;
 	query_receive(&q, buf, &dg);

@@ -33,10 +33,13 @@ EXPECT = {
         "arch-desktop.conf:4: upstream server skipped: tsetd serves only reference clocks",
         "arch-desktop.conf:21: leapfile is for a daemon; skipped",
     ]),
-    # NTS asked for: never time without it
-    "debian-ntpsec.conf": ([], 2, [
+    # NTS: the key exchange's port (ntpsec's host:port is one), the trust anchors
+    "debian-ntpsec.conf": ([], 0, [
         "debian-ntpsec.conf:10: filegen is for a daemon; skipped",
-        "server 'time.cloudflare.com': nts (Network Time Security) is not implemented yet",
+        "server time.cloudflare.com port 4460 nts ntp-port 123 ca system",
+        "server nts.netnod.se port 4460 iburst nts ntp-port 123 ca system",
+        "server ptbtime1.ptb.de port 4460 nts ntp-port 123 ca "
+        "/etc/ssl/certs/ca-certificates.crt",
     ], [
         "debian-ntpsec.conf:21: upstream server skipped: tsetd serves only reference clocks",
         "debian-ntpsec.conf:9: statistics is for a daemon; skipped",
@@ -75,6 +78,13 @@ EXPECT = {
         "gps-server.conf:22: driftfile is for a daemon; skipped",
     ]),
 }
+
+
+# a build without NTS (meson -Dnts=disabled) refuses the nts servers
+if os.environ.get("TSET_HAVE_NTS") == "0":
+    EXPECT["debian-ntpsec.conf"] = ([], 2, [
+        "debian-ntpsec.conf:20:8: nts: this tset was built without NTS (meson -Dnts=disabled)",
+    ], EXPECT["debian-ntpsec.conf"][3])
 
 
 def tset_check(conf, args):

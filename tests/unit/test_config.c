@@ -759,6 +759,10 @@ START_TEST(test_config_accepts_every_ntpd_and_ntpsec_line)
 {
 	const char *text = config_valid_lines[_i];
 
+	/* a build without NTS refuses nts lines (test_config_reads_nts_servers) */
+	if (!config_has_nts() && strstr(text, " nts"))
+		return;
+
 	parse_ok(text, CONFIG_PROGRAM_TSET);
 	parse_ok(text, CONFIG_PROGRAM_TSETD);
 }
@@ -821,6 +825,14 @@ END_TEST
 
 START_TEST(test_config_reads_nts_servers)
 {
+	if (!config_has_nts()) {
+		/* a build without NTS: the line is an error that names it */
+		ck_assert_int_eq(parse("server time.cloudflare.com nts\n", CONFIG_PROGRAM_TSET),
+				 -EINVAL);
+		ck_assert_uint_eq(err.line, 1);
+		ck_assert_ptr_nonnull(strstr(err.msg, "built without NTS"));
+		return;
+	}
 	parse_ok("server time.cloudflare.com nts\n"
 		 "server a.example ca /etc/x.pem\n",
 		 CONFIG_PROGRAM_TSET);
@@ -835,6 +847,33 @@ START_TEST(test_config_reads_nts_servers)
 	ck_assert_uint_eq(cfg.servers[1].port, 10123);
 	ck_assert_int_eq(parse("server a.example nts ca\n", CONFIG_PROGRAM_TSET), -EINVAL);
 	ck_assert_str_eq(err.msg, "missing argument to 'ca'");
+}
+END_TEST
+
+/* With nts, port is the key exchange's: ntsport (chrony), else ntpsec's
+ * host:port, else 4460; `port` is then the NTP port; ca and
+ * ntstrustedcerts are kept. */
+START_TEST(test_config_nts_ports_and_trust_anchors)
+{
+	if (!config_has_nts())
+		return; /* test_config_reads_nts_servers holds the error */
+	parse_ok("server a.example nts\n"
+		 "server b.example nts ntsport 1234 port 10123 ca /etc/b.pem\n"
+		 "server c.example:4461 nts\n"
+		 "server d.example port 10124\n"
+		 "ntstrustedcerts /etc/ca.pem\n",
+		 CONFIG_PROGRAM_TSET);
+	ck_assert_uint_eq(cfg.servers[0].port, 4460);
+	ck_assert_uint_eq(cfg.servers[0].ntp_port, 0);
+	ck_assert_str_eq(cfg.servers[0].ca, "");
+	ck_assert_uint_eq(cfg.servers[1].port, 1234);
+	ck_assert_uint_eq(cfg.servers[1].ntp_port, 10123);
+	ck_assert_str_eq(cfg.servers[1].ca, "/etc/b.pem");
+	ck_assert_uint_eq(cfg.servers[2].port, 4461);
+	ck_assert_uint_eq(cfg.servers[3].port, 10124);
+	ck_assert_str_eq(cfg.ntstrustedcerts, "/etc/ca.pem");
+	ck_assert_int_eq(parse("server a.example nts ntsport 0\n", CONFIG_PROGRAM_TSET), -EINVAL);
+	ck_assert_int_eq(parse("ntstrustedcerts\n", CONFIG_PROGRAM_TSET), -EINVAL);
 }
 END_TEST
 
@@ -1440,6 +1479,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_config_reads_tos_floor_and_ceiling);
 	tcase_add_test(tc, test_config_reads_samba_and_fuzz_restrict_flags);
 	tcase_add_test(tc, test_config_reads_nts_servers);
+	tcase_add_test(tc, test_config_nts_ports_and_trust_anchors);
 	tcase_add_test(tc, test_config_includefile_needs_a_reader);
 	tcase_add_test(tc, test_config_restrict_by_name_never_serves_more);
 	tcase_add_test(tc, test_config_unrestrict_removes_exactly_the_entry_named);

@@ -116,9 +116,26 @@ START_TEST(test_opts_usage_errors)
 		ck_assert_msg(parse("", bad[i]) == OPTS_EXIT_USAGE, "case %u (%s) accepted", i,
 			      bad[i][0] ? bad[i][0] : "none");
 	ck_assert_int_eq(parse("server a.example key 3\n", bad[10]), OPTS_EXIT_USAGE);
-	/* nts asked for and not implemented: never time without it */
-	ck_assert_int_eq(parse("server a.example nts\n", bad[10]), OPTS_EXIT_USAGE);
 	ck_assert_int_eq(parse("server a.example\nbogus\n", bad[10]), OPTS_EXIT_USAGE);
+}
+END_TEST
+
+/* nts and a symmetric key on one server: two authentications, refused;
+ * the same key without nts is fine */
+START_TEST(test_opts_nts_and_a_key_are_refused_together)
+{
+	char keys[] = "/tmp/test_opts_keys.XXXXXX", text[256];
+	const char *none[] = { NULL };
+	int fd = mkstemp(keys);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "1 MD5 secret\n", 13), 13);
+	close(fd);
+	snprintf(text, sizeof(text), "keys %s\ntrustedkey 1\nserver a.example key 1\n", keys);
+	ck_assert_int_eq(parse(text, none), OPTS_RUN);
+	snprintf(text, sizeof(text), "keys %s\ntrustedkey 1\nserver a.example nts key 1\n", keys);
+	ck_assert_int_eq(parse(text, none), OPTS_EXIT_USAGE);
+	unlink(keys);
 }
 END_TEST
 
@@ -162,6 +179,7 @@ int main(void)
 	tcase_add_test(tc, test_opts_argv_servers_replace_the_files);
 	tcase_add_test(tc, test_opts_flags);
 	tcase_add_test(tc, test_opts_usage_errors);
+	tcase_add_test(tc, test_opts_nts_and_a_key_are_refused_together);
 	tcase_add_test(tc, test_opts_missing_given_config_is_an_error);
 	tcase_add_test(tc, test_opts_help_and_version_exit_ok);
 	tcase_add_test(tc, test_opts_each_parse_starts_afresh);

@@ -543,7 +543,7 @@ static void serve_keyed_reply(struct query *q, struct ntp_pkt *p, const struct k
 	uint8_t buf[512];
 	int n = 48;
 
-	if (q->n_rejects == 0 || !q->waiting) { /* a new request */
+	if (q->n_rejects == 0 || !q->waiting) {		      /* a new request */
 		ck_assert_int_eq(serve_recv(buf, &from), 68); /* header + key id + MD5 */
 		ck_assert_uint_eq(buf[51], 7);
 	}
@@ -598,6 +598,148 @@ START_TEST(test_query_keyed_server_needs_a_valid_mac)
 }
 END_TEST
 
+/* An NTS query whose key exchange is done: keys, 8 cookies, NTP to the
+ * test's server socket. */
+static void make_nts_query(struct query *q, struct nts_ntp_keys *keys)
+{
+	struct query_nts *n;
+
+	memset(keys->c2s, 0xc2, sizeof(keys->c2s));
+	memset(keys->s2c, 0x5c, sizeof(keys->s2c));
+	make_query(q, true);
+	ck_assert_int_eq(query_set_nts(q, "localhost", NULL, 0), 0);
+	n = q->nts;
+	n->ke.keys = *keys;
+	n->ke.valid_from_s = 0;
+	n->ke.valid_until_s = INT64_MAX;
+	for (n->n_cookies = 0; n->n_cookies < 8; n->n_cookies++) {
+		n->cookies[n->n_cookies].len = 100;
+		memset(n->cookies[n->n_cookies].data, 0xc0 + (int)n->n_cookies, 100);
+	}
+	memcpy(&n->ntp_sa, &srv_sa, sizeof(srv_sa));
+	n->ntp_sa_len = sizeof(srv_sa);
+	n->ready = true;
+}
+
+static void put_ef(uint8_t *buf, size_t *len, unsigned type, const uint8_t *body, size_t n)
+{
+	size_t l = 4 + ((n + 3) & ~(size_t)3);
+
+	memset(buf + *len, 0, l);
+	buf[*len] = (uint8_t)(type >> 8);
+	buf[*len + 1] = (uint8_t)type;
+	buf[*len + 2] = (uint8_t)(l >> 8);
+	buf[*len + 3] = (uint8_t)l;
+	memcpy(buf + *len + 4, body, n);
+	*len += l;
+}
+
+/* Answer the NTS request waiting on the server socket: header p, its
+ * unique identifier echoed, one new cookie sealed under s2c (unless
+ * plain), then flip bit `flip` of the result (-1: none). */
+static void serve_nts_reply(struct query *q, struct ntp_pkt *p, const struct nts_ntp_keys *keys,
+			    bool plain, int flip)
+{
+	static struct sockaddr_in from;
+	static uint8_t uid[NTS_UID_LEN];
+	uint8_t buf[1024], pt[104], body[4 + NTS_NONCE_LEN + sizeof(pt) + 16], nonce[NTS_NONCE_LEN],
+		cookie[100];
+	size_t len = 48, pt_len = 0;
+	ssize_t n;
+
+	if (q->n_rejects == 0 || !q->waiting) { /* a new request */
+		n = serve_recv(buf, &from);
+		ck_assert_int_gt(n, 48 + 36 + 104 + 40 - 1);
+		ck_assert_uint_eq(buf[48] << 8 | buf[49], NTS_EF_UNIQUE_ID);
+		memcpy(uid, buf + 52, NTS_UID_LEN);
+	}
+	p->org_ntp64 = q->cookie;
+	ntp_pkt_encode(p, buf);
+	if (!plain) {
+		memset(nonce, 0x77, sizeof(nonce));
+		memset(pt, 0, sizeof(pt));
+		put_ef(buf, &len, NTS_EF_UNIQUE_ID, uid, NTS_UID_LEN);
+		memset(body, 0, 4);
+		memset(cookie, 'n', sizeof(cookie));
+		put_ef(pt, &pt_len, NTS_EF_COOKIE, cookie, sizeof(cookie));
+		body[1] = NTS_NONCE_LEN;
+		body[3] = (uint8_t)(pt_len + 16);
+		memcpy(body + 4, nonce, NTS_NONCE_LEN);
+		ck_assert_int_eq(crypto_siv_encrypt(keys->s2c, nonce, NTS_NONCE_LEN, buf, len, pt,
+						    pt_len, body + 4 + NTS_NONCE_LEN),
+				 0);
+		put_ef(buf, &len, NTS_EF_AUTH, body, sizeof(body));
+	}
+	if (flip >= 0)
+		buf[flip / 8] ^= (uint8_t)(1u << (flip % 8));
+	ck_assert_int_eq(sendto(srv, buf, len, 0, (struct sockaddr *)&from, sizeof(from)),
+			 (ssize_t)len);
+	ck_assert_int_ge(loop_run_once(lp, loop_now_ns() + 1000000000), 1);
+}
+
+/* An NTS server: a reply counts only with our identifier and an
+ * authenticator that opens; its cookie joins those left. Anything else
+ * (a plain reply, a bit of the time flipped) is rejected as auth and
+ * leaves the request waiting for the real answer. */
+START_TEST(test_query_nts_server_needs_its_authenticator)
+{
+	struct nts_ntp_keys keys;
+	struct query q;
+	struct ntp_pkt p;
+	char why[96];
+
+	make_nts_query(&q, &keys);
+	query_tick(&q, loop_now_ns());
+	ck_assert_uint_eq(q.nts->n_cookies, 7);
+	p = good_reply(&q);
+	serve_nts_reply(&q, &p, &keys, true, -1);
+	ck_assert_int_eq(q.last_reject, QUERY_REJECT_AUTH);
+	ck_assert(q.waiting && q.n_samples == 0);
+	query_reject_describe(&q, why, sizeof(why));
+	ck_assert_str_eq(why, "nts: no unique identifier of ours");
+
+	p = good_reply(&q);
+	serve_nts_reply(&q, &p, &keys, false, 40 * 8 + 7); /* the transmit timestamp */
+	ck_assert_int_eq(q.last_reject, QUERY_REJECT_AUTH);
+	ck_assert(q.waiting && q.n_samples == 0);
+	query_reject_describe(&q, why, sizeof(why));
+	ck_assert_str_eq(why, "nts: bad authenticator");
+
+	p = good_reply(&q);
+	serve_nts_reply(&q, &p, &keys, false, -1);
+	ck_assert_uint_eq(q.n_samples, 1);
+	ck_assert_uint_eq(q.nts->n_cookies, 8);
+	ck_assert_uint_eq(q.nts->cookies[7].data[0], 'n');
+	ck_assert_ptr_null(query_nts_error(&q));
+	query_free(&q);
+}
+END_TEST
+
+/* An authentic answer whose time lies outside the server's certificates'
+ * validity makes the server invalid: no sample, not even earlier ones. */
+START_TEST(test_query_nts_time_outside_the_certificate_is_refused)
+{
+	struct nts_ntp_keys keys;
+	struct query q;
+	struct ntp_pkt p;
+
+	make_nts_query(&q, &keys);
+	query_tick(&q, loop_now_ns());
+	p = good_reply(&q);
+	serve_nts_reply(&q, &p, &keys, false, -1);
+	ck_assert_uint_eq(q.n_samples, 1);
+	q.nts->ke.valid_until_s = 1577836800; /* 2020-01-01 */
+	query_tick(&q, loop_now_ns());	      /* burst: the second request */
+	p = good_reply(&q);
+	serve_nts_reply(&q, &p, &keys, false, -1);
+	ck_assert_uint_eq(q.n_samples, 0);
+	ck_assert(q.done);
+	ck_assert_ptr_nonnull(query_nts_error(&q));
+	ck_assert_ptr_nonnull(strstr(query_nts_error(&q), "outside its certificate's validity"));
+	query_free(&q);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("query");
@@ -623,6 +765,8 @@ int main(void)
 	tcase_add_test(tc, test_query_address_this_host_cannot_reach_is_unreachable);
 	tcase_add_test(tc, test_query_only_local_errors_mean_unreachable);
 	tcase_add_test(tc, test_query_keyed_server_needs_a_valid_mac);
+	tcase_add_test(tc, test_query_nts_server_needs_its_authenticator);
+	tcase_add_test(tc, test_query_nts_time_outside_the_certificate_is_refused);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
