@@ -191,10 +191,12 @@ static bool gpsclient_line_is_whole(const char *line, size_t n)
 	return n >= 2 && line[0] == '{' && line[n - 1] == '}';
 }
 
-/* A real/clock pair: both set and in range, else false. */
+/* A real/clock pair: both set and in range (seconds in 1 ..
+ * GPSCLIENT_SEC_MAX), else false. */
 static bool gpsclient_pair(struct gpsclient_msg *m, const struct timedelta_t *td)
 {
-	if (td->real.tv_sec <= 0 || td->clock.tv_sec <= 0 || td->real.tv_nsec < 0 ||
+	if (td->real.tv_sec <= 0 || td->clock.tv_sec <= 0 || td->real.tv_sec > GPSCLIENT_SEC_MAX ||
+	    td->clock.tv_sec > GPSCLIENT_SEC_MAX || td->real.tv_nsec < 0 ||
 	    td->real.tv_nsec >= NS_PER_S || td->clock.tv_nsec < 0 || td->clock.tv_nsec >= NS_PER_S)
 		return false;
 	m->real = td->real;
@@ -228,6 +230,8 @@ static bool gpsclient_decode(struct gpsclient *c, struct gpsclient_msg *m)
 	if (set & STATUS_SET) { /* only a TPV sets it */
 		m->kind = GPSCLIENT_TPV;
 		m->mode = (set & MODE_SET) ? d->fix.mode : GPSCLIENT_MODE_UNKNOWN;
+		if (m->mode < GPSCLIENT_MODE_UNKNOWN || m->mode > GPSCLIENT_MODE_3D)
+			m->mode = GPSCLIENT_MODE_UNKNOWN; /* not one of gpsd's */
 		return true;
 	}
 	if (set & (TOFF_SET | PPS_SET)) {

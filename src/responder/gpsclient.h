@@ -44,10 +44,15 @@ enum {
 	GPSCLIENT_MODE_3D = 3,
 };
 
+/* The latest second a TOFF or PPS time may name (2106, unsigned 32-bit
+ * Unix time): later ones are out of range, so that a time and an offset
+ * in nanoseconds, plus CLOCK_REALTIME - CLOCK_MONOTONIC, fit in 64 bits. */
+#define GPSCLIENT_SEC_MAX INT64_C(0xffffffff)
+
 struct gpsclient_msg {
 	enum gpsclient_kind kind;
 	char device[GPSCLIENT_PATH_MAX]; /* "" when the report names none */
-	int mode;			 /* TPV */
+	int mode;			 /* TPV: 0..3, GPSCLIENT_MODE_* */
 	struct timespec real, clock;	 /* TOFF, PPS (CLOCK_REALTIME) */
 	bool activated;			 /* DEVICE: true when it came, false when it went */
 	unsigned n_devices;		 /* DEVICES */

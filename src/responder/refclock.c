@@ -434,6 +434,17 @@ static void refclock_gps_connect(struct refclock_set *set, int64_t now_ns)
 		refclock_gps_failed(set, now_ns, r);
 }
 
+int refclock_gps_feed(struct refclock_set *set, const char *data, size_t n)
+{
+	int r = 0;
+
+	if (!set->gps)
+		r = gpsclient_new(&set->gps, set->gpsd_host, set->gpsd_port, refclock_on_gps, set);
+	if (r == 0)
+		gpsclient_feed(set->gps, data, n);
+	return r;
+}
+
 static int refclock_gps_start(struct refclock_set *set)
 {
 	int r;
@@ -450,6 +461,11 @@ static int refclock_gps_start(struct refclock_set *set)
 	return 0;
 }
 #else
+int refclock_gps_feed(struct refclock_set *set, const char *data, size_t n)
+{
+	return -EPROTONOSUPPORT;
+}
+
 static int refclock_gps_start(struct refclock_set *set)
 {
 	return 0;

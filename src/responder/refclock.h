@@ -19,6 +19,7 @@
 #define TSET_RESPONDER_REFCLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "clock.h"
@@ -146,6 +147,10 @@ int refclock_set_init(struct refclock_set *set, const struct config *cfg,
  * failure is logged, and retried). Before privileges go. */
 int refclock_watch(struct refclock_set *set, struct loop *l);
 void refclock_set_free(struct refclock_set *set);
+/* n bytes as if read from gpsd, handled as tsetd handles what it reads
+ * (the fuzz target; no connection is made). Returns 0, or a negative
+ * errno (-EPROTONOSUPPORT in a build without gpsd support). */
+int refclock_gps_feed(struct refclock_set *set, const char *data, size_t n);
 
 /* What the status line and file say of reference i at now_ns. */
 struct refclock_report {
