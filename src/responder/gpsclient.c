@@ -13,6 +13,17 @@
 
 #define NS_PER_S INT64_C(1000000000)
 
+/*
+ * libgps's parser of one JSON object into gps_data_t, exported by libgps
+ * (meson checks for it) but not declared in <gps.h>. gps_unpack() calls
+ * it in a loop until the line is used up, and spins forever when it fails
+ * without moving on: a trailing comma in a device list, an unknown array
+ * attribute in a device, text after the object that names a class (found
+ * by fuzz_gps; a newer gpsd may well send the second). So each line goes
+ * through it once, here.
+ */
+int libgps_json_unpack(const char *buf, struct gps_data_t *gpsdata, const char **end);
+
 /* What gps_stream(WATCH_ENABLE | WATCH_JSON | WATCH_PPS) asks for: JSON
  * reports, with the pulses (gpsd's protocol, the ?WATCH command). */
 static const char gpsclient_watch[] = "?WATCH={\"enable\":true,\"json\":true,\"pps\":true};\n";
@@ -278,16 +289,19 @@ static void gpsclient_clear(struct gps_data_t *d)
 }
 
 /* One line (NUL-terminated, without its newline, n bytes): parsed by
- * libgps into data, and handed on when it is a report tsetd acts on. */
+ * libgps into data, and handed on when it is a report tsetd acts on.
+ * What follows the first object on the line is not read. */
 static void gpsclient_line(struct gpsclient *c, char *line, size_t n)
 {
+	const char *end = NULL;
+
 	if (memchr(line, '\0', n) || !gpsclient_line_is_whole(line, n)) {
 		c->n.malformed++;
 		return;
 	}
 	c->n.reports++;
 	gpsclient_clear(&c->data);
-	gps_unpack(line, &c->data);
+	(void)libgps_json_unpack(line, &c->data, &end);
 	if (gpsclient_decode(c, &c->msg))
 		c->fn(c->userdata, &c->msg);
 }

@@ -5,7 +5,8 @@
  * for POLLOUT, then calls gpsclient_finish_connect()), that asks for JSON
  * reports with PPS (gpsd's ?WATCH) and reads them line by line without
  * ever blocking. libgps (<gps.h>, included by gpsclient.c alone; no libgps
- * type leaves it) parses each line (gps_unpack()); each report that tsetd
+ * type leaves it) parses each line (libgps_json_unpack(), the parser under
+ * gps_unpack(), once per line); each report that tsetd
  * acts on becomes a gpsclient_msg, copied out of libgps at once. libgps's
  * own gps_open() would connect blocking: a gpsd host that drops the
  * connection request would hold tsetd for the kernel's connect timeout.

@@ -36,6 +36,7 @@ What it gives:
   private_run() has hidden this machine's /run (time daemons' pid files).
 - chronyd_query(s, addr, port, name): chronyd -Q (query only) against a
   server: its "System clock wrong by" offset and its measurements.
+- wait_until(cond, timeout_s): poll a condition with a deadline.
 - ntp_probe()/wait_ntp(): a minimal NTP client, to wait until a server
   really serves time (chronyd may start mute or unsynchronised).
 - Session.tsetd(): tsetd in the foreground on loopback (its config must
@@ -379,6 +380,16 @@ def ntp_probe(addr, port=123, timeout_s=0.2):
     return {"li": li, "stratum": stratum, "refid": data[12:16],
             "offset": ((t2 - t1) + (t3 - t4)) / 2,
             "delay": (t4 - t1) - (t3 - t2), "rtt": m4 - m1}
+
+
+def wait_until(cond, timeout_s=5.0):
+    """True once cond() holds (polled every 50 ms), False after timeout_s."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
 
 
 def wait_ntp(addr, port=123, timeout_s=10.0, proc=None):

@@ -296,9 +296,9 @@ def body(s):
             f"(+1 s of polling): {got[PORT_A]} s")
     h.check(got[PORT_B] is not None and got[PORT_B] <= STALE_S + 1,
             f"B (no local clock) says LI=3 within {STALE_S} s (+1 s): {got[PORT_B]} s")
-    h.check(wait_until(lambda: log_has(a, "serving 127.127.1.0, stratum 10 (127.127.46.0: ")),
+    h.check(h.wait_until(lambda: log_has(a, "serving 127.127.1.0, stratum 10 (127.127.46.0: ")),
             "A logs the switch to 127.127.1.0 with the reason")
-    h.check(wait_until(lambda: log_has(b, "no usable reference: replies say unsynchronised "
+    h.check(h.wait_until(lambda: log_has(b, "no usable reference: replies say unsynchronised "
                                           "(127.127.46.0: ")),
             "B logs that it has nothing to serve, with the reason")
     p = probe(PORT_A)
@@ -322,15 +322,6 @@ def body(s):
     h.check(a.poll() is None and b.poll() is None, "both tsetd alive")
     feed.stop()
     h.stop_all_checked(s)
-
-
-def wait_until(cond, timeout_s=5):
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 if __name__ == "__main__":
