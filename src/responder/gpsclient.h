@@ -4,12 +4,12 @@
  * non-blocking TCP socket, connected without waiting (the caller polls
  * for POLLOUT, then calls gpsclient_finish_connect()), that asks for JSON
  * reports with PPS (gpsd's ?WATCH) and reads them line by line without
- * ever blocking. libgps (<gps.h>, included by gpsclient.c alone; no libgps
- * type leaves it) parses each line (libgps_json_unpack(), the parser under
- * gps_unpack(), once per line); each report that tsetd
- * acts on becomes a gpsclient_msg, copied out of libgps at once. libgps's
- * own gps_open() would connect blocking: a gpsd host that drops the
- * connection request would hold tsetd for the kernel's connect timeout.
+ * ever blocking; libgps's own gps_open() connects blocking, and a gpsd
+ * host that drops the connection request would hold tsetd for the
+ * kernel's connect timeout. libgps (<gps.h>, included by gpsclient.c
+ * alone; no libgps type leaves it) parses each line once
+ * (libgps_json_unpack(), the parser under gps_unpack()); each report that
+ * tsetd acts on becomes a gpsclient_msg, copied out of libgps at once.
  */
 #ifndef TSET_RESPONDER_GPSCLIENT_H
 #define TSET_RESPONDER_GPSCLIENT_H
@@ -101,7 +101,7 @@ int gpsclient_fd(const struct gpsclient *c); /* -1 when neither */
 int gpsclient_drain(struct gpsclient *c, unsigned max);
 /* n bytes as if read from gpsd: every complete line in them (and in what
  * came before) is handled as gpsclient_drain() handles it (the fuzz
- * target and the unit tests). */
+ * target). */
 void gpsclient_feed(struct gpsclient *c, const char *data, size_t n);
 void gpsclient_close(struct gpsclient *c);
 

@@ -9,10 +9,11 @@
  *
  * The set owns what feeds its references: one connection to gpsd (the
  * `gpsd` directive, default 127.0.0.1:2947), made and polled in the
- * caller's loop without blocking it, and reconnected with a backoff (REFCLOCK_GPSD_RETRY_MIN_S doubling to
- * REFCLOCK_GPSD_RETRY_MAX_S) when it fails or goes, and a one-second timer
- * that reads the segments, ages the reach registers, logs each switch of
- * the served reference with its reason, and rewrites the status file.
+ * caller's loop without ever blocking it, and made again with a backoff
+ * (REFCLOCK_GPSD_RETRY_MIN_S doubling to REFCLOCK_GPSD_RETRY_MAX_S) when
+ * it fails or goes, and a one-second timer that reads the segments, ages
+ * the reach registers, logs each switch of the served reference with its
+ * reason, and rewrites the status file.
  * Nothing on the packet path (refclock_current) allocates or logs.
  */
 #ifndef TSET_RESPONDER_REFCLOCK_H
@@ -124,7 +125,7 @@ struct refclock_set {
 	int64_t gps_retry_ns;	/* CLOCK_MONOTONIC */
 	int64_t gps_connect_ns; /* when the attempt began */
 	unsigned gps_backoff_s;
-	bool gps_more; /* reports left in libgps's buffer */
+	bool gps_more; /* lines left in gpsclient's buffer */
 	char devices[REFCLOCK_MAX_DEVICES][GPSCLIENT_PATH_MAX];
 	unsigned n_devices;
 	int serving; /* index of the served reference as last logged; -1 none */

@@ -683,8 +683,8 @@ def chronyd_query(s, addr, port, name, options="iburst"):
             if len(w) >= 17 and w[2] == addr:
                 rows.append({"leap": w[3], "stratum": int(w[4]), "offset": float(w[11]),
                              "delay": float(w[12]), "refid": w[16]})
-    note(f"chronyd -Q 'server {addr} port {port} {options}': exit {p.returncode} in {el:.1f} s, "
-         f"clock wrong by {off}; measurements {rows}")
+    note(f"chronyd -Q 'server {addr} port {port} {options}': exit {p.returncode} in "
+         f"{el:.1f} s, clock wrong by {off}; measurements {rows}")
     if p.returncode != 0:
         note("  " + (p.stdout + p.stderr).strip().replace("\n", " | ")[-600:])
     return p.returncode, off, rows
