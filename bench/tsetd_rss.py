@@ -14,7 +14,8 @@ requests for --seconds (100 a second) while it reads gpsd's reports,
 checks that it served stratum 1 refid GPS, stops it with SIGTERM and reads
 "Maximum resident set size". The floor: an empty `int main(void)` built
 with gcc -Wl,--no-as-needed and every library `ldd tsetd` lists, by path
-(libgps and its own dependencies among them when tsetd links it), run --runs times by /usr/bin/time -v.
+(libgps and its own dependencies among them when tsetd links it), run
+--runs times by /usr/bin/time -v.
 The same tsetd without the GPS reference (local clock only) is measured
 in each run too: the difference is what the GPS reference itself costs.
 Prints the medians and the differences; the target is 512 KiB. Never
