@@ -315,6 +315,7 @@ def body(s):
            f"B {got[PORT_B]} s")
     h.check(None not in got.values(),
             f"both serve GPS again (within {RETRY_MAX_S} s of backoff + {WAIT_S} s)")
+    h.wait_until(lambda: toff.toff, WAIT_S)  # the TOFF tsetd had may be on its way to us
     t0 = time.monotonic()
     p = probe(PORT_A)
     compare("A after gpsd came back (one exchange)", p and p["offset"],
