@@ -1,27 +1,51 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
-#include <fcntl.h>
 #include <gps.h>
+#include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "gpsclient.h"
 
-/* One line of gpsd's JSON that tsetd acts on fits with room to spare
- * (a DEVICES report of four devices is under 1 KiB); a longer one is
- * copied cut, and a cut report is never used. */
-#define GPSCLIENT_LINE_MAX 4096
-#define NS_PER_S	   1000000000L
+#define NS_PER_S INT64_C(1000000000)
+
+/*
+ * libgps's parser of one JSON object into gps_data_t, exported by libgps
+ * (meson checks for it) but not declared in <gps.h>. gps_unpack() calls
+ * it in a loop until the line is used up, and spins forever when it fails
+ * without moving on: a trailing comma in a device list, an unknown array
+ * attribute in a device, text after the object that names a class (found
+ * by fuzz_gps; a newer gpsd may well send the second). So each line goes
+ * through it once, here.
+ */
+int libgps_json_unpack(const char *buf, struct gps_data_t *gpsdata, const char **end);
+
+/* What gps_stream(WATCH_ENABLE | WATCH_JSON | WATCH_PPS) asks for: JSON
+ * reports, with the pulses (gpsd's protocol, the ?WATCH command). */
+static const char gpsclient_watch[] = "?WATCH={\"enable\":true,\"json\":true,\"pps\":true};\n";
+
+enum gpsclient_state {
+	GPSCLIENT_IDLE,
+	GPSCLIENT_CONNECTING,
+	GPSCLIENT_UP,
+};
 
 struct gpsclient {
-	struct gps_data_t data; /* libgps's state: read and copied out at once */
-	bool connected;
+	struct gps_data_t data; /* what gps_unpack() fills: copied out at once */
+	enum gpsclient_state state;
+	int fd;
 	char host[256], port[8], name[272];
 	gpsclient_fn fn;
 	void *userdata;
 	struct gpsclient_counters n;
-	char line[GPSCLIENT_LINE_MAX];
+	/* the line being read: buf[0..len), no newline in it yet */
+	char buf[GPSCLIENT_LINE_MAX];
+	size_t len;
+	bool overlong; /* the rest of a line longer than buf, until its end */
 	struct gpsclient_msg msg;
 };
 
@@ -36,7 +60,7 @@ int gpsclient_new(struct gpsclient **ret, const char *host, uint16_t port, gpscl
 	snprintf(c->port, sizeof(c->port), "%u", port ? (unsigned)port : GPSCLIENT_PORT);
 	snprintf(c->name, sizeof(c->name), strchr(c->host, ':') ? "[%s]:%s" : "%s:%s", c->host,
 		 c->port);
-	c->data.gps_fd = -1;
+	c->fd = -1;
 	c->fn = fn;
 	c->userdata = userdata;
 	*ret = c;
@@ -51,44 +75,111 @@ void gpsclient_free(struct gpsclient *c)
 	free(c);
 }
 
+/* The first address of host:port: by number without a lookup, else the
+ * name looked up (the one step that may wait). */
+static int gpsclient_resolve(const struct gpsclient *c, struct addrinfo **ret)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	int r = getaddrinfo(c->host, c->port, &hints, ret);
+
+	if (r == EAI_NONAME) {
+		hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+		r = getaddrinfo(c->host, c->port, &hints, ret);
+	}
+	if (r == 0)
+		return 0;
+	return r == EAI_MEMORY ? -ENOMEM : r == EAI_SYSTEM ? -errno : -EHOSTUNREACH;
+}
+
+/* The connection is up: ask for reports. A fresh socket takes the few
+ * bytes of ?WATCH whole, or it is broken. */
+static int gpsclient_up(struct gpsclient *c)
+{
+	ssize_t w = send(c->fd, gpsclient_watch, sizeof(gpsclient_watch) - 1,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (w < 0)
+		return -errno;
+	if ((size_t)w != sizeof(gpsclient_watch) - 1)
+		return -EIO;
+	c->state = GPSCLIENT_UP;
+	c->len = 0;
+	c->overlong = false;
+	return 0;
+}
+
 int gpsclient_connect(struct gpsclient *c)
 {
-	int fd, fl;
+	struct addrinfo *ai;
+	int r;
 
-	if (c->connected)
-		return c->data.gps_fd;
-	/* libgps returns its own codes (negative, in errno too): not errnos */
-	if (gps_open(c->host, c->port, &c->data) != 0)
-		return -ECONNREFUSED;
-	c->connected = true;
-	fd = c->data.gps_fd;
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
-	    gps_stream(&c->data, WATCH_ENABLE | WATCH_JSON | WATCH_PPS, NULL) != 0) {
-		gpsclient_close(c);
-		return -EIO;
+	if (c->state != GPSCLIENT_IDLE)
+		return c->fd;
+	r = gpsclient_resolve(c, &ai);
+	if (r < 0)
+		return r;
+	c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		r = -errno;
+		freeaddrinfo(ai);
+		return r;
 	}
-	return fd;
+	r = connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : -errno;
+	freeaddrinfo(ai);
+	if (r == -EINPROGRESS) {
+		c->state = GPSCLIENT_CONNECTING;
+		return c->fd;
+	}
+	if (r == 0)
+		r = gpsclient_up(c);
+	if (r < 0) {
+		close(c->fd);
+		c->fd = -1;
+		return r;
+	}
+	return c->fd;
+}
+
+int gpsclient_finish_connect(struct gpsclient *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (c->state == GPSCLIENT_UP)
+		return 0;
+	if (c->state != GPSCLIENT_CONNECTING)
+		return -ENOTCONN;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return -errno;
+	if (err != 0)
+		return -err;
+	return gpsclient_up(c);
 }
 
 bool gpsclient_is_connected(const struct gpsclient *c)
 {
-	return c->connected;
+	return c->state == GPSCLIENT_UP;
+}
+
+bool gpsclient_is_connecting(const struct gpsclient *c)
+{
+	return c->state == GPSCLIENT_CONNECTING;
 }
 
 int gpsclient_fd(const struct gpsclient *c)
 {
-	return c->connected ? c->data.gps_fd : -1;
+	return c->fd;
 }
 
 void gpsclient_close(struct gpsclient *c)
 {
-	if (!c->connected)
-		return;
-	gps_close(&c->data);
-	c->data.gps_fd = -1;
-	c->connected = false;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->state = GPSCLIENT_IDLE;
+	c->len = 0;
+	c->overlong = false;
 }
 
 const struct gpsclient_counters *gpsclient_counters(const struct gpsclient *c)
@@ -102,23 +193,21 @@ const char *gpsclient_name(const struct gpsclient *c)
 }
 
 /* Is the line one complete JSON object? libgps acts on a cut line as far
- * as it goes (a TPV cut after "mode":3 says "3D fix"): such a line, or
- * one too long to copy whole, is never used. */
-static bool gpsclient_line_is_whole(const char *line)
+ * as it goes (a TPV cut after "mode":3 says "3D fix"): such a line is
+ * never used. */
+static bool gpsclient_line_is_whole(const char *line, size_t n)
 {
-	size_t n = strnlen(line, GPSCLIENT_LINE_MAX);
-
-	if (n >= GPSCLIENT_LINE_MAX - 1)
-		return false;
 	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' '))
 		n--;
 	return n >= 2 && line[0] == '{' && line[n - 1] == '}';
 }
 
-/* A real/clock pair: both set and in range, else false. */
+/* A real/clock pair: both set and in range (seconds in 1 ..
+ * GPSCLIENT_SEC_MAX), else false. */
 static bool gpsclient_pair(struct gpsclient_msg *m, const struct timedelta_t *td)
 {
-	if (td->real.tv_sec <= 0 || td->clock.tv_sec <= 0 || td->real.tv_nsec < 0 ||
+	if (td->real.tv_sec <= 0 || td->clock.tv_sec <= 0 || td->real.tv_sec > GPSCLIENT_SEC_MAX ||
+	    td->clock.tv_sec > GPSCLIENT_SEC_MAX || td->real.tv_nsec < 0 ||
 	    td->real.tv_nsec >= NS_PER_S || td->clock.tv_nsec < 0 || td->clock.tv_nsec >= NS_PER_S)
 		return false;
 	m->real = td->real;
@@ -152,6 +241,8 @@ static bool gpsclient_decode(struct gpsclient *c, struct gpsclient_msg *m)
 	if (set & STATUS_SET) { /* only a TPV sets it */
 		m->kind = GPSCLIENT_TPV;
 		m->mode = (set & MODE_SET) ? d->fix.mode : GPSCLIENT_MODE_UNKNOWN;
+		if (m->mode < GPSCLIENT_MODE_UNKNOWN || m->mode > GPSCLIENT_MODE_3D)
+			m->mode = GPSCLIENT_MODE_UNKNOWN; /* not one of gpsd's */
 		return true;
 	}
 	if (set & (TOFF_SET | PPS_SET)) {
@@ -197,27 +288,98 @@ static void gpsclient_clear(struct gps_data_t *d)
 	d->devices.ndevices = 0;
 }
 
+/* One line (NUL-terminated, without its newline, n bytes): parsed by
+ * libgps into data, and handed on when it is a report tsetd acts on.
+ * What follows the first object on the line is not read. */
+static void gpsclient_line(struct gpsclient *c, char *line, size_t n)
+{
+	const char *end = NULL;
+
+	if (memchr(line, '\0', n) || !gpsclient_line_is_whole(line, n)) {
+		c->n.malformed++;
+		return;
+	}
+	c->n.reports++;
+	gpsclient_clear(&c->data);
+	(void)libgps_json_unpack(line, &c->data, &end);
+	if (gpsclient_decode(c, &c->msg))
+		c->fn(c->userdata, &c->msg);
+}
+
+/* Hand on the complete lines at the front of buf, at most *budget of
+ * them (each counted off); what is left of a line stays at the front. */
+static void gpsclient_take_lines(struct gpsclient *c, unsigned *budget)
+{
+	while (*budget > 0) {
+		char *nl = memchr(c->buf, '\n', c->len);
+		size_t n;
+
+		if (!nl) {
+			if (c->overlong) /* still in the line too long to keep */
+				c->len = 0;
+			return;
+		}
+		n = (size_t)(nl - c->buf);
+		*nl = '\0';
+		if (c->overlong) {
+			c->overlong = false; /* its end: counted when it began */
+		} else {
+			gpsclient_line(c, c->buf, n);
+			(*budget)--;
+		}
+		memmove(c->buf, nl + 1, c->len - n - 1);
+		c->len -= n + 1;
+	}
+}
+
+/* buf is full without a newline: the line is longer than any report
+ * tsetd acts on; drop it up to its end (the connection stays). */
+static void gpsclient_skip_overlong(struct gpsclient *c)
+{
+	if (c->len < sizeof(c->buf))
+		return;
+	c->n.malformed++;
+	c->len = 0;
+	c->overlong = true;
+}
+
 int gpsclient_drain(struct gpsclient *c, unsigned max)
 {
-	for (unsigned i = 0; i < max; i++) {
-		int r;
+	unsigned budget = max;
 
-		if (!c->connected)
-			return -ENOTCONN;
-		gpsclient_clear(&c->data);
-		c->line[0] = '\0';
-		r = gps_read(&c->data, c->line, (int)sizeof(c->line));
-		if (r < 0) /* closed, an error, or a line longer than libgps holds */
-			return -ECONNRESET;
+	if (c->state != GPSCLIENT_UP)
+		return -ENOTCONN;
+	for (;;) {
+		ssize_t r;
+
+		gpsclient_take_lines(c, &budget);
+		if (budget == 0)
+			return 1;
+		gpsclient_skip_overlong(c);
+		r = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
 		if (r == 0)
-			return 0;
-		if (!gpsclient_line_is_whole(c->line)) {
-			c->n.malformed++;
+			return -ECONNRESET; /* gpsd closed */
+		if (r < 0 && errno == EINTR)
 			continue;
-		}
-		c->n.reports++;
-		if (gpsclient_decode(c, &c->msg))
-			c->fn(c->userdata, &c->msg);
+		if (r < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		c->len += (size_t)r;
 	}
-	return 1;
+}
+
+void gpsclient_feed(struct gpsclient *c, const char *data, size_t n)
+{
+	while (n > 0) {
+		size_t k = sizeof(c->buf) - c->len;
+		unsigned budget = UINT_MAX;
+
+		if (k > n)
+			k = n;
+		memcpy(c->buf + c->len, data, k);
+		c->len += k;
+		data += k;
+		n -= k;
+		gpsclient_take_lines(c, &budget);
+		gpsclient_skip_overlong(c);
+	}
 }

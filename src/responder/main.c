@@ -333,10 +333,7 @@ static int tsetd_setup_server(void)
 	if (r < 0)
 		return log_errno(LOG_ERR, r, "cannot set up rate limiting");
 	d.srv.env.keys = d.cfg.keys[0] ? &d.keys : NULL;
-	r = refclock_set_init(&d.srv.refs, &d.cfg, &d.clock);
-	if (r < 0)
-		return r;
-	if (r == 0)
+	if (d.srv.refs.n == 0)
 		log_warn("no reference clock to serve (such as `server 127.127.1.0`): every "
 			 "reply says unsynchronised");
 	return tsetd_open_sockets(port);
@@ -454,6 +451,9 @@ int main(int argc, char **argv)
 	if (r == -ENOENT)
 		d.cfg.keys[0] = '\0';
 	else if (r < 0)
+		return 2;
+	/* a reference this build cannot serve is a configuration error */
+	if (refclock_set_init(&d.srv.refs, &d.cfg, &d.clock) < 0)
 		return 2;
 	if (d.cfg.n_trusted && !d.cfg.keys[0])
 		log_warn("%s", "trustedkey without keys: no authenticated request is answered");

@@ -368,29 +368,81 @@ static void refclock_gps_drain(struct refclock_set *set)
 		refclock_gps_lost(set, "connection closed or broken");
 }
 
-static void refclock_on_gps_fd(void *userdata, int fd, short revents)
+/* A connection attempt failed (r: why). Logged once per outage, at the
+ * first. */
+static void refclock_gps_failed(struct refclock_set *set, int64_t now_ns, int r)
 {
-	refclock_gps_drain(userdata);
+	if (gpsclient_fd(set->gps) >= 0) {
+		loop_unwatch(set->loop, gpsclient_fd(set->gps));
+		gpsclient_close(set->gps);
+	}
+	refclock_gps_retry_later(set, now_ns);
+	log_errno(set->gps_backoff_s == REFCLOCK_GPSD_RETRY_MIN_S ? LOG_WARNING : LOG_DEBUG, r,
+		  "cannot connect to gpsd at %s; retrying in %u s", gpsclient_name(set->gps),
+		  set->gps_backoff_s);
 }
 
-/* Connect when due. A refusal is logged once per outage, at the first. */
-static void refclock_gps_connect(struct refclock_set *set, int64_t now_ns)
-{
-	int fd;
+static void refclock_on_gps_fd(void *userdata, int fd, short revents);
 
-	if (!set->gps || gpsclient_is_connected(set->gps) || now_ns < set->gps_retry_ns)
-		return;
-	fd = gpsclient_connect(set->gps);
-	if (fd >= 0 && loop_watch(set->loop, fd, POLLIN, refclock_on_gps_fd, set) == 0) {
+/* Watch the connection: for POLLOUT while it is being made, then POLLIN. */
+static int refclock_gps_watch(struct refclock_set *set)
+{
+	short events = gpsclient_is_connecting(set->gps) ? POLLOUT : POLLIN;
+	int r = loop_watch(set->loop, gpsclient_fd(set->gps), events, refclock_on_gps_fd, set);
+
+	if (r == 0 && events == POLLIN)
 		log_info("connected to gpsd at %s", gpsclient_name(set->gps));
+	return r;
+}
+
+static void refclock_on_gps_fd(void *userdata, int fd, short revents)
+{
+	struct refclock_set *set = userdata;
+	int r;
+
+	if (!gpsclient_is_connecting(set->gps)) {
+		refclock_gps_drain(set);
 		return;
 	}
-	if (fd >= 0)
-		gpsclient_close(set->gps);
-	refclock_gps_retry_later(set, now_ns);
-	log_msg(set->gps_backoff_s == REFCLOCK_GPSD_RETRY_MIN_S ? LOG_WARNING : LOG_DEBUG,
-		"cannot connect to gpsd at %s; retrying in %u s", gpsclient_name(set->gps),
-		set->gps_backoff_s);
+	r = gpsclient_finish_connect(set->gps);
+	if (r == 0)
+		r = refclock_gps_watch(set);
+	if (r < 0)
+		refclock_gps_failed(set, loop_now_ns(), r);
+}
+
+/* Connect when due, without waiting: the attempt goes on in the loop,
+ * and is given up after REFCLOCK_GPSD_CONNECT_TIMEOUT_S. */
+static void refclock_gps_connect(struct refclock_set *set, int64_t now_ns)
+{
+	int r;
+
+	if (!set->gps)
+		return;
+	if (gpsclient_is_connecting(set->gps)) {
+		if (now_ns - set->gps_connect_ns > REFCLOCK_GPSD_CONNECT_TIMEOUT_S * NS_PER_S_INT)
+			refclock_gps_failed(set, now_ns, -ETIMEDOUT);
+		return;
+	}
+	if (gpsclient_fd(set->gps) >= 0 || now_ns < set->gps_retry_ns)
+		return;
+	set->gps_connect_ns = now_ns;
+	r = gpsclient_connect(set->gps);
+	if (r >= 0)
+		r = refclock_gps_watch(set);
+	if (r < 0)
+		refclock_gps_failed(set, now_ns, r);
+}
+
+int refclock_gps_feed(struct refclock_set *set, const char *data, size_t n)
+{
+	int r = 0;
+
+	if (!set->gps)
+		r = gpsclient_new(&set->gps, set->gpsd_host, set->gpsd_port, refclock_on_gps, set);
+	if (r == 0)
+		gpsclient_feed(set->gps, data, n);
+	return r;
 }
 
 static int refclock_gps_start(struct refclock_set *set)
@@ -409,6 +461,11 @@ static int refclock_gps_start(struct refclock_set *set)
 	return 0;
 }
 #else
+int refclock_gps_feed(struct refclock_set *set, const char *data, size_t n)
+{
+	return -EPROTONOSUPPORT;
+}
+
 static int refclock_gps_start(struct refclock_set *set)
 {
 	return 0;
@@ -545,7 +602,7 @@ int refclock_watch(struct refclock_set *set, struct loop *l)
 void refclock_set_free(struct refclock_set *set)
 {
 #if TSET_HAVE_GPSD
-	if (set->gps && set->loop && gpsclient_is_connected(set->gps))
+	if (set->gps && set->loop && gpsclient_fd(set->gps) >= 0)
 		loop_unwatch(set->loop, gpsclient_fd(set->gps));
 	gpsclient_free(set->gps);
 #endif

@@ -8,17 +8,19 @@
  * the local clock (127.127.1.u); with none, replies say unsynchronised.
  *
  * The set owns what feeds its references: one connection to gpsd (the
- * `gpsd` directive, default 127.0.0.1:2947), polled in the caller's loop
- * and reconnected with a backoff (REFCLOCK_GPSD_RETRY_MIN_S doubling to
- * REFCLOCK_GPSD_RETRY_MAX_S) when it fails or goes, and a one-second timer
- * that reads the segments, ages the reach registers, logs each switch of
- * the served reference with its reason, and rewrites the status file.
+ * `gpsd` directive, default 127.0.0.1:2947), made and polled in the
+ * caller's loop without ever blocking it, and made again with a backoff
+ * (REFCLOCK_GPSD_RETRY_MIN_S doubling to REFCLOCK_GPSD_RETRY_MAX_S) when
+ * it fails or goes, and a one-second timer that reads the segments, ages
+ * the reach registers, logs each switch of the served reference with its
+ * reason, and rewrites the status file.
  * Nothing on the packet path (refclock_current) allocates or logs.
  */
 #ifndef TSET_RESPONDER_REFCLOCK_H
 #define TSET_RESPONDER_REFCLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "clock.h"
@@ -54,7 +56,11 @@
 #define REFCLOCK_GPSD_RETRY_MIN_S 1
 #define REFCLOCK_GPSD_RETRY_MAX_S 32
 #define REFCLOCK_GPSD_DRAIN_MAX	  64 /* reports read per wake-up */
-#define REFCLOCK_MAX_DEVICES	  8  /* gpsd devices remembered */
+/* A connection to gpsd not made by then is given up (and retried): the
+ * attempt never holds the loop, but a host that drops it would otherwise
+ * keep it for the kernel's two minutes. */
+#define REFCLOCK_GPSD_CONNECT_TIMEOUT_S 5
+#define REFCLOCK_MAX_DEVICES		8 /* gpsd devices remembered */
 /* The status file, in the runtime directory ($RUNTIME_DIRECTORY, else
  * REFCLOCK_RUN_DIR), replaced atomically each second while a GPS or SHM
  * reference is configured. */
@@ -116,9 +122,10 @@ struct refclock_set {
 	struct gpsclient *gps;
 	const char *gpsd_host;
 	uint16_t gpsd_port;
-	int64_t gps_retry_ns; /* CLOCK_MONOTONIC */
+	int64_t gps_retry_ns;	/* CLOCK_MONOTONIC */
+	int64_t gps_connect_ns; /* when the attempt began */
 	unsigned gps_backoff_s;
-	bool gps_more; /* reports left in libgps's buffer */
+	bool gps_more; /* lines left in gpsclient's buffer */
 	char devices[REFCLOCK_MAX_DEVICES][GPSCLIENT_PATH_MAX];
 	unsigned n_devices;
 	int serving; /* index of the served reference as last logged; -1 none */
@@ -141,6 +148,10 @@ int refclock_set_init(struct refclock_set *set, const struct config *cfg,
  * failure is logged, and retried). Before privileges go. */
 int refclock_watch(struct refclock_set *set, struct loop *l);
 void refclock_set_free(struct refclock_set *set);
+/* n bytes as if read from gpsd, handled as tsetd handles what it reads
+ * (the fuzz target; no connection is made). Returns 0, or a negative
+ * errno (-EPROTONOSUPPORT in a build without gpsd support). */
+int refclock_gps_feed(struct refclock_set *set, const char *data, size_t n);
 
 /* What the status line and file say of reference i at now_ns. */
 struct refclock_report {

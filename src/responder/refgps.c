@@ -20,8 +20,8 @@ static int64_t refgps_ns(const struct timespec *t)
 	return (int64_t)t->tv_sec * NS_PER_S + t->tv_nsec;
 }
 
-/* real - clock: both were range-checked by gpsclient (seconds > 0,
- * nanoseconds in range), so no overflow before year 2262. */
+/* real - clock: both were range-checked by gpsclient (seconds in 1 ..
+ * GPSCLIENT_SEC_MAX, nanoseconds in range): no overflow. */
 static int64_t refgps_offset_ns(const struct gpsclient_msg *m)
 {
 	return refgps_ns(&m->real) - refgps_ns(&m->clock);

@@ -291,7 +291,9 @@ void refstatus_log(struct refclock_set *set)
 
 		log_info("gpsd at %s: %s, %u devices, reports %llu, malformed %llu, bad time %llu",
 			 gpsclient_name(set->gps),
-			 gpsclient_is_connected(set->gps) ? "connected" : "not connected",
+			 gpsclient_is_connected(set->gps)    ? "connected"
+			 : gpsclient_is_connecting(set->gps) ? "connecting"
+							     : "not connected",
 			 set->n_devices, (unsigned long long)n->reports,
 			 (unsigned long long)n->malformed, (unsigned long long)n->bad_time);
 	}

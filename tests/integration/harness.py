@@ -35,6 +35,9 @@ What it gives:
   clock. Without -c they give tset an empty config (/dev/null).
   run_tset_shim() runs tset for real under the clock shim, after
   private_run() has hidden this machine's /run (time daemons' pid files).
+- chronyd_query(s, addr, port, name): chronyd -Q (query only) against a
+  server: its "System clock wrong by" offset and its measurements.
+- wait_until(cond, timeout_s): poll a condition with a deadline.
 - ntp_probe()/wait_ntp(): a minimal NTP client, to wait until a server
   really serves time (chronyd may start mute or unsynchronised).
 - Session.tsetd(): tsetd in the foreground on loopback (its config must
@@ -347,8 +350,8 @@ def own_netns(s, ipv4=True, ipv6=True):
 
 def ntp_probe(addr, port=123, timeout_s=0.2):
     """One NTP client exchange from Python. Returns a dict (li, stratum,
-    offset, delay, rtt) for a valid mode-4 reply that echoes our cookie,
-    or None (no reply, or not a reply)."""
+    refid as 4 bytes, offset, delay, rtt) for a valid mode-4 reply that
+    echoes our cookie, or None (no reply, or not a reply)."""
     fam = family_of(addr)
     with socket.socket(fam, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout_s)
@@ -375,9 +378,19 @@ def ntp_probe(addr, port=123, timeout_s=0.2):
         return sec - NTP_DELTA + frac / 2**32
 
     t2, t3 = ts(data[32:40]), ts(data[40:48])
-    return {"li": li, "stratum": stratum,
+    return {"li": li, "stratum": stratum, "refid": data[12:16],
             "offset": ((t2 - t1) + (t3 - t4)) / 2,
             "delay": (t4 - t1) - (t3 - t2), "rtt": m4 - m1}
+
+
+def wait_until(cond, timeout_s=5.0):
+    """True once cond() holds (polled every 50 ms), False after timeout_s."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
 
 
 def wait_ntp(addr, port=123, timeout_s=10.0, proc=None):
@@ -642,6 +655,40 @@ def _pdeathsig():
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except Exception:
         pass
+
+
+def chronyd_query(s, addr, port, name, options="iburst"):
+    """chronyd -Q (query only, never setting the clock) against addr:port
+    with the source options given; returns (rc, offset from 'System clock
+    wrong by': the server's time minus ours, [measurement rows])."""
+    chronyd = require_program("chronyd", "chrony")
+    logdir = s.path(name + "-logs")
+    os.makedirs(logdir, exist_ok=True)
+    argv = [chronyd, "-Q", "-d", "-u", "root", "-f", "/dev/null", "-t", "20",
+            f"server {addr} port {port} {options}", "cmdport 0",
+            f"pidfile {s.path(name + '.pid')}", f"logdir {logdir}", "log measurements"]
+    assert "-Q" in argv  # query only: never sets the clock
+    t0 = time.monotonic()
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                       preexec_fn=_pdeathsig)
+    el = time.monotonic() - t0
+    off = None
+    for line in (p.stdout + p.stderr).splitlines():
+        if "System clock wrong by" in line:
+            off = float(line.split("wrong by")[1].split()[0])
+    rows = []
+    mpath = os.path.join(logdir, "measurements.log")
+    if os.path.exists(mpath):
+        for line in open(mpath):
+            w = line.split()
+            if len(w) >= 17 and w[2] == addr:
+                rows.append({"leap": w[3], "stratum": int(w[4]), "offset": float(w[11]),
+                             "delay": float(w[12]), "refid": w[16]})
+    note(f"chronyd -Q 'server {addr} port {port} {options}': exit {p.returncode} in "
+         f"{el:.1f} s, clock wrong by {off}; measurements {rows}")
+    if p.returncode != 0:
+        note("  " + (p.stdout + p.stderr).strip().replace("\n", " | ")[-600:])
+    return p.returncode, off, rows
 
 
 class Session:

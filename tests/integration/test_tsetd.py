@@ -220,41 +220,8 @@ def test_ntpdig(s):
           f"ntpdig: |offset| < 1 ms ({off}; all runs {[d.get('offset') for d in docs]})")
 
 
-def chronyd_query(s, addr, port, name):
-    """chronyd -Q (query only) against addr:port; returns (rc, offset from
-    'System clock wrong by', [measurement rows])."""
-    chronyd = h.require_program("chronyd", "chrony")
-    logdir = s.path(name + "-logs")
-    os.makedirs(logdir, exist_ok=True)
-    argv = [chronyd, "-Q", "-d", "-u", "root", "-f", "/dev/null", "-t", "20",
-            f"server {addr} port {port} iburst", "cmdport 0",
-            f"pidfile {s.path(name + '.pid')}", f"logdir {logdir}", "log measurements"]
-    assert "-Q" in argv  # query only: never sets the clock
-    t0 = time.monotonic()
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=30,
-                       preexec_fn=h._pdeathsig)
-    el = time.monotonic() - t0
-    off = None
-    for line in (p.stdout + p.stderr).splitlines():
-        if "System clock wrong by" in line:
-            off = float(line.split("wrong by")[1].split()[0])
-    rows = []
-    mpath = os.path.join(logdir, "measurements.log")
-    if os.path.exists(mpath):
-        for line in open(mpath):
-            w = line.split()
-            if len(w) >= 17 and w[2] == addr:
-                rows.append({"leap": w[3], "stratum": int(w[4]), "offset": float(w[11]),
-                             "delay": float(w[12]), "refid": w[16]})
-    note(f"chronyd -Q 'server {addr} port {port} iburst': exit {p.returncode} in {el:.1f} s, "
-         f"clock wrong by {off}; measurements {rows}")
-    if p.returncode != 0:
-        note("  " + (p.stdout + p.stderr).strip().replace("\n", " | ")[-600:])
-    return p.returncode, off, rows
-
-
 def test_chronyd_q(s):
-    rc, off, rows = chronyd_query(s, "127.0.0.31", 12501, "chronyd-Q")
+    rc, off, rows = h.chronyd_query(s, "127.0.0.31", 12501, "chronyd-Q")
     what = "chronyd -Q against tsetd 127.0.0.31 port 12501"
     check(rc == 0, f"{what}: exit 0 ({rc})")
     check(off is not None and abs(off) < TIGHT, f"{what}: |offset| < 1 ms ({off})")

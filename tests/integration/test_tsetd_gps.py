@@ -9,15 +9,18 @@ network namespace of the test's own:
   fudge line and the PPS precision; tset -q -d shows stratum 1, GPS;
 - the fix lost: the local clock is served (its stratum), and GPS again
   when the fix comes back; without a local clock, LI=3;
-- garbage, a cut report and a line longer than libgps holds: tsetd lives,
+- garbage, a cut report and a line far longer than a report: tsetd lives,
   a cut TPV saying "mode":3 is not taken as a fix, GPS is served after;
 - gpsd closing and coming back: tsetd reconnects and serves GPS again;
+- a gpsd address that drops connection requests: tsetd serves at once,
+  gives the attempt up after its connect timeout, connects later;
 - two devices: unit N follows /dev/gpsN;
 - the status line (SIGUSR1) and the status file in $RUNTIME_DIRECTORY.
 """
 
 import json
 import os
+import socket
 import sys
 import time
 
@@ -32,6 +35,7 @@ interface listen {ADDR}
 """
 LOCAL = "server 127.127.1.0\nfudge 127.127.1.0 stratum 10\n"
 STALE_S = 8  # REFGPS_MAX_AGE_S
+CONNECT_TIMEOUT_S = 5  # REFCLOCK_GPSD_CONNECT_TIMEOUT_S
 WAIT_S = 20  # a generous deadline for a condition
 
 
@@ -177,23 +181,29 @@ def garbage(s):
         now = time.time()
         fake.send_raw(b'{"class":"TPV","device":"/dev/gps0","mode":3,"ti\r\n')
         fake.send_raw(b"not json at all\r\n\x00\xff\xfe binary\r\n{\r\n")
+        # lines on which libgps's gps_unpack() spins forever (an unknown
+        # array in a device, as a newer gpsd may send; a trailing comma)
+        fake.send_raw(b'{"class":"DEVICES","devices":[{"class":"DEVICE","x":[1]}]}\r\n'
+                      b'{"class":"DEVICES","devices":[{"class":"DEVICE"},]}\r\n')
         fake.send_json({"class": "TOFF", "device": "/dev/gps0", "real_sec": int(now) + 2,
                         "real_nsec": 0, "clock_sec": int(now), "clock_nsec": 0})
         time.sleep(2.5)
         a = ask()
         h.check(a is not None and local(a[0], a[1]),
-                "a cut TPV saying mode 3 is not a fix: the local clock still served")
+                "a cut TPV saying mode 3 is not a fix, lines libgps's gps_unpack() spins on "
+                "pass: the local clock still served")
         st = status(s, "garbage", lambda st: st["gpsd"]["malformed"] >= 3)
         h.check(st["gpsd"]["malformed"] >= 3, f"malformed lines counted "
                 f"({st['gpsd']['malformed']})")
-        # a line longer than libgps's buffer, without an end: it gives up
-        # on the connection; tsetd reconnects
-        before = fake.accepted
-        fake.send_raw(b"x" * 40000)
-        end = time.monotonic() + WAIT_S
-        while fake.accepted == before and time.monotonic() < end:
-            time.sleep(0.05)
-        h.check(fake.accepted > before, "an endless line: tsetd reconnected")
+        # a line far longer than any report (GPSCLIENT_LINE_MAX): dropped
+        # up to its end, counted, the connection kept
+        before, n = fake.accepted, st["gpsd"]["malformed"]
+        fake.send_raw(b"{" + b"x" * 40000 + b"}\r\n")
+        st = status(s, "garbage", lambda st: st["gpsd"]["malformed"] > n)
+        h.check(st["gpsd"]["malformed"] == n + 1 and st["gpsd"]["connected"]
+                and fake.accepted == before,
+                f"a 40 kB line: dropped and counted once ({st['gpsd']['malformed'] - n}), "
+                f"the connection kept")
         fake.devices[0].mode = 3
         fake.paused = False
         a, t = wait_for(gps)
@@ -222,6 +232,53 @@ def reconnect(s):
         fake.close()
 
 
+def black_hole(s):
+    """A gpsd address that answers no connection request (a listener
+    whose queue is full: the kernel drops further SYNs): tsetd serves at
+    once all the same, gives the attempt up after its connect timeout, and
+    connects once a gpsd is there."""
+    hole = socket.socket()
+    # over the connections of the parts before, in TIME_WAIT (as fakegpsd)
+    hole.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    hole.bind(("127.0.0.1", GPSD_PORT))
+    hole.listen(0)
+    fillers = []
+    try:
+        for _ in range(3):  # backlog 0 queues one; the rest are dropped
+            f = socket.socket()
+            f.setblocking(False)
+            f.connect_ex(("127.0.0.1", GPSD_PORT))
+            fillers.append(f)
+        t0 = time.monotonic()
+        proc = start(s, "server 127.127.46.0\n" + LOCAL, "hole")
+        up = time.monotonic() - t0
+        h.note(f"tsetd serving {up:.2f} s after its start, gpsd not answering")
+        worst = 0.0
+        for _ in range(10):
+            t = time.monotonic()
+            a = ask()
+            worst = max(worst, time.monotonic() - t)
+            h.check(a is not None and local(a[0], a[1]),
+                    "while the connection to gpsd is pending: the local clock served")
+            time.sleep(0.2)
+        h.note(f"slowest reply {worst * 1e3:.1f} ms")
+        h.check(wait_log(proc, "cannot connect to gpsd at 127.0.0.1:12947; retrying in 1 s: "
+                         "Connection timed out", CONNECT_TIMEOUT_S + WAIT_S),
+                f"the attempt given up after the connect timeout ({CONNECT_TIMEOUT_S} s), "
+                f"logged")
+    finally:
+        for f in fillers:
+            f.close()
+        hole.close()
+    fake = fakegpsd.FakeGpsd("127.0.0.1", GPSD_PORT, [fakegpsd.Device("/dev/gps0", 1.5)])
+    try:
+        a, t = wait_for(gps, 40)
+        h.check(a is not None and proc.poll() is None,
+                f"a gpsd that answers: GPS served (after {t} s)")
+    finally:
+        fake.close()
+
+
 def two_devices(s):
     fake = fakegpsd.FakeGpsd("127.0.0.1", GPSD_PORT,
                              [fakegpsd.Device("/dev/gps0", 1.0, pps=False),
@@ -239,7 +296,8 @@ def two_devices(s):
 
 
 def body(s):
-    for part in (pps_with_time1, fix_lost, no_local_li3, garbage, reconnect, two_devices):
+    for part in (pps_with_time1, fix_lost, no_local_li3, garbage, reconnect, black_hole,
+                 two_devices):
         print(f"-- {part.__name__}", flush=True)
         part(s)
         h.stop_all_checked(s)
