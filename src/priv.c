@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <cap-ng.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "priv.h"
@@ -22,13 +24,80 @@ static long priv_number(const char *s)
 	return (errno || *end || v < 0) ? -1 : v;
 }
 
+/* What the user and group databases say about a name each. */
+struct priv_answer {
+	bool user_found, group_found;
+	uid_t uid;
+	gid_t user_gid; /* the user's primary group */
+	gid_t gid;
+};
+
+static void priv_ask_here(const char *user, const char *group, struct priv_answer *a)
+{
+	struct passwd *pw = user ? getpwnam(user) : NULL;
+	struct group *gr;
+
+	if (pw) {
+		a->user_found = true;
+		a->uid = pw->pw_uid;
+		a->user_gid = pw->pw_gid;
+	}
+	gr = group ? getgrnam(group) : NULL;
+	if (gr) {
+		a->group_found = true;
+		a->gid = gr->gr_gid;
+	}
+}
+
+/*
+ * getpwnam() and getgrnam() in a short-lived child: the modules that
+ * nsswitch.conf names (libnss_systemd and its libraries: some hundreds of
+ * KiB resident) load there, not into a daemon that runs for months. The
+ * answer comes back through a pipe; when the child cannot be had, the
+ * lookup runs here.
+ */
+static void priv_ask(const char *user, const char *group, struct priv_answer *a)
+{
+	int fd[2];
+	pid_t pid;
+	ssize_t n;
+
+	memset(a, 0, sizeof(*a));
+	if (pipe2(fd, O_CLOEXEC) < 0)
+		goto here;
+	pid = fork();
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		goto here;
+	}
+	if (pid == 0) {
+		close(fd[0]);
+		priv_ask_here(user, group, a);
+		_exit(write(fd[1], a, sizeof(*a)) == (ssize_t)sizeof(*a) ? 0 : 1);
+	}
+	close(fd[1]);
+	do
+		n = read(fd[0], a, sizeof(*a));
+	while (n < 0 && errno == EINTR);
+	close(fd[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(*a))
+		return;
+	memset(a, 0, sizeof(*a));
+here:
+	priv_ask_here(user, group, a);
+}
+
 static int priv_lookup_group(const char *name, gid_t *ret)
 {
-	struct group *gr = getgrnam(name);
+	struct priv_answer a;
 	long n;
 
-	if (gr) {
-		*ret = gr->gr_gid;
+	priv_ask(NULL, name, &a);
+	if (a.group_found) {
+		*ret = a.gid;
 		return 0;
 	}
 	n = priv_number(name);
@@ -43,17 +112,17 @@ int priv_lookup(const char *spec, uid_t *ret_uid, gid_t *ret_gid)
 	char user[256];
 	const char *colon = strchr(spec, ':');
 	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
-	struct passwd *pw;
+	struct priv_answer a;
 	long n;
 
 	if (len == 0 || len >= sizeof(user))
 		return -ENOENT;
 	memcpy(user, spec, len);
 	user[len] = '\0';
-	pw = getpwnam(user);
-	if (pw) {
-		*ret_uid = pw->pw_uid;
-		*ret_gid = pw->pw_gid;
+	priv_ask(user, NULL, &a);
+	if (a.user_found) {
+		*ret_uid = a.uid;
+		*ret_gid = a.user_gid;
 	} else {
 		n = priv_number(user);
 		if (n < 0 || !colon)
@@ -103,9 +172,13 @@ int priv_keep_sys_time(const char *spec)
 
 const char *priv_first_user(const char *const *names)
 {
-	for (; *names; names++)
-		if (getpwnam(*names))
+	struct priv_answer a;
+
+	for (; *names; names++) {
+		priv_ask(*names, NULL, &a);
+		if (a.user_found)
 			return *names;
+	}
 	return NULL;
 }
 

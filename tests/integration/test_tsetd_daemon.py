@@ -34,6 +34,7 @@ usage and config errors. Root is needed (-u, -i); skips
 import ctypes
 import grp
 import os
+import re
 import pwd
 import signal
 import socket
@@ -467,6 +468,18 @@ def check_dropped(st, what, uid, gid):
           f"({st.get('Groups')!r})")
 
 
+def nss_modules():
+    """The NSS modules nsswitch.conf names for users and groups (files and
+    compat are built into glibc)."""
+    try:
+        text = read("/etc/nsswitch.conf")
+    except OSError:
+        return []
+    names = re.findall(r"^(?:passwd|group):\s*(.*)$", text, re.M)
+    return sorted({w for line in names for w in line.split()
+                   if re.fullmatch(r"[a-z0-9_]+", w) and w not in ("files", "compat")})
+
+
 def test_privileges(s):
     nobody = pwd.getpwnam("nobody")
     uid, gid = nobody.pw_uid, nobody.pw_gid
@@ -489,6 +502,7 @@ def test_privileges(s):
     check("no -u" not in s.log_of("u-root"), "-u root: no word of a default user")
     h.Session.stop(p)
 
+    modules = nss_modules()
     for spec in ("nobody", f"nobody:{group}", f"{uid}:{gid}"):
         what = f"-u {spec}"
         p = try_start(s, "u-" + spec.replace(":", "_"), 12566, "-u", spec)
@@ -497,6 +511,10 @@ def test_privileges(s):
         st = status_of(p.pid)
         note(f"{what}: {show(st)}")
         check_dropped(st, what, uid, gid)
+        mapped = sorted(set(re.findall(r"\S*libnss_\S+", read(f"/proc/{p.pid}/maps"))))
+        if modules:
+            check(not mapped, f"{what}: the user lookup ran in a child: no NSS module "
+                              f"({', '.join(modules)}) stays in tsetd ({mapped})")
         check(asks(12566), f"{what}: it answers")
         h.Session.stop(p)
         check(p.returncode == 0, f"{what}: SIGTERM, exit 0 ({p.returncode})")
