@@ -28,7 +28,8 @@ void ntske_close(struct ntske *k)
 	k->fd = -1;
 }
 
-static void ntske_fail(struct ntske *k, int err, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void ntske_fail(struct ntske *k, int err,
+							     const char *fmt, ...)
 {
 	va_list ap;
 
