@@ -15,12 +15,22 @@ under libfaketime). Names come from a dnsmasq on 127.0.0.153:
                           when told to
   expired.test 127.0.0.4  chronyd -x with a certificate of January 2020
   noke.test    127.0.0.5  nothing on :4460 (no key exchange)
+  ntpsec.test  127.0.0.1  ntpsec's ntpd, NTS-KE :4460, NTP :123, under
+                          noclock, before the chronyds start (its key
+                          exchange listens on every address's :4460)
+  ntpsec-relay.test
+               127.0.0.7  the same ntpd's key exchange (it listens on
+                          every address), and on :123 a relay in this
+                          process to its NTP that flips a bit when told to
 tset runs for real under noclock and the clock shim (no -q): a server that
 gives authenticated time sets the virtual clock, every failure leaves it
-alone. Root is needed (port 53). Exit 0 pass, 1 fail, 77 skip.
+alone. Against ntpd, which holds :123 (a time daemon to tset's guard) and
+has no source (it answers unsynchronised), tset runs with -q. Root is
+needed (ports 53 and 123). Exit 0 pass, 1 fail, 77 skip.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,6 +46,8 @@ HOSTS = """127.0.0.2 nts.test
 127.0.0.3 tamper.test
 127.0.0.4 expired.test
 127.0.0.5 noke.test
+127.0.0.1 ntpsec.test
+127.0.0.7 ntpsec-relay.test
 """
 # not port 123: a process bound there (chronyd -x included) is a time
 # daemon to tset's guard, which would then not set the clock; so every
@@ -44,6 +56,8 @@ HOSTS = """127.0.0.2 nts.test
 NTP_PORT = 11123
 RELAY = ("127.0.0.9", NTP_PORT)
 KE_PORT = 4460
+NTPSEC_RELAY = ("127.0.0.7", 123)
+NTPSEC_UNPACKED = "/usr/local/lib/tset-tests/ntpsec/usr/sbin/ntpd"
 NTP_TIMESTAMP_XMT = 40  # RFC 5905 figure 8: the transmit timestamp's offset
 
 tset = None
@@ -61,7 +75,8 @@ def make_pki(s):
             "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650",
             "-subj", "/CN=tset test CA", "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign")
-    for name, sans, fake in (("good", "DNS:nts.test,DNS:tamper.test", None),
+    good_sans = "DNS:nts.test,DNS:tamper.test,DNS:ntpsec.test,DNS:ntpsec-relay.test"
+    for name, sans, fake in (("good", good_sans, None),
                              ("old", "DNS:expired.test", "@2020-01-01 00:00:00")):
         openssl(s, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                 "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name)
@@ -105,6 +120,81 @@ def nts_chronyd(s, addr, cert, extra=(), port=NTP_PORT):
     return proc
 
 
+def ntpsec_ntpd():
+    """ntpsec's ntpd: installed, or unpacked from its package by scripts/deps
+    (Debian's ntpsec and chrony both provide time-daemon: installing one
+    removes the other)."""
+    path = shutil.which("ntpd", path="/usr/sbin:/sbin") or NTPSEC_UNPACKED
+    if not os.access(path, os.X_OK):
+        h.skip(f"ntpd not found (Debian package ntpsec; scripts/deps unpacks it to {path})")
+    return path
+
+
+def nts_ntpd(s, cert):
+    """ntpsec's ntpd serving NTS (NTS-KE :4460 on every address, NTP :123
+    on 127.0.0.1 and ::1), under noclock: it disciplines the clock it runs
+    on and has no -x, so every clock-changing system call of it is refused,
+    and its config turns the clock discipline off besides. No source: it
+    answers unsynchronised (LI 3, stratum 16)."""
+    ntpd = ntpsec_ntpd()
+    noclock, _ = h.shim_paths()
+    conf = s.write("ntpd.conf", "\n".join([
+        "# tset integration test: serve NTS, never set the clock",
+        "disable ntp", "disable kernel", "interface ignore wildcard",
+        "interface listen 127.0.0.1", "interface listen ::1",
+        f"driftfile {s.path('ntpd.drift')}", f"statsdir {s.path('')}",
+        "nts enable", f"nts cert {s.path(cert + '.pem')}",
+        f"nts key {s.path(cert + '.key')}", f"nts cookie {s.path('ntpd-nts-keys')}", ""]))
+    proc = s.start([noclock, ntpd, "-n", "-c", conf, "-l", s.path("ntpd-own.log")], "ntpd")
+    if not wait_tcp("127.0.0.1", KE_PORT, proc):
+        raise RuntimeError("ntpd does not serve NTS-KE: " + s.log_of("ntpd")[-400:]
+                           + open(s.path("ntpd-own.log"), errors="replace").read()[-800:])
+    return proc
+
+
+def ntpsec_part(s, ca, resolv):
+    """tset against ntpsec's ntpd. ntpd with no source answers unsynchronised,
+    so no sample can be taken: what is proven is the NTS layer. tset checks
+    a reply's unique identifier and authenticator before its leap and
+    stratum, so "server not synchronised" means the key exchange gave keys
+    and cookies and ntpd's NTS-protected reply verified with them; through
+    the relay, the same reply with one bit flipped is refused by its
+    authenticator. TamperRelay is defined below; ntpd runs before the
+    chronyds (its key exchange takes :4460 on every address) and is
+    stopped before they start."""
+    proc = nts_ntpd(s, "good")
+    relay = TamperRelay(NTPSEC_RELAY, ("127.0.0.1", 123))
+    relay.start()
+    try:
+        base = [f"resolvconf {resolv}", f"ntstrustedcerts {ca}", "samples 1"]
+        for name, what in (("ntpsec.test", "ntpsec's ntpd"),
+                           ("ntpsec-relay.test", "ntpsec's ntpd through the relay, untouched")):
+            r = run(s, base + [f"server {name} nts"], what, flags=["-q"])
+            sv = only_server(r)
+            err = sv.get("error") or ""
+            check(r.rc not in (0, None) and sv.get("state") == "invalid"
+                  and err.startswith("server not synchronised") and sv.get("auth") is None,
+                  f"{what}: key exchange done, the NTS-protected reply verified, then refused "
+                  f"as unsynchronised (got exit {r.rc}, {sv.get('state')}: {err!r})")
+            check(not clock_changed(r), f"{what}: the clock untouched ({r.records})")
+        check(relay.forwarded > 0, f"the relay carried tset's exchange ({relay.forwarded})")
+
+        what = "ntpsec's ntpd, a bit of the authenticator flipped"
+        relay.tamper, before = flip(-1), relay.tampered
+        r = run(s, base + ["server ntpsec-relay.test nts"], what, flags=["-q"])
+        check(relay.tampered > before, f"{what}: the relay changed replies")
+        check_refused(r, what, ["bad authenticator"])
+
+        r = run(s, [f"resolvconf {resolv}", "server ntpsec.test nts"], "ntpsec, CA not trusted",
+                flags=["-q"])
+        check_refused(r, "ntpsec's ntpd: a CA not trusted (system store only)",
+                      ["certificate", "issuer"])
+    finally:
+        relay.close()
+        s.stop(proc)
+    check(proc.poll() is not None, "ntpd stopped before the chronyds start")
+
+
 class TamperRelay(h.DelayRelay):
     """A relay without delay whose replies go back changed by self.tamper."""
 
@@ -129,9 +219,9 @@ def flip(at):
     return f
 
 
-def run(s, conf_lines, what, shim=None):
+def run(s, conf_lines, what, shim=None, flags=()):
     conf = s.write("tset.conf", "".join(line + "\n" for line in conf_lines))
-    r = h.run_tset_shim(s, tset, ["-j", "-c", conf], shim=shim)
+    r = h.run_tset_shim(s, tset, list(flags) + ["-j", "-c", conf], shim=shim)
     note(f"{what}: exit {r.rc}, elapsed {r.elapsed:.3f} s, clock {r.records}")
     for sv in (r.json or {}).get("servers", []):
         note(f"  {sv.get('name')} {sv.get('address')}:{sv.get('port')} {sv.get('state')} "
@@ -170,6 +260,7 @@ def body(s):
     ca = make_pki(s)
     resolv = s.write("resolv.conf", f"nameserver {DNS_ADDR}\n")
     s.dnsmasq(DNS_ADDR, HOSTS)
+    ntpsec_part(s, ca, resolv)
     nts_chronyd(s, "127.0.0.2", "good")
     nts_chronyd(s, "127.0.0.3", "good", [f"ntsntpserver {RELAY[0]}"])
     nts_chronyd(s, "127.0.0.4", "old")
