@@ -349,6 +349,16 @@ static bool guard_port_others(const struct guard_port *p)
 	return false;
 }
 
+/* As whom process pid may hold a port-123 socket. */
+static enum guard_holder guard_holder_of(int proc, const char *pid)
+{
+	if (guard_proc_is(proc, pid, GUARD_TSETD))
+		return HOLDER_TSETD;
+	if (strcmp(pid, "1") == 0 && guard_proc_is(proc, pid, GUARD_MANAGER))
+		return HOLDER_MANAGER;
+	return HOLDER_OTHER;
+}
+
 /*
  * The port-123 sockets that tsetd or the service manager holds: one pass
  * over the processes, reading each one's comm (tens of us each), and the
@@ -356,6 +366,7 @@ static bool guard_port_others(const struct guard_port *p)
  */
 static void guard_scan_known(struct guard_scan *s)
 {
+	enum guard_holder who;
 	struct dirent *e;
 	DIR *d = guard_opendir(s->proc, ".");
 
@@ -365,19 +376,11 @@ static void guard_scan_known(struct guard_scan *s)
 		if (!guard_is_pid(e->d_name))
 			continue;
 		s->n_pids++;
-		if (guard_proc_is(s->proc, e->d_name, GUARD_TSETD))
-			guard_fds_mark(s, e->d_name, HOLDER_TSETD);
-		else if (strcmp(e->d_name, "1") == 0 &&
-			 guard_proc_is(s->proc, e->d_name, GUARD_MANAGER))
-			guard_fds_mark(s, e->d_name, HOLDER_MANAGER);
+		who = guard_holder_of(s->proc, e->d_name);
+		if (who != HOLDER_OTHER)
+			guard_fds_mark(s, e->d_name, who);
 	}
 	closedir(d);
-}
-
-static bool guard_is_known(int proc, const char *pid)
-{
-	return guard_proc_is(proc, pid, GUARD_TSETD) ||
-	       (strcmp(pid, "1") == 0 && guard_proc_is(proc, pid, GUARD_MANAGER));
 }
 
 /*
@@ -405,7 +408,7 @@ static void guard_find_owner(struct guard_scan *s)
 		if (!guard_is_pid(e->d_name))
 			continue;
 		n++;
-		if (!guard_is_known(s->proc, e->d_name))
+		if (guard_holder_of(s->proc, e->d_name) == HOLDER_OTHER)
 			guard_fds_mark(s, e->d_name, HOLDER_OTHER);
 	}
 	closedir(d);

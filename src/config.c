@@ -650,6 +650,22 @@ int config_one_seconds(struct config_ctx *ctx, const struct config_range *range,
 	return 0;
 }
 
+/* `DIRECTIVE N`, N in min..max: the one number, and that it was given. */
+int config_one_uint(struct config_ctx *ctx, unsigned long min, unsigned long max,
+		    unsigned long *dst, bool *has)
+{
+	unsigned long v = 0;
+	int r = config_uint_at(ctx, 1, ctx->tok[0], min, max, &v);
+
+	if (r == 0)
+		r = config_no_more(ctx, 2);
+	if (r < 0)
+		return r;
+	*dst = v;
+	*has = true;
+	return 0;
+}
+
 /* ---- includefile ---- */
 
 /* includefile NAME: inc reads the file and parses it into the same config. */

@@ -87,6 +87,8 @@ bool config_is_ifname(const char *s);
 int config_mask_prefix(struct config_addr *mask);
 int config_need(struct config_ctx *ctx, unsigned i, const char *what);
 int config_no_more(struct config_ctx *ctx, unsigned i);
+int config_one_uint(struct config_ctx *ctx, unsigned long min, unsigned long max,
+		    unsigned long *dst, bool *has);
 int config_one_seconds(struct config_ctx *ctx, const struct config_range *range, double *dst,
 		       bool *has);
 int config_path_at(struct config_ctx *ctx, unsigned i, char *dst, size_t dst_len);

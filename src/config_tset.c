@@ -265,15 +265,11 @@ int config_do_ntstrustedcerts(struct config_ctx *ctx)
 int config_do_samples(struct config_ctx *ctx)
 {
 	unsigned long v = 0;
-	int r = config_uint_at(ctx, 1, "samples", 1, 8, &v);
+	int r = config_one_uint(ctx, 1, 8, &v, &ctx->cfg->has_samples);
 
 	if (r == 0)
-		r = config_no_more(ctx, 2);
-	if (r < 0)
-		return r;
-	ctx->cfg->samples = (unsigned)v;
-	ctx->cfg->has_samples = true;
-	return 0;
+		ctx->cfg->samples = (unsigned)v;
+	return r;
 }
 
 int config_do_timeout(struct config_ctx *ctx)

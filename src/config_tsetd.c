@@ -156,15 +156,11 @@ int config_do_logfile(struct config_ctx *ctx)
 int config_do_port(struct config_ctx *ctx)
 {
 	unsigned long v = 0;
-	int r = config_uint_at(ctx, 1, "port", 1, 65535, &v);
+	int r = config_one_uint(ctx, 1, 65535, &v, &ctx->cfg->has_port);
 
 	if (r == 0)
-		r = config_no_more(ctx, 2);
-	if (r < 0)
-		return r;
-	ctx->cfg->port = (uint16_t)v;
-	ctx->cfg->has_port = true;
-	return 0;
+		ctx->cfg->port = (uint16_t)v;
+	return r;
 }
 
 int config_do_gpsd(struct config_ctx *ctx)
