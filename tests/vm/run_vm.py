@@ -239,6 +239,13 @@ def _copy_into(root, src, dest=None):
     return dest
 
 
+def _copy_libraries(root, program):
+    """The shared libraries a program needs, where ldd says, once each."""
+    for lib in _libraries(program):
+        if not os.path.exists(os.path.join(root, lib.lstrip("/"))):
+            _copy_into(root, lib)
+
+
 def build_initramfs(work, busybox, programs, out, init=os.path.join(HERE, "scenario.sh"),
                     extra=None):
     root = os.path.join(work, "root")
@@ -252,9 +259,7 @@ def build_initramfs(work, busybox, programs, out, init=os.path.join(HERE, "scena
             os.symlink("busybox", link)
     for prog in programs:
         os.chmod(_copy_into(root, prog, "/bin/" + os.path.basename(prog)), 0o755)
-        for lib in _libraries(prog):
-            if not os.path.exists(os.path.join(root, lib.lstrip("/"))):
-                _copy_into(root, lib)
+        _copy_libraries(root, prog)
     os.chmod(_copy_into(root, init, "/init"), 0o755)
     files = {
         "etc/passwd": "root:x:0:0:root:/root:/bin/sh\n"
@@ -323,10 +328,11 @@ def systemd_prerequisites():
         raise Missing("/lib/systemd/systemd not found (apt-get install systemd)")
 
 
-def build_systemd_root(root, meson, builddir, vmtool):
+def build_systemd_root(root, meson, builddir):
     """The guest of group systemd: the tree `meson install` makes, systemd
     as /init (PID 1; it names itself systemd), its targets, the guest's own
-    units from tests/vm/systemd, and tset.service enabled by systemctl
+    units from tests/vm/systemd (vmtool is in /bin, as in every group),
+    and tset.service enabled by systemctl
     --root as `systemctl enable` does it on a machine."""
     dest = os.path.join(os.path.dirname(root), "install")
     _meson_install(meson, builddir, dest)
@@ -338,16 +344,11 @@ def build_systemd_root(root, meson, builddir, vmtool):
             os.makedirs(os.path.dirname(out), exist_ok=True)
             shutil.copy2(src, out, follow_symlinks=True)
             if _is_elf(src):
-                for lib in _libraries(src):
-                    if not os.path.exists(os.path.join(root, lib.lstrip("/"))):
-                        _copy_into(root, lib)
+                _copy_libraries(root, src)
     for prog, where in SYSTEMD_PROGRAMS.items():
         path = prog if prog.startswith("/") else shutil.which(prog)
         os.chmod(_copy_into(root, path, where), 0o755)
-        for lib in _libraries(path):
-            if not os.path.exists(os.path.join(root, lib.lstrip("/"))):
-                _copy_into(root, lib)
-    os.chmod(_copy_into(root, vmtool, "/bin/vmtool"), 0o755)
+        _copy_libraries(root, path)
     unitdir = os.path.dirname(_installed(dest, "systemd/system/tset.service"))
     for u in SYSTEMD_UNITS:
         _copy_into(root, os.path.join("/lib/systemd/system", u), os.path.join(unitdir, u))
@@ -1031,8 +1032,7 @@ def main():
         initrd = os.path.join(work, "initrd.cpio")
         extra = None
         if args.group == "systemd":
-            extra = lambda root: build_systemd_root(  # noqa: E731
-                root, args.meson, args.builddir, os.path.abspath(args.programs[2]))
+            extra = lambda root: build_systemd_root(root, args.meson, args.builddir)  # noqa: E731
         build_initramfs(work, busybox, [os.path.abspath(p) for p in args.programs], initrd,
                         extra=extra)
         log(f"vm: initramfs {os.path.getsize(initrd) // 1024} KiB")
