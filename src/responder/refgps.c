@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include <stdio.h>
 #include <string.h>
 
 #include "refgps.h"
@@ -110,12 +109,20 @@ const char *refgps_estimate(const struct refgps *g, int64_t now_ns, struct refes
 
 bool refgps_device_unit(const char *path, unsigned *ret_unit)
 {
-	unsigned u;
-	int n = -1;
+	static const char prefix[] = "/dev/gps";
+	const char *p = path + sizeof(prefix) - 1;
+	unsigned u = 0;
 
-	if (sscanf(path, "/dev/gps%u%n", &u, &n) != 1 || n < 0 || path[n] != '\0' ||
-	    path[8] < '0' || path[8] > '9')
+	if (strncmp(path, prefix, sizeof(prefix) - 1) != 0 || *p == '\0')
 		return false;
+	/* decimal digits only; a unit is one byte (127.127.46.N) */
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		u = u * 10 + (unsigned)(*p - '0');
+		if (u > 255)
+			return false;
+	}
 	*ret_unit = u;
 	return true;
 }

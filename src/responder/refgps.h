@@ -52,7 +52,7 @@ const char *refgps_estimate(const struct refgps *g, int64_t now_ns, struct refes
 			    int8_t *ret_precision);
 
 /* The unit a device path names (/dev/gpsN, as ntpd's driver 46 maps
- * them): true and *ret_unit, else false. */
+ * them; N decimal, 0-255): true and *ret_unit, else false. */
 bool refgps_device_unit(const char *path, unsigned *ret_unit);
 
 #endif

@@ -104,6 +104,12 @@ START_TEST(test_refgps_device_unit_names)
 	ck_assert(!refgps_device_unit("/dev/gps-1", &u));
 	ck_assert(!refgps_device_unit("/dev/ttyACM0", &u));
 	ck_assert(!refgps_device_unit("", &u));
+	/* sscanf's %u would take these */
+	ck_assert(!refgps_device_unit("/dev/gps 1", &u));
+	ck_assert(!refgps_device_unit("/dev/gps+1", &u));
+	ck_assert(refgps_device_unit("/dev/gps255", &u) && u == 255);
+	ck_assert(!refgps_device_unit("/dev/gps256", &u));
+	ck_assert(!refgps_device_unit("/dev/gps4294967296", &u));
 }
 END_TEST
 
