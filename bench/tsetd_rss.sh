@@ -1,7 +1,8 @@
 #!/bin/sh
 # tsetd_rss.sh: tsetd's peak RSS with its GPS reference at work against an
-# empty program linked with the same libraries (see tsetd_rss.py). Root:
-# tsetd binds and drops privileges. In a network namespace of its own.
+# empty program and a daemon skeleton linked with the same libraries (see
+# tsetd_rss.py). Root: tsetd and the skeleton bind and drop privileges. In
+# a network namespace of its own.
 #   sudo bench/tsetd_rss.sh [--tsetd PATH] [--seconds 20] [--runs 5]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
