@@ -70,6 +70,7 @@ void config_notice(struct config_ctx *ctx, const char *fmt, ...)
 		return;
 	}
 	n = &cfg->notices[cfg->n_notices++];
+	memset(n, 0, sizeof(*n));
 	snprintf(n->file, sizeof(n->file), "%s", ctx->file);
 	n->line = ctx->line;
 	va_start(ap, fmt);
@@ -513,7 +514,7 @@ void config_error_format(const struct config_error *err, char *buf, size_t len)
 
 void config_init(struct config *ret)
 {
-	memset(ret, 0, sizeof(*ret));
+	memset(ret, 0, CONFIG_SLOTS); /* the slots: cleared as they are taken */
 	ret->step_s = NTP_STEP_S;
 	ret->panic_s = NTP_PANIC_S;
 	ret->samples = 4;

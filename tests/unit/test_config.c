@@ -103,6 +103,43 @@ START_TEST(test_config_init_sets_documented_defaults)
 }
 END_TEST
 
+/*
+ * config_init() leaves the slots of servers and notices alone (their
+ * pages stay unwritten in static storage): each must be cleared when it
+ * is taken. The same text parsed on storage full of garbage and on zeroed
+ * storage gives the same slots, byte for byte.
+ */
+START_TEST(test_config_slots_are_cleared_as_taken)
+{
+	static const char text[] = "server a.example iburst key 3\n"
+				   "pool 2.debian.pool.ntp.org iburst\n"
+				   "server [fe80::1%eth0]:1123 nts ca /etc/ca.pem\n"
+				   "restrict default kod nomodify notrap nopeer noquery\n"
+				   "driftfile /var/lib/ntp/ntp.drift\n"
+				   "statsdir /var/log/ntpstats/\n";
+	static struct config zeroed, garbage;
+	struct config_error e;
+
+	memset(&garbage, 0xa5, sizeof(garbage));
+	config_init(&zeroed);
+	config_init(&garbage);
+	ck_assert_int_eq(config_parse(&zeroed, text, strlen(text), "t.conf", CONFIG_PROGRAM_TSET, &e), 0);
+	ck_assert_int_eq(config_parse(&garbage, text, strlen(text), "t.conf", CONFIG_PROGRAM_TSET, &e), 0);
+	ck_assert_uint_eq(garbage.n_servers, 3);
+	ck_assert_uint_ge(garbage.n_notices, 2);
+	ck_assert_uint_eq(garbage.n_servers, zeroed.n_servers);
+	ck_assert_uint_eq(garbage.n_notices, zeroed.n_notices);
+	for (unsigned i = 0; i < garbage.n_servers; i++)
+		ck_assert_msg(memcmp(&garbage.servers[i], &zeroed.servers[i],
+				     sizeof(garbage.servers[i])) == 0,
+			      "server slot %u keeps what was there before", i);
+	for (unsigned i = 0; i < garbage.n_notices; i++)
+		ck_assert_msg(memcmp(&garbage.notices[i], &zeroed.notices[i],
+				     sizeof(garbage.notices[i])) == 0,
+			      "notice slot %u keeps what was there before", i);
+}
+END_TEST
+
 START_TEST(test_config_accepts_empty_and_comment_only_files)
 {
 	parse_ok("", CONFIG_PROGRAM_TSET);
@@ -1450,6 +1487,7 @@ static Suite *config_suite(void)
 	TCase *tc = tcase_create("config");
 
 	tcase_add_test(tc, test_config_init_sets_documented_defaults);
+	tcase_add_test(tc, test_config_slots_are_cleared_as_taken);
 	tcase_add_test(tc, test_config_accepts_empty_and_comment_only_files);
 	tcase_add_test(tc, test_config_accepts_guide_ntp_conf_servers);
 	tcase_add_test(tc, test_config_accepts_guide_ntp_conf_refclocks);
