@@ -571,7 +571,14 @@ static void refclock_shm_attach(struct refclock_set *set)
 		if (r->kind != REFCLOCK_SHM)
 			continue;
 		e = refshm_attach(&r->shm);
-		if (e < 0)
+		if (e == -EPERM)
+			log_warn("line %u: 127.127.28.%u: shared memory segment 0x%08x is owned or "
+				 "created by another user, or others may write it: refused, the "
+				 "reference stays unusable (ipcs -m shows it; remove it with "
+				 "ipcrm -M 0x%08x, then restart tsetd)",
+				 r->line, r->unit, REFSHM_KEY_BASE + r->unit,
+				 REFSHM_KEY_BASE + r->unit);
+		else if (e < 0)
 			log_errno(LOG_WARNING, e,
 				  "line %u: 127.127.28.%u: cannot attach shared memory segment "
 				  "0x%08x; the reference stays unusable",

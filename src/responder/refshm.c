@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <unistd.h>
 
 #include "refshm.h"
 
@@ -65,15 +66,40 @@ void refshm_init(struct refshm *s, unsigned unit, double time1_s)
 	s->time1_ns = (int64_t)(time1_s * 1e9);
 }
 
+/*
+ * A segment of unit 0 or 1 carries root's time: one that another user
+ * created first, or may write, is refused (-EPERM), or whoever owns it
+ * would set the time served to the LAN. Units 2 and above are every
+ * user's by design (mode 0666, as ntpd's).
+ */
+static int refshm_check_owner(int id, int perm)
+{
+	struct shmid_ds ds;
+	uid_t me = geteuid();
+
+	if (perm != REFSHM_PERM_PRIVATE)
+		return 0;
+	if (shmctl(id, IPC_STAT, &ds) < 0)
+		return -errno;
+	if ((ds.shm_perm.uid != 0 && ds.shm_perm.uid != me) ||
+	    (ds.shm_perm.cuid != 0 && ds.shm_perm.cuid != me) || (ds.shm_perm.mode & 0022))
+		return -EPERM;
+	return 0;
+}
+
 int refshm_attach(struct refshm *s)
 {
 	int perm = s->unit <= 1 ? REFSHM_PERM_PRIVATE : REFSHM_PERM_SHARED;
 	int id = shmget((key_t)(REFSHM_KEY_BASE + s->unit), sizeof(struct refshm_segment),
 			IPC_CREAT | perm);
 	void *p;
+	int r;
 
 	if (id < 0)
 		return -errno;
+	r = refshm_check_owner(id, perm);
+	if (r < 0)
+		return r;
 	p = shmat(id, NULL, 0);
 	if (p == (void *)-1)
 		return -errno;

@@ -74,7 +74,9 @@ struct refshm {
 };
 
 void refshm_init(struct refshm *s, unsigned unit, double time1_s);
-/* Create or attach the segment (before privileges go). 0 or -errno. */
+/* Create or attach the segment (before privileges go). 0 or -errno:
+ * -EPERM for a segment of unit 0 or 1 that a user other than root (or
+ * us) owns or created, or that others may write. */
 int refshm_attach(struct refshm *s);
 void refshm_detach(struct refshm *s);
 /* Read a new sample, if any, at mono_ns with REALTIME - MONOTONIC base_ns. */
