@@ -1100,6 +1100,15 @@ def stop_all_checked(s, exit_0=True):
         check(not rep, f"{p.name}: no sanitizer report in its log ({rep[:3]})")
 
 
+def run_parts(s, parts):
+    """Each part(s) in turn, named in the log; what a part started is
+    stopped after it, its exit and log checked (stop_all_checked)."""
+    for part in parts:
+        print(f"-- {part.__name__}", flush=True)
+        part(s)
+        stop_all_checked(s)
+
+
 def ntp_ts(value):
     """A 64-bit NTP timestamp as Unix seconds (era 0)."""
     return (value >> 32) - NTP_DELTA + (value & 0xffffffff) / 2**32
@@ -1153,3 +1162,41 @@ def ntp_ask(dst, port, payload, src=None, timeout_s=0.2):
         except OSError:  # timeout, refused
             return None
     return data, peer, t1, t4
+
+
+def ntp_exchange(dst, port, timeout_s=0.5):
+    """(fields, offset, delay) of one client request to dst:port (seconds;
+    offset and delay by the four timestamps), or None."""
+    r = ntp_ask(dst, port, ntp_packet(), timeout_s=timeout_s)
+    if r is None:
+        return None
+    data, _, t1, t4 = r
+    f = ntp_fields(data)
+    if f is None:
+        return None
+    t2, t3 = ntp_ts(f["rec"]), ntp_ts(f["xmt"])
+    return f, ((t2 - t1) + (t3 - t4)) / 2, (t4 - t1) - (t3 - t2)
+
+
+def wait_exchange(dst, port, cond, timeout_s=20.0):
+    """The first exchange (ntp_exchange) for which cond(fields, offset)
+    holds, and when (s after the call), or (None, None) after timeout_s."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        a = ntp_exchange(dst, port)
+        if a is not None and cond(a[0], a[1]):
+            return a, time.monotonic() - t0
+        time.sleep(0.1)
+    return None, None
+
+
+def tsetd_status(run_dir, cond=lambda st: True, timeout_s=20.0):
+    """tsetd's status.json in run_dir (rewritten each second), once
+    cond(status) holds, or the last one read after timeout_s."""
+    end = time.monotonic() + timeout_s
+    while True:
+        with open(os.path.join(run_dir, "status.json")) as f:
+            st = json.load(f)
+        if cond(st) or time.monotonic() > end:
+            return st
+        time.sleep(0.1)

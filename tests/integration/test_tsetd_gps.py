@@ -18,8 +18,6 @@ network namespace of the test's own:
 - the status line (SIGUSR1) and the status file in $RUNTIME_DIRECTORY.
 """
 
-import json
-import os
 import socket
 import sys
 import time
@@ -40,26 +38,11 @@ WAIT_S = 20  # a generous deadline for a condition
 
 
 def ask():
-    """(fields, offset, delay) of one exchange with tsetd, or None."""
-    r = h.ntp_ask(ADDR, PORT, h.ntp_packet(), timeout_s=0.5)
-    if r is None:
-        return None
-    data, _, t1, t4 = r
-    f = h.ntp_fields(data)
-    t2, t3 = h.ntp_ts(f["rec"]), h.ntp_ts(f["xmt"])
-    return f, ((t2 - t1) + (t3 - t4)) / 2, (t4 - t1) - (t3 - t2)
+    return h.ntp_exchange(ADDR, PORT)
 
 
 def wait_for(cond, timeout_s=WAIT_S):
-    """The first reply for which cond(fields, offset) holds, and when (s
-    after the call), or (None, None)."""
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout_s:
-        a = ask()
-        if a is not None and cond(a[0], a[1]):
-            return a, time.monotonic() - t0
-        time.sleep(0.1)
-    return None, None
+    return h.wait_exchange(ADDR, PORT, cond, timeout_s)
 
 
 def wait_log(proc, text, timeout_s=WAIT_S):
@@ -86,15 +69,7 @@ def start(s, conf, name, fake=None):
 
 
 def status(s, name, cond=lambda st: True, timeout_s=WAIT_S):
-    """tsetd's status file (rewritten each second), once cond holds of it
-    (or the last one read after timeout_s)."""
-    end = time.monotonic() + timeout_s
-    while True:
-        with open(os.path.join(s.path(name + "-run"), "status.json")) as f:
-            st = json.load(f)
-        if cond(st) or time.monotonic() > end:
-            return st
-        time.sleep(0.1)
+    return h.tsetd_status(s.path(name + "-run"), cond, timeout_s)
 
 
 def pps_with_time1(s):
@@ -296,11 +271,8 @@ def two_devices(s):
 
 
 def body(s):
-    for part in (pps_with_time1, fix_lost, no_local_li3, garbage, reconnect, black_hole,
-                 two_devices):
-        print(f"-- {part.__name__}", flush=True)
-        part(s)
-        h.stop_all_checked(s)
+    h.run_parts(s, (pps_with_time1, fix_lost, no_local_li3, garbage, reconnect, black_hole,
+                    two_devices))
 
 
 if __name__ == "__main__":

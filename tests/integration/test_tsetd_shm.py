@@ -21,7 +21,6 @@ purpose, with a writer thread racing the reader: tests/unit/test_refshm.c.
 """
 
 import ctypes
-import json
 import os
 import sys
 import threading
@@ -123,26 +122,11 @@ class Writer(threading.Thread):
 
 
 def ask():
-    """(fields, offset, delay) of one exchange with tsetd, or None."""
-    r = h.ntp_ask(ADDR, PORT, h.ntp_packet(), timeout_s=0.5)
-    if r is None:
-        return None
-    data, _, t1, t4 = r
-    f = h.ntp_fields(data)
-    t2, t3 = h.ntp_ts(f["rec"]), h.ntp_ts(f["xmt"])
-    return f, ((t2 - t1) + (t3 - t4)) / 2, (t4 - t1) - (t3 - t2)
+    return h.ntp_exchange(ADDR, PORT)
 
 
 def wait_for(cond, timeout_s=WAIT_S):
-    """The first reply for which cond(fields, offset) holds, and when (s
-    after the call), or (None, None)."""
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout_s:
-        a = ask()
-        if a is not None and cond(a[0], a[1]):
-            return a, time.monotonic() - t0
-        time.sleep(0.1)
-    return None, None
+    return h.wait_exchange(ADDR, PORT, cond, timeout_s)
 
 
 def shm(f, _off):
@@ -159,13 +143,7 @@ def start(s, conf, name):
 
 
 def status(s, name, cond=lambda st: True, timeout_s=WAIT_S):
-    end = time.monotonic() + timeout_s
-    while True:
-        with open(os.path.join(s.path(name + "-run"), "status.json")) as f:
-            st = json.load(f)
-        if cond(st) or time.monotonic() > end:
-            return st
-        time.sleep(0.1)
+    return h.tsetd_status(s.path(name + "-run"), cond, timeout_s)
 
 
 def served(s):
@@ -284,10 +262,7 @@ def body(s):
         h.check(False, f"an IPC namespace of the test's own "
                 f"({os.strerror(ctypes.get_errno())})")
         return
-    for part in (served, foreign, shared_unit):
-        print(f"-- {part.__name__}", flush=True)
-        part(s)
-        h.stop_all_checked(s)
+    h.run_parts(s, (served, foreign, shared_unit))
 
 
 if __name__ == "__main__":
