@@ -1178,15 +1178,17 @@ def ntp_exchange(dst, port, timeout_s=0.5):
     return f, ((t2 - t1) + (t3 - t4)) / 2, (t4 - t1) - (t3 - t2)
 
 
-def wait_exchange(dst, port, cond, timeout_s=20.0):
+def wait_exchange(dst, port, cond, timeout_s=20.0, interval_s=0.1):
     """The first exchange (ntp_exchange) for which cond(fields, offset)
-    holds, and when (s after the call), or (None, None) after timeout_s."""
+    holds, and when (s after the call), or (None, None) after timeout_s;
+    one exchange every interval_s (a server that limits its clients' rate
+    needs a longer one)."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout_s:
         a = ntp_exchange(dst, port)
         if a is not None and cond(a[0], a[1]):
             return a, time.monotonic() - t0
-        time.sleep(0.1)
+        time.sleep(interval_s)
     return None, None
 
 

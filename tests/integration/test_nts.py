@@ -17,15 +17,18 @@ under libfaketime). Names come from a dnsmasq on 127.0.0.153:
   noke.test    127.0.0.5  nothing on :4460 (no key exchange)
   ntpsec.test  127.0.0.1  ntpsec's ntpd, NTS-KE :4460, NTP :123, under
                           noclock, before the chronyds start (its key
-                          exchange listens on every address's :4460)
+                          exchange listens on every address's :4460);
+                          its source: the shared-memory driver, fed
+                          by shmwriter.py in the test's IPC namespace
   ntpsec-relay.test
                127.0.0.7  the same ntpd's key exchange (it listens on
                           every address), and on :123 a relay in this
                           process to its NTP that flips a bit when told to
 tset runs for real under noclock and the clock shim (no -q): a server that
 gives authenticated time sets the virtual clock, every failure leaves it
-alone. Against ntpd, which holds :123 (a time daemon to tset's guard) and
-has no source (it answers unsynchronised), tset runs with -q. Root is
+alone. Against ntpd, which holds :123 (a time daemon to tset's guard),
+tset runs with -q: first while ntpd has no source (it answers
+unsynchronised), then once it has synchronised to the shared memory. Root is
 needed (ports 53 and 123). Exit 0 pass, 1 fail, 77 skip.
 """
 
@@ -38,6 +41,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness as h  # noqa: E402
+import shmwriter as shmw  # noqa: E402
 from harness import check, note  # noqa: E402
 
 DNS_ADDR = "127.0.0.153"
@@ -133,14 +137,17 @@ def ntpsec_ntpd():
 def nts_ntpd(s, cert):
     """ntpsec's ntpd serving NTS (NTS-KE :4460 on every address, NTP :123
     on 127.0.0.1 and ::1), under noclock: it disciplines the clock it runs
-    on and has no -x, so every clock-changing system call of it is refused,
-    and its config turns the clock discipline off besides. No source: it
-    answers unsynchronised (LI 3, stratum 16)."""
+    on and has no -x, so every clock-changing system call of it is refused
+    by the kernel (seccomp; ntpd logs the EPERMs and goes on), and the
+    kernel discipline is off besides. Its source is ntpd's shared-memory
+    driver, unit 0, in the test's IPC namespace: until a writer fills it,
+    ntpd answers unsynchronised (LI 3)."""
     ntpd = ntpsec_ntpd()
     noclock, _ = h.shim_paths()
     conf = s.write("ntpd.conf", "\n".join([
         "# tset integration test: serve NTS, never set the clock",
-        "disable ntp", "disable kernel", "interface ignore wildcard",
+        "disable kernel", "interface ignore wildcard",
+        "refclock shm unit 0 refid SHM minpoll 0 maxpoll 0",
         "interface listen 127.0.0.1", "interface listen ::1",
         f"driftfile {s.path('ntpd.drift')}", f"statsdir {s.path('')}",
         "nts enable", f"nts cert {s.path(cert + '.pem')}",
@@ -153,30 +160,59 @@ def nts_ntpd(s, cert):
 
 
 def ntpsec_part(s, ca, resolv):
-    """tset against ntpsec's ntpd. ntpd with no source answers unsynchronised,
-    so no sample can be taken: what is proven is the NTS layer. tset checks
-    a reply's unique identifier and authenticator before its leap and
-    stratum, so "server not synchronised" means the key exchange gave keys
-    and cookies and ntpd's NTS-protected reply verified with them; through
+    """tset against ntpsec's ntpd, first without a source, then synchronised.
+    Unsynchronised, no sample can be taken, and what is proven is the NTS
+    layer: tset checks a reply's unique identifier and authenticator before
+    its leap and stratum, so "server not synchronised" means the key
+    exchange gave keys and cookies and ntpd's NTS-protected reply verified
+    with them. Then a writer of ours gives ntpd's shared-memory driver this
+    machine's time: ntpd synchronises (stratum 1), and tset takes its
+    authenticated sample, directly and through the untouched relay; through
     the relay, the same reply with one bit flipped is refused by its
     authenticator. TamperRelay is defined below; ntpd runs before the
     chronyds (its key exchange takes :4460 on every address) and is
     stopped before they start."""
+    shmw.private_ipc()
     proc = nts_ntpd(s, "good")
     relay = TamperRelay(NTPSEC_RELAY, ("127.0.0.1", 123))
     relay.start()
+    writer = None
     try:
         base = [f"resolvconf {resolv}", f"ntstrustedcerts {ca}", "samples 1"]
-        for name, what in (("ntpsec.test", "ntpsec's ntpd"),
-                           ("ntpsec-relay.test", "ntpsec's ntpd through the relay, untouched")):
-            r = run(s, base + [f"server {name} nts"], what, flags=["-q"])
+        direct = ("ntpsec.test", "ntpsec's ntpd")
+        relayed = ("ntpsec-relay.test", "ntpsec's ntpd through the relay, untouched")
+        for name, what in (direct, relayed):
+            r = run(s, base + [f"server {name} nts"], what + ", no source", flags=["-q"])
             sv = only_server(r)
             err = sv.get("error") or ""
             check(r.rc not in (0, None) and sv.get("state") == "invalid"
                   and err.startswith("server not synchronised") and sv.get("auth") is None,
-                  f"{what}: key exchange done, the NTS-protected reply verified, then refused "
-                  f"as unsynchronised (got exit {r.rc}, {sv.get('state')}: {err!r})")
+                  f"{what}, no source: key exchange done, the NTS-protected reply verified, "
+                  f"then refused as unsynchronised (got exit {r.rc}, {sv.get('state')}: {err!r})")
             check(not clock_changed(r), f"{what}: the clock untouched ({r.records})")
+
+        check(shmw.wait_segment(0) is not None, "ntpd made its shared-memory segment NTP0")
+        writer = shmw.Writer(0, 0.0)
+        # synchronised, and its root distance down from the first samples'
+        # (tset's bound is RFC 5905's 1.5 s; ntpd's filter needs a few
+        # polls, about 8 s); asked every 2 s, as ntpd drops a client that
+        # asks faster
+        a, t = h.wait_exchange("127.0.0.1", 123,
+                               lambda f, _o: f["li"] != 3 and f["stratum"] == 1
+                               and f["root_delay"] / 2 + f["root_disp"] < 1.0, 60, 2.0)
+        check(a is not None, f"ntpd synchronised to the shared memory: stratum 1, "
+              f"refid {a and a[0]['refid']}, root dispersion {a and a[0]['root_disp']} s "
+              f"(after {t} s)")
+        for name, what in (direct, relayed):
+            r = run(s, base + [f"server {name} nts"], what + ", synchronised", flags=["-q"])
+            sv = only_server(r)
+            off = (r.json or {}).get("offset")
+            check(r.rc == 0 and sv.get("auth") == "nts" and sv.get("state") == "system-peer"
+                  and off is not None and abs(off) < 0.05,
+                  f"{what}, synchronised: exit 0, its sample authenticated by nts, offset "
+                  f"{off} s (got {r.rc}, {sv.get('auth')}, {sv.get('state')}: "
+                  f"{sv.get('error')})")
+            check(not clock_changed(r), f"{what}: -q, the clock untouched ({r.records})")
         check(relay.forwarded > 0, f"the relay carried tset's exchange ({relay.forwarded})")
 
         what = "ntpsec's ntpd, a bit of the authenticator flipped"
@@ -190,6 +226,8 @@ def ntpsec_part(s, ca, resolv):
         check_refused(r, "ntpsec's ntpd: a CA not trusted (system store only)",
                       ["certificate", "issuer"])
     finally:
+        if writer is not None:
+            writer.stop()
         relay.close()
         s.stop(proc)
     check(proc.poll() is not None, "ntpd stopped before the chronyds start")

@@ -16,17 +16,17 @@ segment of the machine is seen or touched; tsetd on 127.0.0.1:12633.
   and one of unit 0 that root made but others may write: refused with a
   warning, the writer's time never served, the local clock served;
 - unit 2 is every user's (0666, as ntpd's): created so, and served.
-A read torn by a writer is tested where it can be made to happen on
-purpose, with a writer thread racing the reader: tests/unit/test_refshm.c.
+The writer and the namespace: shmwriter.py. A read torn by a writer is
+tested where it can be made to happen on purpose, with a writer thread
+racing the reader: tests/unit/test_refshm.c.
 """
 
-import ctypes
 import os
 import sys
-import threading
 import time
 
 import harness as h
+import shmwriter as shmw
 
 ADDR, PORT = "127.0.0.1", 12633
 BASE = f"""port {PORT}
@@ -34,91 +34,8 @@ interface ignore all
 interface listen {ADDR}
 """
 LOCAL = "server 127.127.1.0\nfudge 127.127.1.0 stratum 10\n"
-KEY_BASE = 0x4E545030  # "NTP0"
 STALE_S = 8  # REFSHM_MAX_AGE_S
 WAIT_S = 20
-CLONE_NEWIPC = 0x08000000
-IPC_CREAT, IPC_RMID = 0o1000, 0
-
-libc = ctypes.CDLL(None, use_errno=True)
-libc.shmat.restype = ctypes.c_void_p
-libc.shmat.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_int)
-libc.shmget.argtypes = (ctypes.c_int, ctypes.c_size_t, ctypes.c_int)
-libc.shmctl.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
-
-
-class Segment(ctypes.Structure):
-    """ntpd's struct shmTime, as src/responder/refshm.h lays it out."""
-    _fields_ = [("mode", ctypes.c_int), ("count", ctypes.c_int),
-                ("clock_sec", ctypes.c_long), ("clock_usec", ctypes.c_int),
-                ("receive_sec", ctypes.c_long), ("receive_usec", ctypes.c_int),
-                ("leap", ctypes.c_int), ("precision", ctypes.c_int),
-                ("nsamples", ctypes.c_int), ("valid", ctypes.c_int),
-                ("clock_nsec", ctypes.c_uint), ("receive_nsec", ctypes.c_uint),
-                ("dummy", ctypes.c_int * 8)]
-
-
-def shm_id(unit, create_mode=None):
-    flags = (IPC_CREAT | create_mode) if create_mode is not None else 0
-    i = libc.shmget(KEY_BASE + unit, ctypes.sizeof(Segment), flags)
-    if i < 0:
-        raise OSError(ctypes.get_errno(), f"shmget NTP{unit}")
-    return i
-
-
-def shm_remove(unit):
-    try:
-        libc.shmctl(shm_id(unit), IPC_RMID, None)
-    except OSError:
-        pass
-
-
-def shm_perms(unit):
-    """(mode, uid, cuid) of segment NTPu, from /proc/sysvipc/shm."""
-    with open("/proc/sysvipc/shm") as f:
-        head = f.readline().split()
-        for line in f:
-            w = dict(zip(head, line.split()))
-            if int(w["key"]) == KEY_BASE + unit:
-                return int(w["perms"], 8), int(w["uid"]), int(w["cuid"])
-    return None
-
-
-class Writer(threading.Thread):
-    """Writes a sample offset_s ahead of this machine's clock every 0.25 s
-    into NTPu, as gpsd does (mode 1), until stopped."""
-
-    def __init__(self, unit, offset_s):
-        super().__init__(daemon=True)
-        addr = libc.shmat(shm_id(unit), None, 0)
-        if addr in (None, ctypes.c_void_p(-1).value):
-            raise OSError(ctypes.get_errno(), f"shmat NTP{unit}")
-        self.seg = Segment.from_address(addr)
-        self.offset_ns = int(offset_s * 1e9)
-        self.leap = 0
-        self.halt = threading.Event()
-        self.start()
-
-    def run(self):
-        seg = self.seg
-        while not self.halt.wait(0.25):
-            now = time.time_ns()
-            ref = now + self.offset_ns
-            seg.valid = 0
-            seg.count += 1
-            seg.mode = 1
-            seg.clock_sec, seg.clock_nsec = divmod(ref, 1_000_000_000)
-            seg.clock_usec = seg.clock_nsec // 1000
-            seg.receive_sec, seg.receive_nsec = divmod(now, 1_000_000_000)
-            seg.receive_usec = seg.receive_nsec // 1000
-            seg.leap = self.leap
-            seg.precision = -20
-            seg.count += 1
-            seg.valid = 1
-
-    def stop(self):
-        self.halt.set()
-        self.join()
 
 
 def ask():
@@ -148,10 +65,10 @@ def status(s, name, cond=lambda st: True, timeout_s=WAIT_S):
 
 def served(s):
     proc = start(s, "server 127.127.28.0\nfudge 127.127.28.0 time1 0.004\n" + LOCAL, "served")
-    perms = shm_perms(0)
+    perms = shmw.perms(0)
     h.check(perms is not None and perms[0] == 0o600 and perms[1] == 0,
             f"tsetd created NTP0 for unit 0: mode 0600, root's ({perms})")
-    w = Writer(0, 1.25)
+    w = shmw.Writer(0, 1.25)
     try:
         a, t = wait_for(shm)
         h.check(a is not None, f"stratum 1, refid SHM (after {t} s)")
@@ -195,31 +112,31 @@ def served(s):
 
 def foreign(s):
     """Segments that a local user could write: refused."""
-    shm_remove(0)
-    shm_remove(1)
+    shmw.remove(0)
+    shmw.remove(1)
     pid = os.fork()
     if pid == 0:  # another user makes NTP1 first, writable by all
         try:
             os.setgroups([])
             os.setgid(65534)
             os.setuid(65534)
-            shm_id(1, 0o666)
+            shmw.shm_id(1, 0o666)
             os._exit(0)
         except BaseException:
             os._exit(1)
     _, st = os.waitpid(pid, 0)
-    h.check(st == 0 and shm_perms(1) == (0o666, 65534, 65534),
-            f"uid 65534 made NTP1, mode 0666 ({shm_perms(1)})")
-    shm_id(0, 0o666)  # root's, but writable by others
-    perms0 = shm_perms(0)
+    h.check(st == 0 and shmw.perms(1) == (0o666, 65534, 65534),
+            f"uid 65534 made NTP1, mode 0666 ({shmw.perms(1)})")
+    shmw.shm_id(0, 0o666)  # root's, but writable by others
+    perms0 = shmw.perms(0)
     h.check(perms0 is not None and perms0[0] == 0o666, f"root made NTP0, mode 0666 "
             f"({perms0})")
-    w1, w0 = Writer(1, 500.0), Writer(0, 600.0)
+    w1, w0 = shmw.Writer(1, 500.0), shmw.Writer(0, 600.0)
     try:
         proc = start(s, "server 127.127.28.1\nserver 127.127.28.0\n" + LOCAL, "foreign")
         log = open(proc.logpath).read()
         for unit in (1, 0):
-            h.check(f"127.127.28.{unit}: shared memory segment 0x{KEY_BASE + unit:08x} is "
+            h.check(f"127.127.28.{unit}: shared memory segment 0x{shmw.KEY_BASE + unit:08x} is "
                     "owned or created by another user, or others may write it: refused" in log,
                     f"NTP{unit}: refused with a warning")
         end = time.monotonic() + 3
@@ -238,17 +155,17 @@ def foreign(s):
     finally:
         w1.stop()
         w0.stop()
-        shm_remove(0)
-        shm_remove(1)
+        shmw.remove(0)
+        shmw.remove(1)
 
 
 def shared_unit(s):
-    shm_remove(2)
+    shmw.remove(2)
     start(s, "server 127.127.28.2\n" + LOCAL, "shared")
-    perms = shm_perms(2)
+    perms = shmw.perms(2)
     h.check(perms is not None and perms[0] == 0o666,
             f"unit 2: NTP2 created every user's, mode 0666 ({perms})")
-    w = Writer(2, -0.5)
+    w = shmw.Writer(2, -0.5)
     try:
         a, t = wait_for(shm)
         h.check(a is not None and abs(a[1] + 0.5) < 0.01 + a[2] / 2,
@@ -258,10 +175,7 @@ def shared_unit(s):
 
 
 def body(s):
-    if libc.unshare(CLONE_NEWIPC) != 0:
-        h.check(False, f"an IPC namespace of the test's own "
-                f"({os.strerror(ctypes.get_errno())})")
-        return
+    shmw.private_ipc()
     h.run_parts(s, (served, foreign, shared_unit))
 
 
