@@ -123,8 +123,10 @@ START_TEST(test_config_slots_are_cleared_as_taken)
 	memset(&garbage, 0xa5, sizeof(garbage));
 	config_init(&zeroed);
 	config_init(&garbage);
-	ck_assert_int_eq(config_parse(&zeroed, text, strlen(text), "t.conf", CONFIG_PROGRAM_TSET, &e), 0);
-	ck_assert_int_eq(config_parse(&garbage, text, strlen(text), "t.conf", CONFIG_PROGRAM_TSET, &e), 0);
+	ck_assert_int_eq(
+		config_parse(&zeroed, text, strlen(text), "t.conf", CONFIG_PROGRAM_TSET, &e), 0);
+	ck_assert_int_eq(
+		config_parse(&garbage, text, strlen(text), "t.conf", CONFIG_PROGRAM_TSET, &e), 0);
 	ck_assert_uint_eq(garbage.n_servers, 3);
 	ck_assert_uint_ge(garbage.n_notices, 2);
 	ck_assert_uint_eq(garbage.n_servers, zeroed.n_servers);
