@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "refshm.h"
@@ -70,19 +71,18 @@ void refshm_init(struct refshm *s, unsigned unit, double time1_s)
  * A segment of unit 0 or 1 carries root's time: one that another user
  * created first, or may write, is refused (-EPERM), or whoever owns it
  * would set the time served to the LAN. Units 2 and above are every
- * user's by design (mode 0666, as ntpd's).
+ * user's by design (mode 0666, as ntpd's) and are not checked.
  */
-static int refshm_check_owner(int id, int perm)
+static int refshm_check_private(int id)
 {
 	struct shmid_ds ds;
 	uid_t me = geteuid();
 
-	if (perm != REFSHM_PERM_PRIVATE)
-		return 0;
 	if (shmctl(id, IPC_STAT, &ds) < 0)
 		return -errno;
 	if ((ds.shm_perm.uid != 0 && ds.shm_perm.uid != me) ||
-	    (ds.shm_perm.cuid != 0 && ds.shm_perm.cuid != me) || (ds.shm_perm.mode & 0022))
+	    (ds.shm_perm.cuid != 0 && ds.shm_perm.cuid != me) ||
+	    (ds.shm_perm.mode & (S_IWGRP | S_IWOTH)))
 		return -EPERM;
 	return 0;
 }
@@ -97,7 +97,7 @@ int refshm_attach(struct refshm *s)
 
 	if (id < 0)
 		return -errno;
-	r = refshm_check_owner(id, perm);
+	r = perm == REFSHM_PERM_PRIVATE ? refshm_check_private(id) : 0;
 	if (r < 0)
 		return r;
 	p = shmat(id, NULL, 0);
