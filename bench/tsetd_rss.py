@@ -59,7 +59,6 @@ import fakegpsd  # noqa: E402
 
 ADDR, PORT, GPSD_PORT = "127.0.0.1", 12123, 12947
 TARGET_KIB = 512
-NTP_DELTA = 2208988800
 
 
 def tsetd_libs(tsetd):

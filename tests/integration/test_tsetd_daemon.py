@@ -34,8 +34,8 @@ usage and config errors. Root is needed (-u, -i); skips
 import ctypes
 import grp
 import os
-import re
 import pwd
+import re
 import signal
 import socket
 import subprocess

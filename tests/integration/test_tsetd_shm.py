@@ -169,7 +169,8 @@ def shared_unit(s):
     try:
         a, t = wait_for(shm)
         h.check(a is not None and abs(a[1] + 0.5) < 0.01 + a[2] / 2,
-                f"unit 2 served: offset {a and a[1]:+.6f} s (-0.5 expected), after {t} s")
+                f"unit 2 served: offset {a[1] if a else None} s (-0.5 expected), "
+                f"after {t} s")
     finally:
         w.stop()
 
